@@ -1,0 +1,14 @@
+//! A Kafka-style cluster as state machines. Producers, brokers and consumers never call each
+//! other: each takes one message or timer, changes its own state and emits effects (send a
+//! message, set a timer) into an `Outbox`, which the simulation turns into future events.
+//! This is how the real protocol works too: everything is a request and a response.
+
+pub mod broker;
+pub mod consumer;
+pub mod keys;
+pub mod log;
+pub mod partitioner;
+pub mod producer;
+pub mod protocol;
+
+pub use protocol::{Msg, Outbox, Timer};

@@ -1,0 +1,19 @@
+//! dhara-engine: a deterministic simulation of Kafka-style brokers, producers and consumers
+//! (and, as the project grows, stream processing and whole architectures). It has no web
+//! dependency, reads no clock and does no I/O: the same scenario, seed and commands give the
+//! same run, bit for bit, natively and in the browser.
+
+pub mod command;
+pub mod error;
+pub mod kafka;
+pub mod metrics;
+pub mod scenario;
+pub mod sim;
+pub mod simulation;
+pub mod view;
+
+pub use command::Command;
+pub use error::InputError;
+pub use scenario::Scenario;
+pub use simulation::Simulation;
+pub use view::{Snapshot, Summary};

@@ -1,0 +1,241 @@
+//! A scenario is a JSON document that says what to simulate: the topic, the producer's rate
+//! and keys, the consumer's speed, the network. It is validated once, here at the edge, so
+//! the engine itself can assume every number is in range. Units are in the field names.
+
+pub mod builtin;
+
+use crate::error::{check_range, InputError};
+use serde::{Deserialize, Serialize};
+
+/// Limits that keep every run in bounded memory and time; the error names them.
+pub mod limits {
+    pub const PARTITIONS_MAX: u32 = 256;
+    pub const RETENTION_RECORDS_MAX: u64 = 1_000_000;
+    pub const RATE_RECORDS_PER_S_MAX: u32 = 1_000_000;
+    pub const KEYS_MAX: u32 = 1_000_000;
+    pub const KEY_SKEW_MAX: f64 = 3.0;
+    pub const VALUE_BYTES_MAX: u32 = 1_048_576;
+    pub const MAX_POLL_RECORDS_MAX: u32 = 100_000;
+    pub const WAIT_MS_MAX: u32 = 60_000;
+    pub const LATENCY_MS_MAX: u32 = 10_000;
+    pub const SAMPLE_INTERVAL_MS_MIN: u32 = 100;
+    pub const SAMPLE_INTERVAL_MS_MAX: u32 = 60_000;
+    pub const SERIES_POINTS_MAX: u32 = 100_000;
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Identifier: lower-case letters, digits and '-', 1 to 64 characters.
+    pub name: String,
+    /// One line for the page's title bar.
+    pub title: String,
+    pub description: String,
+    /// What this scenario simplifies compared to real Kafka; shown on the page.
+    #[serde(default)]
+    pub simplifications: Vec<String>,
+    pub topic: TopicSpec,
+    pub producer: ProducerSpec,
+    pub consumer: ConsumerSpec,
+    #[serde(default)]
+    pub network: NetworkSpec,
+    #[serde(default)]
+    pub metrics: MetricsSpec,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicSpec {
+    /// Kafka's legal topic names: ASCII letters, digits, '.', '_' and '-', 1 to 249 characters.
+    pub name: String,
+    /// 1 to 256.
+    pub partitions: u32,
+    /// Size-based retention per partition, counted in records (1 to 1,000,000).
+    pub retention_records_max: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProducerSpec {
+    /// Mean send rate (Poisson arrivals), 1 to 1,000,000 records per second.
+    pub records_per_s: u32,
+    /// How many distinct keys (UPI VPAs), 1 to 1,000,000.
+    pub keys: u32,
+    /// Zipf exponent of key popularity: 0 is uniform, above 1 makes hot keys (0 to 3).
+    #[serde(default)]
+    pub key_skew: f64,
+    /// Size of each record's value, 1 byte to 1 MiB (Kafka's default max.message.bytes).
+    pub value_bytes: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsumerSpec {
+    /// Processing speed, 1 to 1,000,000 records per second.
+    pub records_per_s: u32,
+    /// Kafka's max.poll.records (default 500), 1 to 100,000.
+    #[serde(default = "default_max_poll_records")]
+    pub max_poll_records: u32,
+    /// Kafka's fetch.max.wait.ms (default 500), 0 to 60,000 ms.
+    #[serde(default = "default_fetch_max_wait_ms")]
+    pub fetch_max_wait_ms: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// One-way latency of every link, 0 to 10,000 ms (default 1).
+    pub latency_ms: u32,
+    /// Extra uniform random delay, 0 to 10,000 ms (default 1).
+    pub jitter_ms: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSpec {
+    /// How often lag and rates are sampled, 100 to 60,000 ms (default 1000).
+    pub sample_interval_ms: u32,
+    /// Points kept per series (a ring buffer), 10 to 100,000 (default 3600).
+    pub series_points_max: u32,
+}
+
+fn default_max_poll_records() -> u32 {
+    500
+}
+fn default_fetch_max_wait_ms() -> u32 {
+    500
+}
+impl Default for NetworkSpec {
+    fn default() -> Self {
+        NetworkSpec { latency_ms: 1, jitter_ms: 1 }
+    }
+}
+impl Default for MetricsSpec {
+    fn default() -> Self {
+        MetricsSpec { sample_interval_ms: 1_000, series_points_max: 3_600 }
+    }
+}
+
+impl Scenario {
+    /// Parses and validates a scenario document.
+    pub fn from_json(text: &str) -> Result<Scenario, InputError> {
+        let scenario: Scenario = InputError::parse_json("scenario", text)?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a scenario always serializes")
+    }
+
+    /// Checks every field against its documented range.
+    pub fn validate(&self) -> Result<(), InputError> {
+        use limits::*;
+        check_name("name", &self.name, 64, |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')?;
+        check_name("topic.name", &self.topic.name, 249, |c| c.is_ascii_alphanumeric() || "._-".contains(c))?;
+        if self.topic.name == "." || self.topic.name == ".." {
+            return Err(InputError::new("topic.name", "cannot be \".\" or \"..\" (Kafka forbids them)"));
+        }
+        check_range("topic.partitions", self.topic.partitions, 1, PARTITIONS_MAX, "")?;
+        let retention = self.topic.retention_records_max;
+        check_range("topic.retention_records_max", retention, 1, RETENTION_RECORDS_MAX, "records")?;
+        let p = &self.producer;
+        check_range("producer.records_per_s", p.records_per_s, 1, RATE_RECORDS_PER_S_MAX, "records/s")?;
+        check_range("producer.keys", p.keys, 1, KEYS_MAX, "")?;
+        if !p.key_skew.is_finite() {
+            return Err(InputError::new("producer.key_skew", "must be a finite number between 0 and 3"));
+        }
+        check_range("producer.key_skew", p.key_skew, 0.0, KEY_SKEW_MAX, "")?;
+        check_range("producer.value_bytes", p.value_bytes, 1, VALUE_BYTES_MAX, "bytes")?;
+        let c = &self.consumer;
+        check_range("consumer.records_per_s", c.records_per_s, 1, RATE_RECORDS_PER_S_MAX, "records/s")?;
+        check_range("consumer.max_poll_records", c.max_poll_records, 1, MAX_POLL_RECORDS_MAX, "")?;
+        check_range("consumer.fetch_max_wait_ms", c.fetch_max_wait_ms, 0, WAIT_MS_MAX, "ms")?;
+        check_range("network.latency_ms", self.network.latency_ms, 0, LATENCY_MS_MAX, "ms")?;
+        check_range("network.jitter_ms", self.network.jitter_ms, 0, LATENCY_MS_MAX, "ms")?;
+        let m = &self.metrics;
+        let interval = m.sample_interval_ms;
+        check_range("metrics.sample_interval_ms", interval, SAMPLE_INTERVAL_MS_MIN, SAMPLE_INTERVAL_MS_MAX, "ms")?;
+        check_range("metrics.series_points_max", m.series_points_max, 10, SERIES_POINTS_MAX, "")?;
+        Ok(())
+    }
+}
+
+fn check_name(path: &str, value: &str, len_max: usize, allowed: impl Fn(char) -> bool) -> Result<(), InputError> {
+    if value.is_empty() || value.len() > len_max {
+        return Err(InputError::new(path, format!("must be 1 to {len_max} characters (got {})", value.len())));
+    }
+    if let Some(bad) = value.chars().find(|&c| !allowed(c)) {
+        return Err(InputError::new(path, format!("contains {bad:?}, which is not allowed here")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn default_json() -> serde_json::Value {
+        serde_json::from_str(builtin::DEFAULT.json).expect("built-in JSON parses")
+    }
+
+    fn error_for(mutate: impl FnOnce(&mut serde_json::Value)) -> InputError {
+        let mut json = default_json();
+        mutate(&mut json);
+        Scenario::from_json(&json.to_string()).expect_err("the mutation makes it invalid")
+    }
+
+    #[test]
+    fn every_builtin_scenario_is_valid_and_round_trips() {
+        for builtin in builtin::ALL {
+            let scenario = Scenario::from_json(builtin.json).unwrap_or_else(|e| panic!("{}: {e}", builtin.name));
+            assert_eq!(scenario.name, builtin.name);
+            assert_eq!(Scenario::from_json(&scenario.to_json_pretty()), Ok(scenario));
+        }
+    }
+
+    #[test]
+    fn out_of_range_values_name_the_field_and_the_range() {
+        let err = error_for(|j| j["topic"]["partitions"] = 1_000_000_000.into());
+        assert_eq!(err.to_string(), "topic.partitions: must be between 1 and 256 (got 1000000000)");
+        let err = error_for(|j| j["producer"]["records_per_s"] = 0.into());
+        assert_eq!(err.path, "producer.records_per_s");
+        let err = error_for(|j| j["producer"]["key_skew"] = 9.5.into());
+        assert_eq!(err.path, "producer.key_skew");
+        let err = error_for(|j| j["metrics"] = serde_json::json!({"sample_interval_ms": 5, "series_points_max": 100}));
+        assert_eq!(err.path, "metrics.sample_interval_ms");
+    }
+
+    #[test]
+    fn wrong_types_unknown_and_missing_fields_are_reported_with_paths() {
+        let err = error_for(|j| j["consumer"]["records_per_s"] = "fast".into());
+        assert_eq!(err.path, "consumer.records_per_s");
+        let err = error_for(|j| j["producer"]["rate"] = 5.into());
+        assert!(err.message.contains("unknown field `rate`"), "{err}");
+        let err = error_for(|j| {
+            j["topic"].as_object_mut().map(|t| t.remove("partitions"));
+        });
+        assert!(err.message.contains("missing field `partitions`"), "{err}");
+    }
+
+    #[test]
+    fn names_follow_kafkas_rules() {
+        let err = error_for(|j| j["topic"]["name"] = "upi payments".into());
+        assert_eq!(err.path, "topic.name");
+        let err = error_for(|j| j["topic"]["name"] = "..".into());
+        assert_eq!(err.path, "topic.name");
+        let err = error_for(|j| j["name"] = "".into());
+        assert_eq!(err.path, "name");
+    }
+
+    #[test]
+    fn defaults_are_kafkas() {
+        let mut json = default_json();
+        let consumer = json["consumer"].as_object_mut().expect("consumer is an object");
+        consumer.remove("max_poll_records");
+        consumer.remove("fetch_max_wait_ms");
+        let scenario = Scenario::from_json(&json.to_string()).expect("valid");
+        assert_eq!(scenario.consumer.max_poll_records, 500);
+        assert_eq!(scenario.consumer.fetch_max_wait_ms, 500);
+    }
+}

@@ -1,0 +1,94 @@
+//! Views: plain structs made for drawing, separate from the simulation's state. Their field
+//! names are a contract with the JS shell (`www/main.js`) and the Rust drawing code
+//! (`src/draw/`): rename a field here and you must rename it there too.
+
+use serde::Serialize;
+
+/// Everything the page draws in one frame.
+#[derive(Clone, Debug, Serialize)]
+pub struct Snapshot {
+    pub scenario: String,
+    pub title: String,
+    /// Decimal string: a u64 does not survive a trip through a JS number.
+    pub seed: String,
+    pub now_us: u64,
+    pub events: u64,
+    pub trace_hash: String,
+    pub producer: ProducerView,
+    pub topic: TopicView,
+    pub consumer: ConsumerView,
+    /// Messages on the wire right now, at most `IN_FLIGHT_VIEW_MAX`.
+    pub in_flight: Vec<InFlightView>,
+    /// All messages on the wire, including those not listed.
+    pub in_flight_total: u32,
+}
+
+pub const IN_FLIGHT_VIEW_MAX: usize = 400;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ProducerView {
+    pub node: String,
+    pub rate_records_per_s: u32,
+    pub sent: u64,
+    pub acked: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TopicView {
+    pub name: String,
+    pub partitions: Vec<PartitionView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PartitionView {
+    pub partition: u32,
+    pub log_start_offset: u64,
+    pub log_end_offset: u64,
+    /// The group's committed offset: where a restarted consumer resumes.
+    pub committed_offset: u64,
+    /// The consumer's fetch position (ahead of the commit while a batch is in hand).
+    pub consumer_position: u64,
+    /// Log end offset minus committed offset, as `kafka-consumer-groups.sh` reports it.
+    pub lag_records: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ConsumerView {
+    pub node: String,
+    /// starting, fetching, processing or crashed.
+    pub state: String,
+    pub rate_records_per_s: u32,
+    pub processed: u64,
+    pub duplicates: u64,
+    pub batch_records: u32,
+    pub lag_records: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct InFlightView {
+    pub from: String,
+    pub to: String,
+    /// The Kafka request or response name, e.g. `produce`, `fetch_response`.
+    pub kind: &'static str,
+    /// The partition a produce goes to, or the first partition of a fetch response.
+    pub partition: Option<u32>,
+    /// Records carried.
+    pub records: u32,
+    /// 0 when sent, 1 on arrival.
+    pub progress: f64,
+}
+
+/// The headline numbers of a run: what `dhara run` prints and `Lab.advance` returns.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub scenario: String,
+    pub seed: u64,
+    pub simulated_us: u64,
+    pub events: u64,
+    pub produced: u64,
+    pub acked: u64,
+    pub consumed: u64,
+    pub duplicates: u64,
+    pub lag_records: u64,
+    pub trace_hash: String,
+}
