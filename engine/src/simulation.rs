@@ -126,9 +126,15 @@ impl Simulation {
 
     /// Runs every event up to and including `now + by`, then sets the clock to that instant.
     pub fn advance(&mut self, by: Duration) {
+        self.advance_with(by, |_| {});
+    }
+
+    /// `advance`, calling `after_each` after every event (the CLI streams the trace this way).
+    pub fn advance_with(&mut self, by: Duration, mut after_each: impl FnMut(&Simulation)) {
         let until = self.now + by;
         while self.queue.peek_time().is_some_and(|t| t <= until) {
             self.step();
+            after_each(self);
         }
         self.now = until;
     }

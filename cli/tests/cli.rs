@@ -1,0 +1,125 @@
+//! The `dhara` command's contract: output shapes, determinism across processes, and exit
+//! code 2 with a message naming the field or flag for every kind of bad input.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn dhara(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dhara")).args(args).output().expect("dhara runs")
+}
+
+fn stdout_json(output: &Output) -> serde_json::Value {
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("stdout is JSON")
+}
+
+fn assert_refused(output: &Output, mentions: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
+    assert!(stderr.contains(mentions), "stderr should mention {mentions:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+fn temp_file(name: &str, contents: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dhara-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("write temp file");
+    path
+}
+
+#[test]
+fn scenarios_lists_names_first_one_per_line() {
+    let output = dhara(&["scenarios"]);
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).expect("utf-8");
+    let names: Vec<&str> = text.lines().map(|l| l.split('\t').next().unwrap_or_default()).collect();
+    assert_eq!(names, ["upi-lag", "upi-steady", "upi-hot-key"]);
+}
+
+#[test]
+fn scenario_show_prints_json_that_runs_as_a_file() {
+    let shown = dhara(&["scenario", "show", "upi-steady"]);
+    let json = stdout_json(&shown);
+    assert_eq!(json["name"], "upi-steady");
+    let path = temp_file("steady.json", &String::from_utf8_lossy(&shown.stdout));
+    let from_file = stdout_json(&dhara(&["run", path.to_str().expect("utf-8 path"), "--seed", "3", "--for", "5s"]));
+    let builtin = stdout_json(&dhara(&["run", "upi-steady", "--seed", "3", "--for", "5s"]));
+    assert_eq!(from_file, builtin);
+}
+
+#[test]
+fn run_prints_the_summary_and_is_deterministic_across_processes() {
+    let a = stdout_json(&dhara(&["run", "upi-lag", "--seed", "42", "--for", "20s"]));
+    for field in ["seed", "simulated_us", "events", "produced", "consumed", "trace_hash"] {
+        assert!(!a[field].is_null(), "summary lacks {field}: {a}");
+    }
+    assert_eq!(a["seed"], 42);
+    assert_eq!(a["simulated_us"], 20_000_000);
+    assert_eq!(a, stdout_json(&dhara(&["run", "upi-lag", "--seed", "42", "--for", "20s"])));
+    let other = stdout_json(&dhara(&["run", "upi-lag", "--seed", "43", "--for", "20s"]));
+    assert_ne!(a["trace_hash"], other["trace_hash"]);
+}
+
+#[test]
+fn trace_file_holds_one_json_line_per_entry() {
+    let path = std::env::temp_dir().join(format!("dhara-trace-{}.jsonl", std::process::id()));
+    let summary = stdout_json(&dhara(&["run", "upi-lag", "--seed", "1", "--for", "30s", "--trace", path.to_str().expect("utf-8")]));
+    let text = std::fs::read_to_string(&path).expect("trace written");
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
+    assert!(lines.len() > 30_000, "{} lines", lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(line["seq"], i as u64, "dense sequence numbers");
+    }
+    let count = |kind: &str| lines.iter().filter(|l| l["kind"] == kind).count() as u64;
+    // Every acknowledgement the summary counts is in the trace; appends whose ack was still
+    // on the wire when the run stopped are the only difference.
+    assert_eq!(count("ack"), summary["acked"].as_u64().expect("acked"));
+    assert!(count("append") >= count("ack") && count("append") - count("ack") < 50);
+    std::fs::remove_file(path).ok();
+}
+
+#[test]
+fn bad_input_exits_2_and_names_the_problem() {
+    assert_refused(&dhara(&["run", "no-such-scenario", "--seed", "1", "--for", "1s"]), "upi-lag");
+    assert_refused(&dhara(&["run", "upi-lag", "--seed", "-1", "--for", "1s"]), "--seed");
+    assert_refused(&dhara(&["run", "upi-lag", "--seed", "1", "--for", "forever"]), "--for");
+    assert_refused(&dhara(&["run", "upi-lag", "--seed", "1", "--for", "30d"]), "at most 7d");
+    assert_refused(&dhara(&["run", "upi-lag", "--for", "1s"]), "--seed");
+    assert_refused(&dhara(&["scenario", "show", "nope"]), "upi-steady");
+    assert_refused(&dhara(&["frobnicate"]), "frobnicate");
+    let trace_dir = std::env::temp_dir().join("dhara-no-such-dir/x/trace.jsonl");
+    assert_refused(&dhara(&["run", "upi-lag", "--seed", "1", "--for", "1s", "--trace", trace_dir.to_str().expect("utf-8")]), "--trace");
+}
+
+#[test]
+fn invalid_scenario_files_name_the_field() {
+    let not_json = temp_file("broken.json", "{ this is not json");
+    assert_refused(&dhara(&["run", not_json.to_str().expect("utf-8"), "--seed", "1", "--for", "1s"]), "broken.json");
+    let shown = dhara(&["scenario", "show", "upi-lag"]);
+    let mut json: serde_json::Value = stdout_json(&shown);
+    json["topic"]["partitions"] = 1_000_000_000.into();
+    let absurd = temp_file("absurd.json", &json.to_string());
+    assert_refused(&dhara(&["run", absurd.to_str().expect("utf-8"), "--seed", "1", "--for", "1s"]), "topic.partitions: must be between 1 and 256");
+    json["topic"]["partitions"] = 6.into();
+    json["producer"]["keyz"] = 5.into();
+    let typo = temp_file("typo.json", &json.to_string());
+    assert_refused(&dhara(&["run", typo.to_str().expect("utf-8"), "--seed", "1", "--for", "1s"]), "unknown field `keyz`");
+}
+
+#[test]
+fn oracle_partition_answers_every_case_of_the_shared_vectors() {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/oracles/kafka_partitioner.json");
+    let answers = stdout_json(&dhara(&["oracle", "partition", file.to_str().expect("utf-8")]));
+    let oracle: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).expect("oracle readable")).expect("JSON");
+    let cases = oracle["cases"].as_array().expect("cases");
+    let answers = answers.as_array().expect("array");
+    assert_eq!(answers.len(), cases.len());
+    for (answer, case) in answers.iter().zip(cases) {
+        assert_eq!(answer["key_hex"], case["key_hex"]);
+        assert_eq!(answer["murmur2"], case["murmur2"], "{}", case["key_hex"]);
+        assert_eq!(answer["partition"], case["partition"], "{}", case["key_hex"]);
+    }
+    let bad = temp_file("bad-oracle.json", r#"{"cases":[{"key_hex":"zz","num_partitions":3}]}"#);
+    assert_refused(&dhara(&["oracle", "partition", bad.to_str().expect("utf-8")]), "cases[0].key_hex");
+}
