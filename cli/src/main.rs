@@ -11,6 +11,7 @@ use dhara_engine::kafka::partitioner::{murmur2, partition_for_key};
 use dhara_engine::scenario::builtin;
 use dhara_engine::sim::trace::TraceEntry;
 use dhara_engine::sim::Duration;
+use dhara_engine::command::{parse_schedule, Scheduled};
 use dhara_engine::{InputError, Scenario, Simulation};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -45,6 +46,9 @@ enum Cmd {
         /// Also write every trace entry as JSON lines to FILE.
         #[arg(long, value_name = "FILE")]
         trace: Option<PathBuf>,
+        /// Apply a command log: a JSON array like [{"at_ms": 5000, "command": "crash_consumer"}].
+        #[arg(long, value_name = "FILE")]
+        commands: Option<PathBuf>,
     },
     /// Answer the questions of the oracle test vectors (see shared/oracles/README.md).
     Oracle {
@@ -85,7 +89,9 @@ fn main() -> ExitCode {
             Ok(())
         }
         Cmd::Scenario { action: ScenarioCmd::Show { name } } => show(&name),
-        Cmd::Run { scenario, seed, duration, trace } => run(&scenario, seed, duration, trace.as_deref()),
+        Cmd::Run { scenario, seed, duration, trace, commands } => {
+            run(&scenario, seed, duration, trace.as_deref(), commands.as_deref())
+        }
         Cmd::Oracle { kind: OracleCmd::Partition { file } } => oracle_partition(&file),
     };
     match result {
@@ -121,42 +127,79 @@ fn load_scenario(arg: &str) -> Result<Scenario, Refusal> {
     Scenario::from_json(&text).map_err(|e| Refusal(format!("{arg}: {e}")))
 }
 
-fn run(scenario_arg: &str, seed: u64, duration: Duration, trace: Option<&Path>) -> Result<(), Refusal> {
+fn run(scenario_arg: &str, seed: u64, duration: Duration, trace: Option<&Path>, commands: Option<&Path>) -> Result<(), Refusal> {
     let scenario = load_scenario(scenario_arg)?;
+    let schedule = match commands {
+        None => Vec::new(),
+        Some(path) => load_schedule(path, duration)?,
+    };
     let mut sim = Simulation::new(scenario, seed);
-    match trace {
-        None => sim.advance(duration),
-        Some(path) => write_trace(&mut sim, duration, path)?,
+    let mut trace_out = trace.map(TraceOut::create).transpose()?;
+    for (i, Scheduled { at_ms, command }) in schedule.into_iter().enumerate() {
+        let by = Duration::from_ms(at_ms).as_us() - sim.now().as_us();
+        advance(&mut sim, Duration::from_us(by), trace_out.as_mut());
+        sim.apply(command).map_err(|e| Refusal(format!("--commands: [{i}]: {e}")))?;
+    }
+    let rest = duration.as_us() - sim.now().as_us();
+    advance(&mut sim, Duration::from_us(rest), trace_out.as_mut());
+    if let Some(out) = trace_out {
+        out.finish(&sim)?;
     }
     println!("{}", serde_json::to_string_pretty(&sim.summary()).expect("a summary serializes"));
     Ok(())
 }
 
-/// Runs while streaming the trace to `path`, flushing the in-memory ring long before it wraps.
-fn write_trace(sim: &mut Simulation, duration: Duration, path: &Path) -> Result<(), Refusal> {
-    let file = std::fs::File::create(path).map_err(|e| Refusal(format!("--trace: cannot create {}: {e}", path.display())))?;
-    let mut out = BufWriter::new(file);
-    let mut written = 0u64;
-    let mut failure: Option<std::io::Error> = None;
-    let mut flush = |sim: &Simulation, force: bool| {
+fn load_schedule(path: &Path, duration: Duration) -> Result<Vec<Scheduled>, Refusal> {
+    let where_ = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| Refusal(format!("--commands: cannot read {where_}: {e}")))?;
+    let schedule = parse_schedule(&text).map_err(|e| Refusal(format!("--commands: {where_}: {e}")))?;
+    if let Some(late) = schedule.iter().position(|s| Duration::from_ms(s.at_ms) > duration) {
+        return Err(Refusal(format!("--commands: {where_}: [{late}].at_ms: is after the end of the run (--for)")));
+    }
+    Ok(schedule)
+}
+
+fn advance(sim: &mut Simulation, by: Duration, trace: Option<&mut TraceOut>) {
+    match trace {
+        None => sim.advance(by),
+        Some(out) => sim.advance_with(by, |s| out.flush(s, false)),
+    }
+}
+
+/// The trace file, written as the run goes, long before the in-memory ring wraps.
+struct TraceOut {
+    path: PathBuf,
+    out: BufWriter<std::fs::File>,
+    written: u64,
+    failure: Option<std::io::Error>,
+}
+
+impl TraceOut {
+    fn create(path: &Path) -> Result<TraceOut, Refusal> {
+        let file = std::fs::File::create(path).map_err(|e| Refusal(format!("--trace: cannot create {}: {e}", path.display())))?;
+        Ok(TraceOut { path: path.to_path_buf(), out: BufWriter::new(file), written: 0, failure: None })
+    }
+
+    fn flush(&mut self, sim: &Simulation, force: bool) {
         let trace = sim.trace();
-        if failure.is_some() || (!force && trace.len() - written < 1_024) {
+        if self.failure.is_some() || (!force && trace.len() - self.written < 1_024) {
             return;
         }
-        for entry in trace.since(written) {
-            assert_eq!(entry.seq, written, "trace ring overflowed between flushes");
-            if let Err(e) = writeln!(out, "{}", TraceEntry::to_json(entry)) {
-                failure = Some(e);
+        for entry in trace.since(self.written) {
+            assert_eq!(entry.seq, self.written, "trace ring overflowed between flushes");
+            if let Err(e) = writeln!(self.out, "{}", TraceEntry::to_json(entry)) {
+                self.failure = Some(e);
                 return;
             }
-            written += 1;
+            self.written += 1;
         }
-    };
-    sim.advance_with(duration, |s| flush(s, false));
-    flush(sim, true);
-    drop(flush);
-    let result = failure.map_or_else(|| out.flush(), Err);
-    result.map_err(|e| Refusal(format!("--trace: cannot write {}: {e}", path.display())))
+    }
+
+    fn finish(mut self, sim: &Simulation) -> Result<(), Refusal> {
+        self.flush(sim, true);
+        let result = self.failure.take().map_or_else(|| self.out.flush(), Err);
+        result.map_err(|e| Refusal(format!("--trace: cannot write {}: {e}", self.path.display())))
+    }
 }
 
 fn oracle_partition(file: &Path) -> Result<(), Refusal> {

@@ -123,3 +123,30 @@ fn oracle_partition_answers_every_case_of_the_shared_vectors() {
     let bad = temp_file("bad-oracle.json", r#"{"cases":[{"key_hex":"zz","num_partitions":3}]}"#);
     assert_refused(&dhara(&["oracle", "partition", bad.to_str().expect("utf-8")]), "cases[0].key_hex");
 }
+
+#[test]
+fn a_command_log_changes_the_run_reproducibly() {
+    let log = temp_file("commands.json", r#"[{"at_ms": 3000, "command": "crash_consumer"}, {"at_ms": 8000, "command": "restart_consumer"}]"#);
+    let args = ["run", "upi-steady", "--seed", "5", "--for", "12s", "--commands", log.to_str().expect("utf-8")];
+    let with_log = stdout_json(&dhara(&args));
+    assert_eq!(with_log, stdout_json(&dhara(&args)));
+    let plain = stdout_json(&dhara(&["run", "upi-steady", "--seed", "5", "--for", "12s"]));
+    assert_ne!(with_log["trace_hash"], plain["trace_hash"]);
+    // Five seconds without a consumer leave a backlog the plain run does not have.
+    assert!(with_log["lag_records"].as_u64() > plain["lag_records"].as_u64().map(|l| l + 500), "{with_log} vs {plain}");
+}
+
+#[test]
+fn bad_command_logs_exit_2_naming_the_entry() {
+    let cases = [
+        (r#"[{"at_ms": 1000, "command": "restart_consumer"}]"#, "[0]: command: consumer-0 is running"),
+        (r#"[{"command": "crash_consumer"}]"#, "[0].at_ms"),
+        (r#"[{"at_ms": 1000, "command": "teleport"}]"#, "[0].command"),
+        (r#"[{"at_ms": 99000, "command": "crash_consumer"}]"#, "after the end of the run"),
+        ("not json", "--commands"),
+    ];
+    for (i, (log, mentions)) in cases.into_iter().enumerate() {
+        let path = temp_file(&format!("bad-commands-{i}.json"), log);
+        assert_refused(&dhara(&["run", "upi-lag", "--seed", "1", "--for", "10s", "--commands", path.to_str().expect("utf-8")]), mentions);
+    }
+}

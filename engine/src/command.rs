@@ -85,3 +85,55 @@ mod tests {
         assert!(err.message.contains("unknown field `now`"), "{err}");
     }
 }
+
+/// A command with the simulated instant it is applied at: one line of a command log, the
+/// third part (with scenario and seed) of what makes a run reproducible.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scheduled {
+    pub at_ms: u64,
+    pub command: Command,
+}
+
+/// Parses a command log: a JSON array of commands, each with an `at_ms` field, in
+/// non-decreasing time order, e.g. `[{"at_ms": 5000, "command": "crash_consumer"}]`.
+pub fn parse_schedule(text: &str) -> Result<Vec<Scheduled>, InputError> {
+    let items: Vec<serde_json::Value> = InputError::parse_json("command log (a JSON array)", text)?;
+    let mut schedule = Vec::with_capacity(items.len());
+    for (i, mut item) in items.into_iter().enumerate() {
+        let at = |e: InputError| InputError::new(format!("[{i}].{}", e.path), e.message);
+        let object = item.as_object_mut().ok_or_else(|| InputError::new(format!("[{i}]"), "must be an object"))?;
+        let at_ms = object
+            .remove("at_ms")
+            .and_then(|v| v.as_u64())
+            .ok_or_else(|| InputError::new(format!("[{i}].at_ms"), "must be a whole number of milliseconds ≥ 0"))?;
+        if schedule.last().is_some_and(|prev: &Scheduled| prev.at_ms > at_ms) {
+            return Err(InputError::new(format!("[{i}].at_ms"), "must not be earlier than the command before it"));
+        }
+        let command = Command::from_json(&item.to_string()).map_err(at)?;
+        schedule.push(Scheduled { at_ms, command });
+    }
+    Ok(schedule)
+}
+
+#[cfg(test)]
+mod schedule_tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_log_in_time_order() {
+        let log = r#"[{"at_ms": 0, "command": "crash_consumer"}, {"at_ms": 5000, "command": "restart_consumer"}]"#;
+        let schedule = parse_schedule(log).expect("valid");
+        assert_eq!(schedule[1], Scheduled { at_ms: 5000, command: Command::RestartConsumer {} });
+    }
+
+    #[test]
+    fn errors_name_the_entry_and_field() {
+        let err = parse_schedule(r#"[{"command": "crash_consumer"}]"#).unwrap_err();
+        assert_eq!(err.path, "[0].at_ms");
+        let err = parse_schedule(r#"[{"at_ms": 9, "command": "crash_consumer"}, {"at_ms": 3, "command": "restart_consumer"}]"#).unwrap_err();
+        assert_eq!(err.path, "[1].at_ms");
+        let err = parse_schedule(r#"[{"at_ms": 1, "command": "set_consumer_rate", "records_per_s": 0}]"#).unwrap_err();
+        assert_eq!(err.path, "[0].records_per_s");
+        assert!(parse_schedule(r#"{"at_ms": 1}"#).is_err());
+    }
+}

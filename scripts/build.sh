@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds the static site: wasm (release) → wasm-bindgen → wasm-opt, plus index.html and
+# www/. Usage: scripts/build.sh [OUT_DIR] (default dist). The result uses relative URLs
+# only, so it works from any static host under any sub-path.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-dist}
+bash scripts/setup.sh build
+# shellcheck source=/dev/null
+source .dhara/env.sh
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+
+echo "build: cargo build (wasm32, release, via $DHARA_WASM_MODE)" >&2
+cargo build -p dhara --lib --release --target wasm32-unknown-unknown --locked --quiet
+
+STAGE="$OUT.partial"
+rm -rf "$STAGE"
+mkdir -p "$STAGE"
+wasm-bindgen --target web --no-typescript --out-dir "$STAGE" --out-name dhara \
+  "$TARGET_DIR/wasm32-unknown-unknown/release/dhara.wasm"
+# npm's binaryen 132; Debian's binaryen 108 breaks wasm-bindgen's externref table.
+node_modules/.bin/wasm-opt -O3 "$STAGE/dhara_bg.wasm" -o "$STAGE/dhara_bg.wasm"
+cp index.html "$STAGE/"
+cp -r www "$STAGE/www"
+rm -rf "$OUT"
+mv "$STAGE" "$OUT"
+
+raw=$(wc -c <"$OUT/dhara_bg.wasm")
+gz=$(gzip -9c "$OUT/dhara_bg.wasm" | wc -c)
+total_gz=$(find "$OUT" -type f -exec cat {} + | gzip -9c | wc -c)
+echo "build: $OUT/ ready; wasm $raw bytes raw, $gz gzipped; whole site about $total_gz bytes gzipped" >&2

@@ -1,0 +1,194 @@
+// Dhara's page shell: controls, URL state and the frame loop. All simulation and drawing is
+// in Rust (the `Lab` handle from ../dhara.js); per frame this calls `advance` once and the
+// two draw functions, never anything per message.
+//
+// Contract with src/lib.rs: Lab(scenarioJson, seed: BigInt), advance(ms) -> summary,
+// step(), apply(commandJson), snapshot(), draw_flow(canvas), draw_lag_chart(canvas),
+// trace_hash(); scenario_names(), scenario_json(name), random_seed().
+
+import init, * as dhara from '../dhara.js';
+import { parseSeed, readHash, writeHash } from './url-state.js';
+
+const $ = (id) => document.getElementById(id);
+/** Simulated time one frame may cover is capped at this many wall-clock ms × speed. */
+const FRAME_MS_MAX = 100;
+const CHART_INTERVAL_MS = 250;
+
+const app = {
+  lab: null,
+  state: { scenario: '', seed: '42', speed: 1 },
+  playing: true,
+  lastFrameMs: null,
+  lastChartMs: -Infinity,
+  frames: 0,
+  failed: false,
+};
+// For tests and the console: window.dhara.app.lab is the live handle.
+window.dhara = { app, bindings: dhara };
+
+function showMessage(text, isError = true) {
+  const el = $('message');
+  el.textContent = text;
+  el.classList.toggle('error', isError);
+  el.hidden = !text;
+}
+
+function showOverlay(error) {
+  if (app.failed) return;
+  app.failed = true;
+  app.playing = false;
+  console.error('Dhara stopped:', error);
+  $('overlay-error').textContent = String(error && error.stack ? error.stack : error);
+  $('overlay-scenario').textContent = app.state.scenario;
+  $('overlay-seed').textContent = app.state.seed;
+  $('overlay-link').href = writeHash(app.state);
+  $('overlay-link').onclick = () => setTimeout(() => location.reload(), 0);
+  $('overlay').hidden = false;
+}
+
+function sizeCanvas(canvas) {
+  const ratio = window.devicePixelRatio || 1;
+  const width = Math.max(1, Math.round(canvas.clientWidth * ratio));
+  const height = Math.max(1, Math.round(canvas.clientHeight * ratio));
+  if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
+    return true;
+  }
+  return false;
+}
+
+function describe(scenario) {
+  $('about-title').textContent = scenario.title;
+  $('about-text').textContent = scenario.description;
+  const list = $('simplifications');
+  list.replaceChildren(...scenario.simplifications.map((text) => {
+    const item = document.createElement('li');
+    item.textContent = text;
+    return item;
+  }));
+  $('producer-rate').value = scenario.producer.records_per_s;
+  $('consumer-rate').value = scenario.consumer.records_per_s;
+}
+
+/** Starts a new run of the current scenario and seed. */
+function startRun() {
+  const json = dhara.scenario_json(app.state.scenario);
+  const lab = new dhara.Lab(json, BigInt(app.state.seed));
+  if (app.lab) app.lab.free();
+  app.lab = lab;
+  describe(JSON.parse(json));
+  $('scenario').value = app.state.scenario;
+  $('seed').value = app.state.seed;
+  $('speed').value = String(app.state.speed);
+  history.replaceState(null, '', writeHash(app.state));
+  app.lastChartMs = -Infinity;
+}
+
+function setPlaying(playing) {
+  app.playing = playing;
+  $('play').textContent = playing ? 'Pause' : 'Play';
+  $('play').setAttribute('aria-pressed', String(playing));
+}
+
+/** Sends a command to the engine; a refusal is shown, the run goes on. */
+function command(object) {
+  try {
+    app.lab.apply(JSON.stringify(object));
+    showMessage('');
+  } catch (error) {
+    showMessage(`Command refused: ${error.message ?? error}`);
+  }
+}
+
+function rateCommand(name, input) {
+  const value = Number(input.value);
+  if (!Number.isInteger(value) || value < 1 || value > 1000000) {
+    showMessage(`${input.getAttribute('aria-label')} must be a whole number from 1 to 1000000 (got "${input.value}")`);
+    return;
+  }
+  command({ command: name, records_per_s: value });
+}
+
+function wireControls() {
+  $('play').onclick = () => setPlaying(!app.playing);
+  $('step').onclick = () => {
+    setPlaying(false);
+    app.lab.step();
+    app.lastChartMs = -Infinity;
+  };
+  $('speed').onchange = () => {
+    app.state.speed = Number($('speed').value);
+    history.replaceState(null, '', writeHash(app.state));
+  };
+  $('scenario').onchange = () => {
+    app.state.scenario = $('scenario').value;
+    startRun();
+  };
+  $('seed').onchange = () => {
+    const seed = parseSeed($('seed').value);
+    if (seed.error) {
+      showMessage(`Seed not changed: ${seed.error}`);
+      $('seed').value = app.state.seed;
+      return;
+    }
+    showMessage('');
+    app.state.seed = seed.value;
+    startRun();
+  };
+  $('new-seed').onclick = () => {
+    app.state.seed = dhara.random_seed();
+    startRun();
+  };
+  $('producer-rate').onchange = () => rateCommand('set_producer_rate', $('producer-rate'));
+  $('consumer-rate').onchange = () => rateCommand('set_consumer_rate', $('consumer-rate'));
+  $('crash').onclick = () => command({ command: 'crash_consumer' });
+  $('restart').onclick = () => command({ command: 'restart_consumer' });
+  window.addEventListener('hashchange', () => {
+    const { state, errors } = readHash(location.hash, app.state, dhara.scenario_names());
+    if (errors.length) showMessage(`URL: ${errors.join('; ')}. Kept the rest.`);
+    app.state = state;
+    startRun();
+  });
+}
+
+function frame(nowMs) {
+  if (app.failed) return;
+  try {
+    const elapsed = app.lastFrameMs === null ? 0 : Math.min(nowMs - app.lastFrameMs, FRAME_MS_MAX);
+    app.lastFrameMs = nowMs;
+    if (app.playing && elapsed > 0) app.lab.advance(elapsed * app.state.speed);
+    const flow = $('flow');
+    sizeCanvas(flow);
+    app.lab.draw_flow(flow);
+    const lag = $('lag');
+    if (sizeCanvas(lag) || nowMs - app.lastChartMs >= CHART_INTERVAL_MS) {
+      app.lab.draw_lag_chart(lag);
+      app.lastChartMs = nowMs;
+    }
+    app.frames += 1;
+  } catch (error) {
+    showOverlay(error);
+    return;
+  }
+  requestAnimationFrame(frame);
+}
+
+async function boot() {
+  window.addEventListener('error', (event) => showOverlay(event.error ?? event.message));
+  window.addEventListener('unhandledrejection', (event) => showOverlay(event.reason));
+  // Relative to this module, so the site works under any sub-path.
+  await init({ module_or_path: new URL('../dhara_bg.wasm', import.meta.url) });
+  const names = dhara.scenario_names();
+  $('scenario').replaceChildren(...names.map((name) => new Option(name, name)));
+  const defaults = { scenario: names[0], seed: '42', speed: 1 };
+  const { state, errors } = readHash(location.hash, defaults, names);
+  if (errors.length) showMessage(`URL: ${errors.join('; ')}. Used the defaults for those and kept the rest.`);
+  app.state = state;
+  startRun();
+  wireControls();
+  setPlaying(true);
+  requestAnimationFrame(frame);
+}
+
+boot().catch(showOverlay);
