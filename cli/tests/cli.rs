@@ -54,7 +54,7 @@ fn run_prints_the_summary_and_is_deterministic_across_processes() {
     for field in ["seed", "simulated_us", "events", "produced", "consumed", "trace_hash"] {
         assert!(!a[field].is_null(), "summary lacks {field}: {a}");
     }
-    assert_eq!(a["seed"], 42);
+    assert_eq!(a["seed"], "42");
     assert_eq!(a["simulated_us"], 20_000_000);
     assert_eq!(a, stdout_json(&dhara(&["run", "upi-lag", "--seed", "42", "--for", "20s"])));
     let other = stdout_json(&dhara(&["run", "upi-lag", "--seed", "43", "--for", "20s"]));

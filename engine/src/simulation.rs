@@ -241,7 +241,7 @@ impl Simulation {
     pub fn summary(&self) -> Summary {
         Summary {
             scenario: self.scenario.name.clone(),
-            seed: self.seed,
+            seed: self.seed.to_string(),
             simulated_us: self.now.as_us(),
             events: self.events,
             produced: self.producer.sent(),

@@ -82,7 +82,8 @@ pub struct InFlightView {
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Summary {
     pub scenario: String,
-    pub seed: u64,
+    /// Decimal string, as in `Snapshot`: JSON readers in JS (and jq) round numbers above 2^53.
+    pub seed: String,
     pub simulated_us: u64,
     pub events: u64,
     pub produced: u64,

@@ -1,0 +1,165 @@
+// The page in headless Chromium: it loads the wasm, runs the default scenario, draws the flow
+// and the lag chart, and its controls, URL state and error handling do what they say. The
+// same checks run against the Trunk build and against a copy served under a sub-path.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DIST, DIST_TRUNK, canvasPixels, launchBrowser, openPage, serveSite } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
+
+const snapshot = (page) => page.evaluate(() => window.dhara.app.lab.snapshot());
+
+/** The default scenario runs, both canvases are drawn, and the flow changes while playing. */
+async function assertRunsAndDraws(page) {
+  const flow = await canvasPixels(page, 'flow');
+  assert.ok(flow.width > 300 && flow.height > 200, `flow canvas ${flow.width}×${flow.height}`);
+  assert.ok(flow.colours > 8, `flow canvas has ${flow.colours} colours: it is drawn`);
+  const lag = await canvasPixels(page, 'lag');
+  assert.ok(lag.colours > 8, `lag chart has ${lag.colours} colours: it is drawn`);
+  const before = await snapshot(page);
+  await page.waitForTimeout(600);
+  const later = await snapshot(page);
+  assert.ok(later.now_us > before.now_us, 'simulated time advances while playing');
+  assert.ok(later.producer.sent > before.producer.sent, 'the producer keeps sending');
+  assert.notEqual((await canvasPixels(page, 'flow')).hash, flow.hash, 'the flow view changes');
+  assert.equal(later.scenario, 'upi-lag');
+}
+
+function assertClean({ problems, requests }, origin) {
+  assert.deepEqual(problems, [], 'no console errors or page errors');
+  const foreign = requests.filter((url) => !url.startsWith(origin));
+  assert.deepEqual(foreign, [], 'no request leaves the site');
+}
+
+describe('the built page (dist/)', () => {
+  let site;
+  before(async () => { site = await serveSite(DIST); });
+  after(() => site?.close());
+
+  test('loads, draws the flow and the lag chart, and changes after play', async () => {
+    const opened = await openPage(browser, site.url);
+    await assertRunsAndDraws(opened.page);
+    assertClean(opened, site.origin);
+    assert.match(await opened.page.title(), /Dhara/);
+    await opened.page.close();
+  });
+
+  test('pause stops simulated time; step processes exactly one event; play resumes', async () => {
+    const opened = await openPage(browser, site.url);
+    const { page } = opened;
+    await page.click('#play');
+    assert.equal(await page.textContent('#play'), 'Play');
+    const paused = await snapshot(page);
+    await page.waitForTimeout(300);
+    assert.equal((await snapshot(page)).events, paused.events, 'no events while paused');
+    await page.click('#step');
+    assert.equal((await snapshot(page)).events, paused.events + 1, 'one step, one event');
+    await page.click('#play');
+    await page.waitForTimeout(300);
+    assert.ok((await snapshot(page)).events > paused.events + 1, 'playing again');
+    assertClean(opened, site.origin);
+    await page.close();
+  });
+
+  test('speed, crash and restart drive the engine', async () => {
+    const opened = await openPage(browser, site.url);
+    const { page } = opened;
+    await page.selectOption('#speed', '10');
+    assert.match(page.url(), /speed=10/);
+    await page.click('#crash');
+    assert.equal((await snapshot(page)).consumer.state, 'crashed');
+    const lagAtCrash = (await snapshot(page)).consumer.lag_records;
+    await page.waitForTimeout(800);
+    const crashed = await snapshot(page);
+    assert.ok(crashed.consumer.lag_records > lagAtCrash + 500, `lag grows without a consumer: ${lagAtCrash} → ${crashed.consumer.lag_records}`);
+    await page.click('#crash');
+    assert.match(await page.textContent('#message'), /already crashed/);
+    await page.click('#restart');
+    assert.notEqual((await snapshot(page)).consumer.state, 'crashed');
+    await page.fill('#consumer-rate', '5000');
+    await page.dispatchEvent('#consumer-rate', 'change');
+    assert.equal((await snapshot(page)).consumer.rate_records_per_s, 5000);
+    await page.waitForFunction(() => window.dhara.app.lab.snapshot().consumer.lag_records < 300, null, { timeout: 15000 });
+    assertClean(opened, site.origin);
+    await page.close();
+  });
+
+  test('bad control input is refused with a message and changes nothing', async () => {
+    const opened = await openPage(browser, site.url);
+    const { page } = opened;
+    await page.fill('#consumer-rate', '0');
+    await page.dispatchEvent('#consumer-rate', 'change');
+    assert.match(await page.textContent('#message'), /Consumer rate.*whole number from 1 to 1000000/);
+    assert.equal((await snapshot(page)).consumer.rate_records_per_s, 320);
+    await page.fill('#seed', 'banana');
+    await page.dispatchEvent('#seed', 'change');
+    assert.match(await page.textContent('#message'), /Seed not changed: seed must be a whole number/);
+    assert.equal(await page.inputValue('#seed'), '42');
+    assertClean(opened, site.origin);
+    await page.close();
+  });
+
+  test('the URL hash holds scenario, seed and speed, and reopens the same run', async () => {
+    const opened = await openPage(browser, `${site.url}#scenario=upi-hot-key&seed=99&speed=2`);
+    const { page } = opened;
+    const view = await snapshot(page);
+    assert.equal(view.scenario, 'upi-hot-key');
+    assert.equal(view.seed, '99');
+    assert.equal(await page.inputValue('#speed'), '2');
+    await page.selectOption('#scenario', 'upi-steady');
+    assert.match(page.url(), /scenario=upi-steady&seed=99&speed=2/);
+    assertClean(opened, site.origin);
+    await page.close();
+  });
+
+  test('a bad URL hash is reported by name and only its bad parts fall back', async () => {
+    const opened = await openPage(browser, `${site.url}#scenario=nope&seed=7&speed=3`);
+    const { page } = opened;
+    const message = await page.textContent('#message');
+    assert.match(message, /scenario must be one of upi-lag, upi-steady, upi-hot-key \(got "nope"\)/);
+    assert.match(message, /speed must be one of/);
+    const view = await snapshot(page);
+    assert.equal(view.scenario, 'upi-lag');
+    assert.equal(view.seed, '7', 'the good part (seed) is kept');
+    await page.close();
+  });
+
+  test('an error shows an overlay with the seed and scenario, never a blank page', async () => {
+    const opened = await openPage(browser, `${site.url}#seed=1234`);
+    const { page } = opened;
+    await page.evaluate(() => window.dhara.app.lab.free());
+    await page.waitForSelector('#overlay:not([hidden])', { timeout: 5000 });
+    assert.equal(await page.textContent('#overlay-seed'), '1234');
+    assert.equal(await page.textContent('#overlay-scenario'), 'upi-lag');
+    assert.match(await page.getAttribute('#overlay-link', 'href'), /seed=1234/);
+    await page.close();
+  });
+});
+
+describe('the same site under a sub-path', () => {
+  let site;
+  before(async () => { site = await serveSite(DIST, '/courses/streaming/dhara/'); });
+  after(() => site?.close());
+
+  test('loads and runs with relative URLs only', async () => {
+    const opened = await openPage(browser, site.url);
+    await assertRunsAndDraws(opened.page);
+    assertClean(opened, `${site.origin}/courses/streaming/dhara/`);
+    await opened.page.close();
+  });
+});
+
+describe('the Trunk build (dist-trunk/)', () => {
+  let site;
+  before(async () => { site = await serveSite(DIST_TRUNK); });
+  after(() => site?.close());
+
+  test('loads and runs like the npm build', async () => {
+    const opened = await openPage(browser, site.url);
+    await assertRunsAndDraws(opened.page);
+    assertClean(opened, site.origin);
+    await opened.page.close();
+  });
+});
