@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-dist}
 bash scripts/setup.sh build
+# cargo install puts wasm-bindgen here; a fresh login shell may not have it on PATH yet.
+export PATH="$HOME/.cargo/bin:$PATH"
 # shellcheck source=/dev/null
 source .dhara/env.sh
 TARGET_DIR=${CARGO_TARGET_DIR:-target}

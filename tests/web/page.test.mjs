@@ -138,28 +138,21 @@ describe('the built page (dist/)', () => {
   });
 });
 
-describe('the same site under a sub-path', () => {
-  let site;
-  before(async () => { site = await serveSite(DIST, '/courses/streaming/dhara/'); });
-  after(() => site?.close());
+/** The smoke check for another build or location of the same site. */
+function smokeTest(title, root, base) {
+  describe(title, () => {
+    let site;
+    before(async () => { site = await serveSite(root, base); });
+    after(() => site?.close());
 
-  test('loads and runs with relative URLs only', async () => {
-    const opened = await openPage(browser, site.url);
-    await assertRunsAndDraws(opened.page);
-    assertClean(opened, `${site.origin}/courses/streaming/dhara/`);
-    await opened.page.close();
+    test('loads, runs and draws, requesting nothing outside its own directory', async () => {
+      const opened = await openPage(browser, site.url);
+      await assertRunsAndDraws(opened.page);
+      assertClean(opened, site.url);
+      await opened.page.close();
+    });
   });
-});
+}
 
-describe('the Trunk build (dist-trunk/)', () => {
-  let site;
-  before(async () => { site = await serveSite(DIST_TRUNK); });
-  after(() => site?.close());
-
-  test('loads and runs like the npm build', async () => {
-    const opened = await openPage(browser, site.url);
-    await assertRunsAndDraws(opened.page);
-    assertClean(opened, site.origin);
-    await opened.page.close();
-  });
-});
+smokeTest('the same site under a sub-path', DIST, '/courses/streaming/dhara/');
+smokeTest('the Trunk build (dist-trunk/)', DIST_TRUNK, '/');
