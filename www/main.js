@@ -69,6 +69,9 @@ function describe(scenario) {
   }));
   $('producer-rate').value = scenario.producer.records_per_s;
   $('consumer-rate').value = scenario.consumer.records_per_s;
+  const brokers = scenario.cluster?.brokers ?? 1;
+  const names = Array.from({ length: brokers }, (_, i) => `broker-${i}`);
+  $('broker').replaceChildren(...names.map((name, i) => new Option(name, String(i))));
 }
 
 /** Starts a new run of the current scenario and seed. */
@@ -144,6 +147,8 @@ function wireControls() {
   $('consumer-rate').onchange = () => rateCommand('set_consumer_rate', $('consumer-rate'));
   $('crash').onclick = () => command({ command: 'crash_consumer' });
   $('restart').onclick = () => command({ command: 'restart_consumer' });
+  $('crash-broker').onclick = () => command({ command: 'crash_broker', broker: Number($('broker').value) });
+  $('restart-broker').onclick = () => command({ command: 'restart_broker', broker: Number($('broker').value) });
   window.addEventListener('hashchange', () => {
     const { state, errors } = readHash(location.hash, app.state, dhara.scenario_names());
     if (errors.length) showMessage(`URL: ${errors.join('; ')}. Kept the rest.`);

@@ -19,10 +19,15 @@ pub enum Command {
     CrashConsumer {},
     /// Start the consumer again; it resumes from the group's committed offsets.
     RestartConsumer {},
+    /// Kill a broker process: its logs survive on disk, its leadership does not.
+    CrashBroker { broker: u16 },
+    /// Start a crashed broker again; it catches up from the leaders and rejoins the ISR.
+    RestartBroker { broker: u16 },
 }
 
 impl Command {
-    pub const NAMES: [&'static str; 4] = ["set_producer_rate", "set_consumer_rate", "crash_consumer", "restart_consumer"];
+    pub const NAMES: [&'static str; 6] =
+        ["set_producer_rate", "set_consumer_rate", "crash_consumer", "restart_consumer", "crash_broker", "restart_broker"];
 
     /// Parses and range-checks one command.
     pub fn from_json(text: &str) -> Result<Command, InputError> {
@@ -43,6 +48,9 @@ impl Command {
                 check_range("records_per_s", records_per_s, 1, RATE_RECORDS_PER_S_MAX, "records/s")
             }
             Command::CrashConsumer {} | Command::RestartConsumer {} => Ok(()),
+            Command::CrashBroker { broker } | Command::RestartBroker { broker } => {
+                check_range("broker", broker, 0, crate::scenario::limits::BROKERS_MAX - 1, "")
+            }
         }
     }
 
@@ -53,6 +61,8 @@ impl Command {
             Command::SetConsumerRate { records_per_s } => (2, records_per_s.into()),
             Command::CrashConsumer {} => (3, 0),
             Command::RestartConsumer {} => (4, 0),
+            Command::CrashBroker { broker } => (5, broker.into()),
+            Command::RestartBroker { broker } => (6, broker.into()),
         }
     }
 }

@@ -5,11 +5,14 @@
 
 pub mod command;
 pub mod error;
+mod faults;
+mod invariants;
 pub mod kafka;
 pub mod metrics;
 pub mod scenario;
 pub mod sim;
 pub mod simulation;
+mod snapshot;
 pub mod view;
 
 pub use command::Command;

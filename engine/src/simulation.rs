@@ -1,14 +1,19 @@
 //! The simulation: it owns the event queue, the network, the nodes and the trace, and runs
 //! the loop "take the earliest event, hand it to its node, schedule what the node asked for".
 //! Everything the page or the CLI does goes through here: advance time, step one event,
-//! apply a command, take a snapshot.
+//! apply a command, take a snapshot. It is also the omniscient observer that keeps the
+//! ledger of every record's fate (`kafka::fates`), which no node could know on its own.
 
 use crate::command::Command;
 use crate::error::InputError;
-use crate::kafka::broker::Broker;
+use crate::kafka::broker::{Broker, BrokerConfig};
 use crate::kafka::consumer::{Consumer, ConsumerConfig, ConsumerState};
+use crate::kafka::controller::{replicas_of, Controller, ControllerConfig};
+use crate::kafka::fates::Fates;
 use crate::kafka::keys::KeySpace;
-use crate::kafka::producer::Producer;
+use crate::kafka::producer::{Producer, ProducerConfig};
+use crate::kafka::protocol::Accounting;
+use crate::kafka::replication::ReplicationConfig;
 use crate::kafka::{Msg, Outbox, Timer};
 use crate::metrics::{Metrics, Series};
 use crate::scenario::Scenario;
@@ -16,79 +21,123 @@ use crate::sim::network::{LinkConfig, Network};
 use crate::sim::node::NodeKind;
 use crate::sim::trace::hash_hex;
 use crate::sim::{Duration, EventQueue, NodeId, SimRng, SimTime, Trace, TraceKind};
-use crate::view::{self, InFlightView, Snapshot, Summary};
+use crate::view::Summary;
 
-const PRODUCER: NodeId = NodeId::producer(0);
-const BROKER: NodeId = NodeId::broker(0);
-const CONSUMER: NodeId = NodeId::consumer(0);
+pub(crate) const PRODUCER: NodeId = NodeId::producer(0);
+pub(crate) const CONSUMER: NodeId = NodeId::consumer(0);
+const CONTROLLER: NodeId = NodeId::controller();
 
 /// Trace entries kept in memory for `trace_since`; the hash covers all of them regardless.
 pub const TRACE_RECENT_MAX: usize = 65_536;
 /// Commands one run accepts; a page would need hours of clicking to reach it.
 pub const COMMANDS_MAX: usize = 100_000;
+/// Records per replica fetch response: bounds every message's size.
+const REPLICA_FETCH_RECORDS_MAX: usize = 1_000;
 
-enum Event {
+pub(crate) enum Event {
     Deliver { from: NodeId, to: NodeId, sent_at: SimTime, msg: Msg },
     Timer { node: NodeId, timer: Timer },
     Sample,
 }
 
 pub struct Simulation {
-    scenario: Scenario,
+    pub(crate) scenario: Scenario,
     seed: u64,
     now: SimTime,
-    queue: EventQueue<Event>,
+    pub(crate) queue: EventQueue<Event>,
     network: Network,
-    producer: Producer,
-    broker: Broker,
-    consumer: Consumer,
+    pub(crate) producer: Producer,
+    pub(crate) brokers: Vec<Broker>,
+    pub(crate) controller: Controller,
+    pub(crate) consumer: Consumer,
     trace: Trace,
     metrics: Metrics,
+    pub(crate) fates: Fates,
     sample_interval: Duration,
     events: u64,
     commands: Vec<(SimTime, Command)>,
+}
+
+fn ms(value: u32) -> u64 {
+    Duration::from_ms(value.into()).as_us()
 }
 
 impl Simulation {
     /// A run of a validated scenario under `seed`, at time zero with the first events queued.
     pub fn new(scenario: Scenario, seed: u64) -> Simulation {
         let partitions = scenario.topic.partitions;
-        let p = &scenario.producer;
+        let (cluster, p, c) = (&scenario.cluster, &scenario.producer, &scenario.consumer);
         let keys = KeySpace::new(p.keys, p.key_skew, partitions);
-        let producer = Producer::new(BROKER, keys, SimRng::stream(seed, "producer-0"), p.records_per_s, p.value_bytes);
-        let c = &scenario.consumer;
-        let consumer_config = ConsumerConfig {
-            rate_records_per_s: c.records_per_s,
-            max_poll_records: c.max_poll_records,
-            fetch_max_wait_us: Duration::from_ms(c.fetch_max_wait_ms.into()).as_us(),
+        let producer_config = ProducerConfig {
+            rate_records_per_s: p.records_per_s,
+            value_bytes: p.value_bytes,
+            acks: p.acks,
+            request_timeout_us: ms(p.request_timeout_ms),
+            delivery_timeout_us: ms(p.delivery_timeout_ms),
+            retry_backoff_us: ms(p.retry_backoff_ms),
         };
-        let link = LinkConfig {
-            latency_us: Duration::from_ms(scenario.network.latency_ms.into()).as_us(),
-            jitter_us: Duration::from_ms(scenario.network.jitter_ms.into()).as_us(),
+        let producer = Producer::new(keys, SimRng::stream(seed, "producer-0"), partitions, producer_config);
+        let consumer_config = ConsumerConfig { rate_records_per_s: c.records_per_s, max_poll_records: c.max_poll_records, fetch_max_wait_us: ms(c.fetch_max_wait_ms) };
+        let replication = ReplicationConfig {
+            replica_lag_time_max_us: ms(cluster.replica_lag_time_max_ms),
+            replica_fetch_wait_max_us: ms(500),
+            min_insync_replicas: scenario.topic.min_insync_replicas,
+            replica_fetch_records_max: REPLICA_FETCH_RECORDS_MAX,
+            retention_records_max: scenario.topic.retention_records_max,
         };
+        let broker_config = BrokerConfig { replication, heartbeat_interval_us: ms(cluster.broker_heartbeat_interval_ms) };
+        let rf = scenario.topic.replication_factor;
+        let brokers = (0..cluster.brokers)
+            .map(|b| Broker::new(b, (0..partitions).filter(|&p| replicas_of(p, cluster.brokers, rf).contains(&b)), broker_config))
+            .collect();
+        let controller_config = ControllerConfig {
+            brokers: cluster.brokers,
+            partitions,
+            replication_factor: rf,
+            broker_session_timeout_us: ms(cluster.broker_session_timeout_ms),
+            session_check_interval_us: ms(cluster.broker_heartbeat_interval_ms / 2).max(1),
+            unclean_leader_election: cluster.unclean_leader_election_enable,
+        };
+        let link = LinkConfig { latency_us: ms(scenario.network.latency_ms), jitter_us: ms(scenario.network.jitter_ms) };
         let mut sim = Simulation {
             seed,
             now: SimTime::ZERO,
             queue: EventQueue::new(),
             network: Network::new(link, SimRng::stream(seed, "network")),
             producer,
-            broker: Broker::new(partitions, scenario.topic.retention_records_max),
-            consumer: Consumer::new(BROKER, partitions, consumer_config),
+            brokers,
+            controller: Controller::new(controller_config, vec![PRODUCER, CONSUMER]),
+            consumer: Consumer::new(CONTROLLER, partitions, consumer_config),
             trace: Trace::new(TRACE_RECENT_MAX),
             metrics: Metrics::new(partitions, scenario.metrics.series_points_max as usize),
+            fates: Fates::new(partitions),
             sample_interval: Duration::from_ms(scenario.metrics.sample_interval_ms.into()),
             events: 0,
             commands: Vec::new(),
             scenario,
         };
-        let mut out = Outbox::default();
-        sim.producer.start(&mut out);
-        sim.carry_out(PRODUCER, out);
-        let mut out = Outbox::default();
-        sim.consumer.start(&mut out);
-        sim.carry_out(CONSUMER, out);
-        sim.queue.push(SimTime::ZERO + sim.sample_interval, Event::Sample);
+        sim.boot();
         sim
+    }
+
+    /// Starts every node. The controller's metadata reaches the others over the network, so
+    /// the first records wait a round trip for their leader, as a real client's would.
+    fn boot(&mut self) {
+        let mut out = Outbox::default();
+        self.controller.start(&mut out);
+        self.carry_out(CONTROLLER, out);
+        for b in 0..self.brokers.len() {
+            let mut out = Outbox::default();
+            self.brokers[b].start(&mut out);
+            self.carry_out(NodeId::broker(b as u16), out);
+        }
+        let mut out = Outbox::default();
+        self.producer.start(&mut out);
+        self.carry_out(PRODUCER, out);
+        let mut out = Outbox::default();
+        self.consumer.start(&mut out);
+        self.carry_out(CONSUMER, out);
+        self.queue.push(SimTime::ZERO + self.sample_interval, Event::Sample);
     }
 
     pub fn now(&self) -> SimTime {
@@ -112,6 +161,12 @@ impl Simulation {
     pub fn series(&self, name: &str) -> Option<&Series> {
         self.metrics.series(name)
     }
+    pub fn brokers(&self) -> &[Broker] {
+        &self.brokers
+    }
+    pub fn controller(&self) -> &Controller {
+        &self.controller
+    }
 
     /// Processes the single earliest event. Returns false if nothing is pending (a run always
     /// has its producer and sampler pending, so this does not happen in practice).
@@ -121,6 +176,10 @@ impl Simulation {
         self.now = at;
         self.events += 1;
         self.dispatch(event);
+        #[cfg(debug_assertions)]
+        if let Err(violation) = self.check_invariants() {
+            panic!("invariant violated at t={} µs after event {}: {violation}", self.now.as_us(), self.events);
+        }
         true
     }
 
@@ -145,24 +204,7 @@ impl Simulation {
         if self.commands.len() >= COMMANDS_MAX {
             return Err(InputError::new("command", format!("a run accepts at most {COMMANDS_MAX} commands")));
         }
-        match command {
-            Command::SetProducerRate { records_per_s } => self.producer.set_rate(records_per_s),
-            Command::SetConsumerRate { records_per_s } => self.consumer.set_rate(records_per_s),
-            Command::CrashConsumer {} => {
-                if self.consumer.state() == ConsumerState::Crashed {
-                    return Err(InputError::new("command", "consumer-0 is already crashed; use restart_consumer"));
-                }
-                self.consumer.crash();
-            }
-            Command::RestartConsumer {} => {
-                if self.consumer.state() != ConsumerState::Crashed {
-                    return Err(InputError::new("command", "consumer-0 is running; crash_consumer it first"));
-                }
-                let mut out = Outbox::default();
-                self.consumer.start(&mut out);
-                self.carry_out(CONSUMER, out);
-            }
-        }
+        crate::faults::apply(self, &command)?;
         let (code, argument) = command.trace_code();
         self.trace.record(self.now, TraceKind::Command, CONSUMER, [code, argument, 0]);
         self.commands.push((self.now, command));
@@ -177,29 +219,35 @@ impl Simulation {
                 return;
             }
             Event::Deliver { from, to, msg, .. } => {
-                self.trace.record(self.now, TraceKind::Deliver, to, [msg_code(&msg), from.code().into(), 0]);
+                self.trace.record(self.now, TraceKind::Deliver, to, [msg.code(), from.code().into(), 0]);
                 if self.is_down(to) {
-                    self.trace.record(self.now, TraceKind::Dropped, to, [msg_code(&msg), 0, 0]);
+                    self.trace.record(self.now, TraceKind::Dropped, to, [msg.code(), 0, 0]);
                     return;
                 }
+                let now = self.now;
                 match to.kind {
-                    NodeKind::Producer => self.producer.on_message(msg, &mut out),
-                    NodeKind::Broker => self.broker.on_message(from, msg, &mut out),
+                    NodeKind::Producer => self.producer.on_message(msg, now, &mut out),
+                    NodeKind::Broker => {
+                        self.brokers[to.index as usize].on_message(from, msg, now, &mut out);
+                    }
                     NodeKind::Consumer => self.consumer.on_message(msg, &mut out),
+                    NodeKind::Controller => self.controller.on_message(from, msg, now, &mut out),
                 }
                 to
             }
             Event::Timer { node, timer } => {
-                let (code, id) = timer_code(timer);
+                let (code, id) = timer.code();
                 self.trace.record(self.now, TraceKind::Timer, node, [code, id, 0]);
                 if self.is_down(node) {
                     self.trace.record(self.now, TraceKind::Dropped, node, [code, 0, 0]);
                     return;
                 }
+                let now = self.now;
                 match node.kind {
-                    NodeKind::Producer => self.producer.on_timer(self.now, timer, &mut out),
-                    NodeKind::Broker => self.broker.on_timer(timer, &mut out),
+                    NodeKind::Producer => self.producer.on_timer(now, timer, &mut out),
+                    NodeKind::Broker => self.brokers[node.index as usize].on_timer(timer, now, &mut out),
                     NodeKind::Consumer => self.consumer.on_timer(timer, &mut out),
+                    NodeKind::Controller => self.controller.on_timer(timer, now, &mut out),
                 }
                 node
             }
@@ -207,14 +255,21 @@ impl Simulation {
         self.carry_out(node, out);
     }
 
-    fn is_down(&self, node: NodeId) -> bool {
-        node == CONSUMER && self.consumer.state() == ConsumerState::Crashed
+    pub(crate) fn is_down(&self, node: NodeId) -> bool {
+        match node.kind {
+            NodeKind::Consumer => self.consumer.state() == ConsumerState::Crashed,
+            NodeKind::Broker => !self.brokers[node.index as usize].is_up(),
+            NodeKind::Producer | NodeKind::Controller => false,
+        }
     }
 
-    /// Turns a node's outbox into trace entries and future events.
-    fn carry_out(&mut self, node: NodeId, out: Outbox) {
+    /// Turns a node's outbox into trace entries, ledger updates and future events.
+    pub(crate) fn carry_out(&mut self, node: NodeId, out: Outbox) {
         for (kind, payload) in out.notes {
             self.trace.record(self.now, kind, node, payload);
+        }
+        for item in out.accounting {
+            self.account(item);
         }
         for (to, msg) in out.sends {
             let at = self.network.arrival(self.now, node, to);
@@ -225,110 +280,69 @@ impl Simulation {
         }
     }
 
+    fn account(&mut self, item: Accounting) {
+        match item {
+            Accounting::Created { record_id, partition } => self.fates.created(record_id, partition),
+            Accounting::Acknowledged { record_id } => self.fates.acknowledged(record_id),
+            Accounting::Failed { record_id } => self.fates.failed(record_id),
+            Accounting::Unconfirmed { record_id } => self.fates.unconfirmed(record_id),
+            Accounting::Appended { record_id, .. } => self.fates.appended(record_id),
+            Accounting::Expired { record_id } => self.fates.expired(record_id),
+            Accounting::LeaderChanged { partition } => {
+                let state = &self.controller.partitions()[partition as usize];
+                if let Some(leader) = state.leader {
+                    let log = &self.brokers[leader as usize].replica(partition).expect("leaders are replicas").log;
+                    self.fates.recount_lost(partition, log);
+                }
+            }
+        }
+    }
+
     fn sample(&mut self) {
         let lags = self.lags();
         let (produced, processed) = (self.producer.sent(), self.consumer.processed());
         self.metrics.sample(self.now, &lags, produced, processed);
-        self.trace.record(self.now, TraceKind::Sample, BROKER, [lags.iter().sum(), produced, processed]);
+        self.trace.record(self.now, TraceKind::Sample, CONTROLLER, [lags.iter().sum(), produced, processed]);
         self.queue.push(self.now + self.sample_interval, Event::Sample);
     }
 
-    fn lags(&self) -> Vec<u64> {
-        let logs = self.broker.partitions().iter();
-        logs.zip(self.broker.committed()).map(|(log, &committed)| log.log_end_offset().saturating_sub(committed)).collect()
+    /// The leader's replica of each partition, if it has a leader.
+    pub(crate) fn leader_replica(&self, partition: u32) -> Option<&crate::kafka::replication::Replica> {
+        let leader = self.controller.partitions()[partition as usize].leader?;
+        self.brokers[leader as usize].replica(partition)
+    }
+
+    /// Per partition: high watermark minus the group's committed offset, as
+    /// `kafka-consumer-groups.sh` reports it (its "log end offset" is the HW). An offline
+    /// partition reports the lag against the best HW any replica knows.
+    pub(crate) fn lags(&self) -> Vec<u64> {
+        let committed = self.controller.committed();
+        (0..self.scenario.topic.partitions)
+            .map(|p| {
+                let hw = match self.leader_replica(p) {
+                    Some(replica) => replica.high_watermark(),
+                    None => self.brokers.iter().filter_map(|b| b.replica(p)).map(|r| r.high_watermark()).max().unwrap_or(0),
+                };
+                hw.saturating_sub(committed[p as usize])
+            })
+            .collect()
     }
 
     pub fn summary(&self) -> Summary {
+        let fates = self.fates.counts();
         Summary {
             scenario: self.scenario.name.clone(),
             seed: self.seed.to_string(),
             simulated_us: self.now.as_us(),
             events: self.events,
             produced: self.producer.sent(),
-            acked: self.producer.acked(),
+            acked: fates.acked,
+            failed: fates.failed,
+            acked_lost: fates.acked_lost,
             consumed: self.consumer.processed(),
             duplicates: self.consumer.duplicates(),
             lag_records: self.lags().iter().sum(),
             trace_hash: hash_hex(self.trace.hash()),
         }
-    }
-
-    pub fn snapshot(&self) -> Snapshot {
-        let lags = self.lags();
-        let partitions = self.broker.partitions().iter().enumerate().map(|(p, log)| view::PartitionView {
-            partition: p as u32,
-            log_start_offset: log.log_start_offset(),
-            log_end_offset: log.log_end_offset(),
-            committed_offset: self.broker.committed()[p],
-            consumer_position: self.consumer.positions()[p],
-            lag_records: lags[p],
-        });
-        let (in_flight, in_flight_total) = self.in_flight();
-        Snapshot {
-            scenario: self.scenario.name.clone(),
-            title: self.scenario.title.clone(),
-            seed: self.seed.to_string(),
-            now_us: self.now.as_us(),
-            events: self.events,
-            trace_hash: hash_hex(self.trace.hash()),
-            producer: view::ProducerView {
-                node: PRODUCER.to_string(),
-                rate_records_per_s: self.producer.rate_records_per_s(),
-                sent: self.producer.sent(),
-                acked: self.producer.acked(),
-            },
-            topic: view::TopicView { name: self.scenario.topic.name.clone(), partitions: partitions.collect() },
-            consumer: view::ConsumerView {
-                node: CONSUMER.to_string(),
-                state: format!("{:?}", self.consumer.state()).to_lowercase(),
-                rate_records_per_s: self.consumer.config().rate_records_per_s,
-                processed: self.consumer.processed(),
-                duplicates: self.consumer.duplicates(),
-                batch_records: self.consumer.batch_len() as u32,
-                lag_records: lags.iter().sum(),
-            },
-            in_flight,
-            in_flight_total,
-        }
-    }
-
-    fn in_flight(&self) -> (Vec<InFlightView>, u32) {
-        let mut total = 0u32;
-        let mut listed = Vec::new();
-        for (arrival, event) in self.queue.iter_unordered() {
-            let Event::Deliver { from, to, sent_at, msg } = event else { continue };
-            total += 1;
-            if listed.len() < view::IN_FLIGHT_VIEW_MAX {
-                let span = arrival.since(*sent_at).as_us().max(1) as f64;
-                let progress = (self.now.since(*sent_at).as_us() as f64 / span).min(1.0);
-                let (partition, records) = match msg {
-                    Msg::Produce { partition, .. } => (Some(*partition), 1),
-                    Msg::FetchResponse { records, .. } => (records.first().map(|r| r.partition), records.len() as u32),
-                    _ => (None, 0),
-                };
-                listed.push(InFlightView { from: from.to_string(), to: to.to_string(), kind: msg.name(), partition, records, progress });
-            }
-        }
-        (listed, total)
-    }
-}
-
-fn msg_code(msg: &Msg) -> u64 {
-    match msg {
-        Msg::Produce { .. } => 1,
-        Msg::ProduceAck { .. } => 2,
-        Msg::Fetch { .. } => 3,
-        Msg::FetchResponse { .. } => 4,
-        Msg::OffsetCommit { .. } => 5,
-        Msg::OffsetFetch => 6,
-        Msg::OffsetFetchResponse { .. } => 7,
-    }
-}
-
-fn timer_code(timer: Timer) -> (u64, u64) {
-    match timer {
-        Timer::ProducerSend => (1, 0),
-        Timer::FetchWaitExpired { fetch_id } => (2, fetch_id),
-        Timer::BatchProcessed { batch_id } => (3, batch_id),
     }
 }

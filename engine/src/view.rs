@@ -15,8 +15,10 @@ pub struct Snapshot {
     pub events: u64,
     pub trace_hash: String,
     pub producer: ProducerView,
+    pub brokers: Vec<BrokerView>,
     pub topic: TopicView,
     pub consumer: ConsumerView,
+    pub fates: crate::kafka::fates::FateCounts,
     /// Messages on the wire right now, at most `IN_FLIGHT_VIEW_MAX`.
     pub in_flight: Vec<InFlightView>,
     /// All messages on the wire, including those not listed.
@@ -29,26 +31,56 @@ pub const IN_FLIGHT_VIEW_MAX: usize = 400;
 pub struct ProducerView {
     pub node: String,
     pub rate_records_per_s: u32,
+    /// "0", "1" or "all".
+    pub acks: String,
     pub sent: u64,
     pub acked: u64,
+    pub failed: u64,
+    pub retries: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BrokerView {
+    pub node: String,
+    pub rack: String,
+    pub up: bool,
+    /// The controller stopped hearing from it and moved its leadership away.
+    pub fenced: bool,
+    /// Partitions it leads.
+    pub leader_of: Vec<u32>,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct TopicView {
     pub name: String,
+    pub replication_factor: u16,
+    pub min_insync_replicas: u32,
     pub partitions: Vec<PartitionView>,
+    /// Partitions whose ISR is smaller than their replica set.
+    pub under_replicated: u32,
+    /// Partitions with no leader.
+    pub offline: u32,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct PartitionView {
     pub partition: u32,
+    /// The leader's broker id; None when the partition is offline.
+    pub leader: Option<u16>,
+    pub leader_epoch: u32,
+    pub replicas: Vec<u16>,
+    pub isr: Vec<u16>,
+    /// Per replica (same order as `replicas`): its log end offset.
+    pub replica_log_end_offsets: Vec<u64>,
     pub log_start_offset: u64,
+    /// The leader's log end offset (or the best replica's when offline).
     pub log_end_offset: u64,
+    pub high_watermark: u64,
     /// The group's committed offset: where a restarted consumer resumes.
     pub committed_offset: u64,
-    /// The consumer's fetch position (ahead of the commit while a batch is in hand).
+    /// The consumer's fetch position (ahead of the commit while records are in hand).
     pub consumer_position: u64,
-    /// Log end offset minus committed offset, as `kafka-consumer-groups.sh` reports it.
+    /// High watermark minus committed offset, as `kafka-consumer-groups.sh` reports it.
     pub lag_records: u64,
 }
 
@@ -70,7 +102,7 @@ pub struct InFlightView {
     pub to: String,
     /// The Kafka request or response name, e.g. `produce`, `fetch_response`.
     pub kind: &'static str,
-    /// The partition a produce goes to, or the first partition of a fetch response.
+    /// The partition a produce or replica fetch is about, or a fetch response's first.
     pub partition: Option<u32>,
     /// Records carried.
     pub records: u32,
@@ -88,6 +120,10 @@ pub struct Summary {
     pub events: u64,
     pub produced: u64,
     pub acked: u64,
+    /// Records the producer gave up on (delivery.timeout.ms ran out).
+    pub failed: u64,
+    /// Acknowledged records that the current leaders do not have: acknowledged, then lost.
+    pub acked_lost: u64,
     pub consumed: u64,
     pub duplicates: u64,
     pub lag_records: u64,

@@ -104,11 +104,15 @@ fn draw_node_box(painter: &mut impl Painter, rect: Rect, scale: f64, edge: &str,
 
 fn draw_producer(painter: &mut impl Painter, layout: &Layout, snapshot: &Snapshot) {
     let p = &snapshot.producer;
+    let fates = &snapshot.fates;
+    let lost_color = if fates.acked_lost > 0 { palette::DOWN } else { palette::MUTED };
     let lines = [
         (p.node.clone(), palette::INK),
-        (format!("{} rec/s", group_digits(p.rate_records_per_s.into())), palette::MUTED),
+        (format!("{} rec/s · acks={}", group_digits(p.rate_records_per_s.into()), p.acks), palette::MUTED),
         (format!("sent {}", group_digits(p.sent)), palette::MUTED),
         (format!("acked {}", group_digits(p.acked)), palette::MUTED),
+        (format!("acked, lost {}", group_digits(fates.acked_lost)), lost_color),
+        (format!("failed {}", group_digits(fates.failed)), palette::MUTED),
     ];
     draw_node_box(painter, layout.producer, layout.scale, palette::PANEL_EDGE, &lines);
 }
@@ -132,13 +136,29 @@ fn draw_broker(painter: &mut impl Painter, layout: &Layout, snapshot: &Snapshot)
     let (b, s) = (layout.broker, layout.scale);
     painter.fill_rect(b.x, b.y, b.w, b.h, palette::PANEL);
     painter.stroke_rect(b.x, b.y, b.w, b.h, palette::PANEL_EDGE, 1.5 * s);
-    let title = format!("broker-0 · topic {}", snapshot.topic.name);
+    let topic = &snapshot.topic;
+    let title = format!("topic {} · RF {} · min ISR {}", topic.name, topic.replication_factor, topic.min_insync_replicas);
     painter.text(b.x + 10.0 * s, b.y + 20.0 * s, &title, 15.0 * s, palette::INK, Align::Left);
+    draw_broker_chips(painter, layout, snapshot);
     let partitions = &snapshot.topic.partitions;
     // One scale for every lane, the longest retained log, so a hot partition stands out.
     let records_max = partitions.iter().map(|p| p.log_end_offset - p.log_start_offset).max().unwrap_or(0).max(1);
     for partition in partitions {
         draw_lane(painter, layout, partition, records_max as f64);
+    }
+}
+
+/// One chip per broker along the top of the cluster box: green when up, red when down.
+fn draw_broker_chips(painter: &mut impl Painter, layout: &Layout, snapshot: &Snapshot) {
+    let (b, s) = (layout.broker, layout.scale);
+    let count = snapshot.brokers.len().max(1) as f64;
+    let chip_w = ((b.w * 0.52) / count).min(110.0 * s);
+    for (i, broker) in snapshot.brokers.iter().enumerate() {
+        let x = b.right() - 8.0 * s - (count - i as f64) * chip_w;
+        let color = if broker.up { palette::COMMITTED } else { palette::DOWN };
+        painter.fill_rect(x + 2.0 * s, b.y + 6.0 * s, chip_w - 4.0 * s, 19.0 * s, color);
+        let label = if broker.up { broker.node.clone() } else { format!("{} ✕", broker.node) };
+        painter.text(x + chip_w / 2.0, b.y + 20.0 * s, &label, 11.5 * s, palette::BACKGROUND, Align::Center);
     }
 }
 
@@ -168,13 +188,23 @@ fn draw_lane(painter: &mut impl Painter, layout: &Layout, partition: &PartitionV
     }
     let label = format!("P{}", partition.partition);
     painter.text(x - 6.0 * s, y_mid + size / 3.0, &label, size, palette::INK, Align::Right);
-    let detail = format!(
-        "LEO {} · committed {} · lag {}",
-        group_digits(partition.log_end_offset),
-        group_digits(partition.committed_offset),
-        group_digits(partition.lag_records)
-    );
-    painter.text(x + 10.0 * s, y_mid + size / 3.0, &detail, size, palette::INK, Align::Left);
+    painter.text(x + 10.0 * s, y_mid + size / 3.0, &lane_detail(partition), size, palette::INK, Align::Left);
+    if partition.leader.is_none() {
+        painter.text(x + w - 6.0 * s, y_mid + size / 3.0, "OFFLINE", size, palette::DOWN, Align::Right);
+    }
+}
+
+/// The lane's text: who leads, who is in sync, and the offsets that make the lag.
+pub fn lane_detail(p: &PartitionView) -> String {
+    let leader = p.leader.map_or("none".to_string(), |b| format!("b{b}"));
+    let isr: Vec<String> = p.isr.iter().map(u16::to_string).collect();
+    format!(
+        "leader {leader} · ISR {} · HW {} · committed {} · lag {}",
+        isr.join(","),
+        group_digits(p.high_watermark),
+        group_digits(p.committed_offset),
+        group_digits(p.lag_records)
+    )
 }
 
 fn draw_message(painter: &mut impl Painter, layout: &Layout, message: &InFlightView) {
@@ -182,12 +212,19 @@ fn draw_message(painter: &mut impl Painter, layout: &Layout, message: &InFlightV
     let lane_y = |p: Option<u32>| p.map_or(layout.broker.center_y(), |p| layout.lane_center_y(p));
     let producer_port = (layout.producer.right(), layout.producer.center_y());
     let consumer_port = (layout.consumer.x, layout.consumer.center_y());
+    let (lane_x, lane_w) = layout.lane_x();
     let (from, to, radius, color) = match message.kind {
+        // Replication runs inside the cluster box: drawn along the partition's lane.
+        "replica_fetch_response" if message.records > 0 => {
+            let y = lane_y(message.partition) + layout.lane_h * 0.3;
+            ((lane_x + lane_w, y), (lane_x, y), 2.5 * s, palette::partition_color(message.partition.unwrap_or(0)))
+        }
+        "replica_fetch" | "replica_fetch_response" | "broker_heartbeat" | "alter_partition" | "partition_change" => return,
         "produce" => {
             let color = palette::partition_color(message.partition.unwrap_or(0));
             (producer_port, (layout.broker.x, lane_y(message.partition)), 4.0 * s, color)
         }
-        "produce_ack" => ((layout.broker.x, layout.broker.center_y()), producer_port, 2.5 * s, palette::CONTROL_MESSAGE),
+        "produce_response" => ((layout.broker.x, layout.broker.center_y()), producer_port, 2.5 * s, palette::CONTROL_MESSAGE),
         "fetch_response" => {
             let color = palette::partition_color(message.partition.unwrap_or(0));
             let radius = (3.0 + f64::from(message.records).sqrt()).min(12.0) * s;
@@ -244,7 +281,7 @@ mod tests {
         draw(&mut rec, &snapshot);
         let texts: Vec<&str> = rec.texts().collect();
         for p in &snapshot.topic.partitions {
-            let expected = format!("LEO {} · committed {} · lag {}", group_digits(p.log_end_offset), group_digits(p.committed_offset), group_digits(p.lag_records));
+            let expected = lane_detail(p);
             assert!(texts.contains(&expected.as_str()), "missing {expected:?} in {texts:?}");
         }
         assert!(texts.contains(&snapshot.title.as_str()));
@@ -256,11 +293,30 @@ mod tests {
         assert!(!snapshot.in_flight.is_empty(), "a busy topic has messages on the wire");
         let mut rec = Recording::new(1000.0, 520.0);
         draw(&mut rec, &snapshot);
-        assert_eq!(rec.count("circle "), snapshot.in_flight.len());
+        // Client traffic is drawn; cluster housekeeping (heartbeats, metadata) is not.
+        let drawn = snapshot.in_flight.iter().filter(|m| matches!(m.kind, "produce" | "produce_response" | "fetch" | "fetch_response" | "offset_commit")).count();
+        assert!(drawn > 0);
+        assert!(rec.count("circle ") >= drawn && rec.count("circle ") <= snapshot.in_flight.len());
         for op in rec.ops.iter().filter(|op| op.starts_with("circle ")) {
             let coords: Vec<f64> = op.split(' ').skip(1).take(2).map(|v| v.parse().expect("number")).collect();
             assert!((0.0..=1000.0).contains(&coords[0]) && (0.0..=520.0).contains(&coords[1]), "{op}");
         }
+    }
+
+    #[test]
+    fn a_crashed_broker_and_an_offline_partition_are_marked() {
+        let mut scenario = builtin::load("upi-replication").expect("loads");
+        scenario.topic.min_insync_replicas = 1;
+        let mut sim = Simulation::new(scenario, 4);
+        sim.advance(Duration::from_secs(2));
+        for broker in 0..3 {
+            sim.apply(dhara_engine::Command::CrashBroker { broker }).expect("crash");
+        }
+        sim.advance(Duration::from_secs(10));
+        let mut rec = Recording::new(1200.0, 620.0);
+        draw(&mut rec, &sim.snapshot());
+        assert_eq!(rec.texts().filter(|t| t.ends_with('✕')).count(), 3);
+        assert!(rec.texts().any(|t| t == "OFFLINE"));
     }
 
     #[test]
@@ -274,7 +330,7 @@ mod tests {
         // On a tiny canvas the lanes are too thin for text, but still drawn.
         let mut tiny = Recording::new(300.0, 120.0);
         draw(&mut tiny, &sim.snapshot());
-        assert!(!tiny.texts().any(|t| t.starts_with("LEO")));
+        assert!(!tiny.texts().any(|t| t.starts_with("leader")));
         assert!(tiny.count("fill_rect") >= 6 * 3);
     }
 }

@@ -26,6 +26,13 @@ const CASES = [
       { at_ms: 20000, command: 'set_consumer_rate', records_per_s: 1200 },
     ],
   },
+  {
+    scenario: 'upi-acks1', seed: '11', forMs: 40000,
+    commands: [
+      { at_ms: 8000, command: 'crash_broker', broker: 0 },
+      { at_ms: 25000, command: 'restart_broker', broker: 0 },
+    ],
+  },
 ];
 
 function native({ scenario, seed, forMs, commands }) {
@@ -63,6 +70,7 @@ for (const run of CASES) {
     assert.deepEqual(fromWasm, fromNative);
     assert.equal(fromWasm.seed, run.seed);
     assert.ok(fromWasm.events > 10000, `a real run: ${fromWasm.events} events`);
+    if (run.scenario === 'upi-acks1') assert.ok(fromWasm.acked_lost > 0, 'the leader crash lost acknowledged records');
   });
 }
 

@@ -86,6 +86,30 @@ describe('the built page (dist/)', () => {
     await page.close();
   });
 
+  test('crashing the leading broker moves leadership, and acks=1 counts what it lost', async () => {
+    const opened = await openPage(browser, `${site.url}#scenario=upi-acks1&seed=3&speed=10`);
+    const { page } = opened;
+    await page.waitForFunction(() => window.dhara.app.lab.snapshot().now_us > 5e6, null, { timeout: 15000 });
+    const before = (await snapshot(page)).topic.partitions[0];
+    await page.selectOption('#broker', String(before.leader));
+    await page.click('#crash-broker');
+    const crashed = await snapshot(page);
+    assert.equal(crashed.brokers[before.leader].up, false);
+    await page.waitForFunction((old) => {
+      const p0 = window.dhara.app.lab.snapshot().topic.partitions[0];
+      return p0.leader !== null && p0.leader !== old;
+    }, before.leader, { timeout: 15000 });
+    const after = await snapshot(page);
+    assert.ok(after.topic.partitions[0].leader_epoch > before.leader_epoch, 'a new leader epoch');
+    assert.ok(after.topic.under_replicated > 0, 'partitions are under-replicated while the broker is down');
+    await page.click('#crash-broker');
+    assert.match(await page.textContent('#message'), /already crashed/);
+    await page.click('#restart-broker');
+    assert.equal((await snapshot(page)).brokers[before.leader].up, true);
+    assertClean(opened, site.origin);
+    await page.close();
+  });
+
   test('bad control input is refused with a message and changes nothing', async () => {
     const opened = await openPage(browser, site.url);
     const { page } = opened;
@@ -118,7 +142,7 @@ describe('the built page (dist/)', () => {
     const opened = await openPage(browser, `${site.url}#scenario=nope&seed=7&speed=3`);
     const { page } = opened;
     const message = await page.textContent('#message');
-    assert.match(message, /scenario must be one of upi-lag, upi-steady, upi-hot-key \(got "nope"\)/);
+    assert.match(message, /scenario must be one of upi-lag, upi-steady, upi-hot-key, upi-replication, upi-acks1 \(got "nope"\)/);
     assert.match(message, /speed must be one of/);
     const view = await snapshot(page);
     assert.equal(view.scenario, 'upi-lag');

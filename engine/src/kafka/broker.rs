@@ -1,119 +1,190 @@
-//! A broker: it owns the partition logs of a topic, appends what producers send, answers
-//! consumers' fetches, and stores the group's committed offsets (Kafka keeps these in the
-//! internal `__consumer_offsets` topic; here they are a table on the broker).
+//! A broker: it hosts replicas of partitions, leading some and following others. It answers
+//! producers and consumers for the partitions it leads, fetches from the leaders of the
+//! partitions it follows, and heartbeats to the controller, which decides who leads what.
 //!
-//! Fetches are long polls, as in Kafka: with `fetch.min.bytes=1`, a fetch that finds nothing
-//! is parked until a record arrives or `fetch.max.wait.ms` passes, so an idle consumer is not
-//! a busy loop and a new record reaches it without waiting for the next poll.
+//! Consumer fetches are long polls, as in Kafka: with `fetch.min.bytes=1`, a fetch that finds
+//! nothing committed is parked until the high watermark moves or `fetch.max.wait.ms` passes.
 
-use super::log::PartitionLog;
+use super::log::Entry;
 use super::protocol::{FetchedRecord, Msg, Outbox, Timer};
-use crate::sim::{Duration, NodeId, TraceKind};
+use super::replication::{Replica, ReplicationConfig};
+use crate::sim::{Duration, NodeId, SimTime};
+use std::collections::BTreeMap;
+
+/// Validated broker settings.
+#[derive(Clone, Copy, Debug)]
+pub struct BrokerConfig {
+    pub replication: ReplicationConfig,
+    /// KRaft's broker.heartbeat.interval.ms, in µs.
+    pub heartbeat_interval_us: u64,
+}
 
 struct ParkedFetch {
     from: NodeId,
     fetch_id: u64,
-    positions: Vec<u64>,
+    positions: Vec<(u32, u64)>,
     max_records: u32,
 }
 
 pub struct Broker {
-    partitions: Vec<PartitionLog>,
-    committed: Vec<u64>,
+    id: u16,
+    config: BrokerConfig,
+    up: bool,
+    replicas: BTreeMap<u32, Replica>,
     parked: Option<ParkedFetch>,
 }
 
 impl Broker {
-    pub fn new(partition_count: u32, retention_records_max: u64) -> Self {
-        Broker {
-            partitions: (0..partition_count).map(|_| PartitionLog::new(retention_records_max)).collect(),
-            committed: vec![0; partition_count as usize],
-            parked: None,
+    /// A broker hosting replicas of `partitions` (the partition numbers assigned to it).
+    pub fn new(id: u16, partitions: impl IntoIterator<Item = u32>, config: BrokerConfig) -> Self {
+        let replicas = partitions.into_iter().map(|p| (p, Replica::new(p, config.replication))).collect();
+        Broker { id, config, up: true, replicas, parked: None }
+    }
+
+    pub fn id(&self) -> u16 {
+        self.id
+    }
+    pub fn is_up(&self) -> bool {
+        self.up
+    }
+    pub fn replica(&self, partition: u32) -> Option<&Replica> {
+        self.replicas.get(&partition)
+    }
+    pub fn replicas(&self) -> impl Iterator<Item = &Replica> {
+        self.replicas.values()
+    }
+
+    /// Starts (or restarts) the broker's timers and announces it to the controller.
+    pub fn start(&mut self, out: &mut Outbox) {
+        self.up = true;
+        out.send(NodeId::controller(), Msg::BrokerHeartbeat { wants_metadata: true });
+        out.set_timer(Duration::from_us(self.config.heartbeat_interval_us), Timer::Heartbeat);
+        let isr_check = self.config.replication.replica_lag_time_max_us / 2;
+        out.set_timer(Duration::from_us(isr_check.max(1)), Timer::IsrCheck);
+    }
+
+    /// The process dies. Logs survive on disk; leadership, parked requests and timers do not.
+    pub fn crash(&mut self) {
+        self.up = false;
+        self.parked = None;
+        for replica in self.replicas.values_mut() {
+            replica.crash();
         }
     }
 
-    pub fn partitions(&self) -> &[PartitionLog] {
-        &self.partitions
-    }
-
-    /// The group's committed offset per partition.
-    pub fn committed(&self) -> &[u64] {
-        &self.committed
-    }
-
-    pub fn on_message(&mut self, from: NodeId, msg: Msg, out: &mut Outbox) {
+    /// Handles a message. Returns the entries any replica truncated (for loss accounting).
+    pub fn on_message(&mut self, from: NodeId, msg: Msg, now: SimTime, out: &mut Outbox) -> Vec<(u32, Vec<Entry>)> {
         match msg {
-            Msg::Produce { partition, record } => {
-                let offset = self.partitions[partition as usize].append(record);
-                out.note(TraceKind::Append, [partition.into(), offset, record.key_id.into()]);
-                out.send(from, Msg::ProduceAck { partition, offset });
+            Msg::Produce { request_id, partition, record, acks } => {
+                match self.replicas.get_mut(&partition) {
+                    Some(replica) => {
+                        replica.on_produce(from, request_id, record, acks, now, out);
+                    }
+                    None => {
+                        let result = Err(super::protocol::ProduceError::NotLeaderOrFollower);
+                        out.send(from, Msg::ProduceResponse { request_id, partition, result });
+                    }
+                }
                 self.answer_parked_fetch(out);
             }
             Msg::Fetch { fetch_id, positions, max_records, max_wait_us } => {
-                assert_eq!(positions.len(), self.partitions.len(), "fetch names every partition");
                 let fetch = ParkedFetch { from, fetch_id, positions, max_records };
-                let records = self.read(&fetch);
-                if records.is_empty() && max_wait_us > 0 {
+                let (records, not_leader) = self.read(&fetch);
+                if records.is_empty() && not_leader.is_empty() && max_wait_us > 0 {
                     out.set_timer(Duration::from_us(max_wait_us), Timer::FetchWaitExpired { fetch_id });
                     self.parked = Some(fetch);
                 } else {
-                    out.send(from, Msg::FetchResponse { fetch_id, records });
+                    out.send(from, Msg::FetchResponse { fetch_id, records, not_leader });
                 }
             }
-            Msg::OffsetCommit { offsets } => {
-                for (committed, offset) in self.committed.iter_mut().zip(&offsets) {
-                    // A stale commit (an older batch arriving late) must not move the group back.
-                    *committed = (*committed).max(*offset);
+            Msg::ReplicaFetch { partition, leader_epoch, fetch_offset, last_fetched_epoch } => {
+                let follower = from.index;
+                if let Some(replica) = self.replicas.get_mut(&partition) {
+                    replica.on_replica_fetch(follower, leader_epoch, fetch_offset, last_fetched_epoch, now, out);
                 }
-                out.note(TraceKind::Commit, [offsets.len() as u64, self.committed.iter().sum(), 0]);
+                self.answer_parked_fetch(out);
             }
-            Msg::OffsetFetch => {
-                out.send(from, Msg::OffsetFetchResponse { offsets: self.committed.clone() });
+            Msg::ReplicaFetchResponse { partition, leader_epoch, result } => {
+                if let Some(replica) = self.replicas.get_mut(&partition) {
+                    let truncated = replica.on_replica_fetch_response(leader_epoch, result, out);
+                    if !truncated.is_empty() {
+                        return vec![(partition, truncated)];
+                    }
+                }
             }
-            Msg::ProduceAck { .. } | Msg::FetchResponse { .. } | Msg::OffsetFetchResponse { .. } => {
-                unreachable!("a broker is never sent a response: {}", msg.name())
+            Msg::PartitionChange { state } => {
+                if let Some(replica) = self.replicas.get_mut(&state.partition) {
+                    replica.apply_state(self.id, &state, now, out);
+                }
+                self.answer_parked_fetch(out);
             }
+            other => unreachable!("a broker is never sent {}", other.name()),
         }
+        Vec::new()
     }
 
-    pub fn on_timer(&mut self, timer: Timer, out: &mut Outbox) {
-        if let Timer::FetchWaitExpired { fetch_id } = timer {
-            if self.parked.as_ref().is_some_and(|p| p.fetch_id == fetch_id) {
-                let parked = self.parked.take().expect("checked above");
-                out.send(parked.from, Msg::FetchResponse { fetch_id, records: Vec::new() });
+    pub fn on_timer(&mut self, timer: Timer, now: SimTime, out: &mut Outbox) {
+        match timer {
+            Timer::Heartbeat => {
+                out.send(NodeId::controller(), Msg::BrokerHeartbeat { wants_metadata: false });
+                out.set_timer(Duration::from_us(self.config.heartbeat_interval_us), Timer::Heartbeat);
             }
+            Timer::IsrCheck => {
+                for replica in self.replicas.values_mut() {
+                    replica.isr_check(self.id, now, out);
+                }
+                let interval = (self.config.replication.replica_lag_time_max_us / 2).max(1);
+                out.set_timer(Duration::from_us(interval), Timer::IsrCheck);
+            }
+            Timer::FetchWaitExpired { fetch_id } => {
+                if self.parked.as_ref().is_some_and(|p| p.fetch_id == fetch_id) {
+                    let parked = self.parked.take().expect("checked above");
+                    out.send(parked.from, Msg::FetchResponse { fetch_id, records: Vec::new(), not_leader: Vec::new() });
+                }
+            }
+            Timer::ReplicaFetchWaitExpired { partition, follower } => {
+                if let Some(replica) = self.replicas.get_mut(&partition) {
+                    replica.on_fetch_wait_expired(follower, out);
+                }
+            }
+            Timer::ReplicaFetchRetry { partition } => {
+                if let Some(replica) = self.replicas.get_mut(&partition) {
+                    replica.on_fetch_retry(out);
+                }
+            }
+            other => unreachable!("a broker never sets {other:?}"),
         }
     }
 
     fn answer_parked_fetch(&mut self, out: &mut Outbox) {
         let Some(parked) = self.parked.take() else { return };
-        let records = self.read(&parked);
-        if records.is_empty() {
+        let (records, not_leader) = self.read(&parked);
+        if records.is_empty() && not_leader.is_empty() {
             self.parked = Some(parked);
         } else {
-            out.send(parked.from, Msg::FetchResponse { fetch_id: parked.fetch_id, records });
+            out.send(parked.from, Msg::FetchResponse { fetch_id: parked.fetch_id, records, not_leader });
         }
     }
 
-    /// Up to `max_records` from the fetch positions, draining partitions in turn. The start
-    /// rotates with the fetch id, as Kafka's fetcher rotates partitions, so that one busy
-    /// partition cannot starve the others.
-    fn read(&self, fetch: &ParkedFetch) -> Vec<FetchedRecord> {
-        let count = self.partitions.len();
+    /// Committed records (below the HW) from the fetch positions, up to `max_records`,
+    /// draining partitions in turn from a start that rotates with the fetch id, as Kafka's
+    /// fetcher rotates partitions so that one busy partition cannot starve the others.
+    fn read(&self, fetch: &ParkedFetch) -> (Vec<FetchedRecord>, Vec<u32>) {
+        let count = fetch.positions.len().max(1);
         let mut records = Vec::new();
-        let mut left = fetch.max_records as usize;
-        for step in 0..count {
-            let partition = (fetch.fetch_id as usize + step) % count;
-            let log = &self.partitions[partition];
-            for (offset, record) in log.read(fetch.positions[partition], left) {
-                records.push(FetchedRecord { partition: partition as u32, offset, record: *record });
-            }
-            left = fetch.max_records as usize - records.len();
-            if left == 0 {
-                break;
-            }
+        let mut not_leader = Vec::new();
+        for step in 0..fetch.positions.len() {
+            let (partition, position) = fetch.positions[(fetch.fetch_id as usize + step) % count];
+            let Some(replica) = self.replicas.get(&partition).filter(|r| r.is_leader()) else {
+                not_leader.push(partition);
+                continue;
+            };
+            let left = fetch.max_records as usize - records.len();
+            let committed = replica.log.read(position, replica.high_watermark(), left);
+            records.extend(committed.map(|(offset, entry)| FetchedRecord { partition, offset, record: entry.record }));
         }
-        records
+        not_leader.sort_unstable();
+        (records, not_leader)
     }
 }
 
@@ -121,83 +192,109 @@ impl Broker {
 mod tests {
     use super::*;
     use crate::kafka::log::Record;
+    use crate::kafka::protocol::{Acks, PartitionState, ProduceError};
 
     const PRODUCER: NodeId = NodeId::producer(0);
     const CONSUMER: NodeId = NodeId::consumer(0);
 
-    fn produce(broker: &mut Broker, partition: u32) -> Outbox {
-        let record = Record { key_id: 1, timestamp_us: 0, value_bytes: 10 };
+    fn config(min_insync_replicas: u32) -> BrokerConfig {
+        let replication = ReplicationConfig {
+            replica_lag_time_max_us: 30_000_000,
+            replica_fetch_wait_max_us: 500_000,
+            min_insync_replicas,
+            replica_fetch_records_max: 1_000,
+            retention_records_max: 1_000,
+        };
+        BrokerConfig { replication, heartbeat_interval_us: 2_000_000 }
+    }
+
+    fn lead(broker: &mut Broker, partition: u32, isr: Vec<u16>) {
+        let state = PartitionState { partition, replicas: isr.clone(), leader: Some(broker.id()), leader_epoch: 1, isr };
+        broker.on_message(NodeId::controller(), Msg::PartitionChange { state }, SimTime::ZERO, &mut Outbox::default());
+    }
+
+    fn produce(broker: &mut Broker, partition: u32, record_id: u64, acks: Acks) -> Outbox {
+        let record = Record { record_id, key_id: 1, timestamp_us: 0, value_bytes: 10 };
         let mut out = Outbox::default();
-        broker.on_message(PRODUCER, Msg::Produce { partition, record }, &mut out);
+        broker.on_message(PRODUCER, Msg::Produce { request_id: record_id, partition, record, acks }, SimTime::ZERO, &mut out);
         out
     }
 
-    fn fetch(broker: &mut Broker, fetch_id: u64, positions: Vec<u64>, max_records: u32) -> Outbox {
+    fn responses(out: &Outbox) -> Vec<Result<u64, ProduceError>> {
+        out.sends.iter().filter_map(|(_, m)| if let Msg::ProduceResponse { result, .. } = m { Some(*result) } else { None }).collect()
+    }
+
+    #[test]
+    fn a_sole_leader_commits_at_once() {
+        let mut broker = Broker::new(0, [0, 1], config(1));
+        lead(&mut broker, 1, vec![0]);
+        produce(&mut broker, 1, 0, Acks::All);
+        let out = produce(&mut broker, 1, 1, Acks::All);
+        assert_eq!(responses(&out), [Ok(1)]);
+        assert_eq!(broker.replica(1).map(Replica::high_watermark), Some(2));
+    }
+
+    #[test]
+    fn acks_all_waits_for_the_isr_and_acks_1_does_not() {
+        let mut broker = Broker::new(0, [0], config(2));
+        lead(&mut broker, 0, vec![0, 1]);
+        assert!(responses(&produce(&mut broker, 0, 0, Acks::All)).is_empty(), "waits for the follower");
+        assert_eq!(responses(&produce(&mut broker, 0, 1, Acks::Leader)), [Ok(1)]);
+        assert!(responses(&produce(&mut broker, 0, 2, Acks::None)).is_empty());
+        // The follower fetches from offset 3: it has everything, so the HW reaches 3.
         let mut out = Outbox::default();
-        let msg = Msg::Fetch { fetch_id, positions, max_records, max_wait_us: 500_000 };
-        broker.on_message(CONSUMER, msg, &mut out);
-        out
+        let fetch = Msg::ReplicaFetch { partition: 0, leader_epoch: 1, fetch_offset: 3, last_fetched_epoch: Some(1) };
+        broker.on_message(NodeId::broker(1), fetch, SimTime::ZERO, &mut out);
+        assert_eq!(responses(&out), [Ok(0)]);
+        assert_eq!(broker.replica(0).map(Replica::high_watermark), Some(3));
     }
 
     #[test]
-    fn produce_appends_and_acknowledges_with_the_offset() {
-        let mut broker = Broker::new(2, 100);
-        produce(&mut broker, 1);
-        let out = produce(&mut broker, 1);
-        assert_eq!(out.sends, [(PRODUCER, Msg::ProduceAck { partition: 1, offset: 1 })]);
-        assert_eq!(broker.partitions()[1].log_end_offset(), 2);
-        assert_eq!(broker.partitions()[0].log_end_offset(), 0);
+    fn acks_all_is_refused_when_the_isr_is_below_min_insync_replicas() {
+        let mut broker = Broker::new(0, [0], config(2));
+        lead(&mut broker, 0, vec![0]);
+        assert_eq!(responses(&produce(&mut broker, 0, 0, Acks::All)), [Err(ProduceError::NotEnoughReplicas)]);
+        assert_eq!(broker.replica(0).map(|r| r.log.log_end_offset()), Some(0), "nothing was written");
+        assert_eq!(responses(&produce(&mut broker, 0, 1, Acks::Leader)), [Ok(0)], "acks=1 ignores min.insync.replicas");
     }
 
     #[test]
-    fn an_empty_fetch_is_parked_then_answered_by_the_next_append() {
-        let mut broker = Broker::new(2, 100);
-        let out = fetch(&mut broker, 7, vec![0, 0], 10);
-        assert!(out.sends.is_empty());
-        assert_eq!(out.timers, [(Duration::from_ms(500), Timer::FetchWaitExpired { fetch_id: 7 })]);
-        let out = produce(&mut broker, 0);
-        let Some((to, Msg::FetchResponse { fetch_id: 7, records })) = out.sends.get(1).cloned() else {
-            panic!("expected a fetch response, got {:?}", out.sends);
-        };
-        assert_eq!((to, records.len(), records[0].offset), (CONSUMER, 1, 0));
-        // The wait timer for the answered fetch now does nothing.
+    fn consumers_only_see_committed_records() {
+        let mut broker = Broker::new(0, [0], config(1));
+        lead(&mut broker, 0, vec![0, 1]);
+        produce(&mut broker, 0, 0, Acks::Leader);
         let mut out = Outbox::default();
-        broker.on_timer(Timer::FetchWaitExpired { fetch_id: 7 }, &mut out);
-        assert!(out.is_empty());
-    }
-
-    #[test]
-    fn a_parked_fetch_is_answered_empty_when_the_wait_expires() {
-        let mut broker = Broker::new(1, 100);
-        fetch(&mut broker, 3, vec![0], 10);
+        let fetch = Msg::Fetch { fetch_id: 1, positions: vec![(0, 0)], max_records: 10, max_wait_us: 500_000 };
+        broker.on_message(CONSUMER, fetch, SimTime::ZERO, &mut out);
+        assert!(out.sends.is_empty(), "uncommitted: the fetch is parked");
+        // The follower catches up; the HW passes the record and the parked fetch is answered.
         let mut out = Outbox::default();
-        broker.on_timer(Timer::FetchWaitExpired { fetch_id: 3 }, &mut out);
-        assert_eq!(out.sends, [(CONSUMER, Msg::FetchResponse { fetch_id: 3, records: vec![] })]);
+        let replica_fetch = Msg::ReplicaFetch { partition: 0, leader_epoch: 1, fetch_offset: 1, last_fetched_epoch: Some(1) };
+        broker.on_message(NodeId::broker(1), replica_fetch, SimTime::ZERO, &mut out);
+        let answered = out.sends.iter().any(|(to, m)| *to == CONSUMER && matches!(m, Msg::FetchResponse { records, .. } if records.len() == 1));
+        assert!(answered, "{:?}", out.sends);
     }
 
     #[test]
-    fn fetch_respects_max_records_and_positions() {
-        let mut broker = Broker::new(2, 100);
-        for _ in 0..5 {
-            produce(&mut broker, 0);
-            produce(&mut broker, 1);
-        }
-        let out = fetch(&mut broker, 0, vec![3, 1], 4);
-        let Some((_, Msg::FetchResponse { records, .. })) = out.sends.first().cloned() else {
-            panic!("expected a response");
-        };
-        let got: Vec<(u32, u64)> = records.iter().map(|r| (r.partition, r.offset)).collect();
-        assert_eq!(got, [(0, 3), (0, 4), (1, 1), (1, 2)]);
-    }
-
-    #[test]
-    fn commits_never_move_backwards() {
-        let mut broker = Broker::new(2, 100);
+    fn a_follower_with_a_diverged_history_is_told_where_to_truncate() {
+        let mut broker = Broker::new(0, [0], config(1));
+        lead(&mut broker, 0, vec![0]);
+        produce(&mut broker, 0, 0, Acks::Leader);
+        // The follower claims 3 records of epoch 0, which this leader (epoch 1) never had.
         let mut out = Outbox::default();
-        broker.on_message(CONSUMER, Msg::OffsetCommit { offsets: vec![5, 2] }, &mut out);
-        broker.on_message(CONSUMER, Msg::OffsetCommit { offsets: vec![4, 3] }, &mut out);
-        assert_eq!(broker.committed(), [5, 3]);
-        broker.on_message(CONSUMER, Msg::OffsetFetch, &mut out);
-        assert_eq!(out.sends.last(), Some(&(CONSUMER, Msg::OffsetFetchResponse { offsets: vec![5, 3] })));
+        let fetch = Msg::ReplicaFetch { partition: 0, leader_epoch: 1, fetch_offset: 3, last_fetched_epoch: Some(0) };
+        broker.on_message(NodeId::broker(1), fetch, SimTime::ZERO, &mut out);
+        let expected = super::super::protocol::ReplicaFetchResult::Diverging { truncate_to: 0 };
+        assert!(out.sends.iter().any(|(_, m)| matches!(m, Msg::ReplicaFetchResponse { result, .. } if *result == expected)), "{:?}", out.sends);
+    }
+
+    #[test]
+    fn a_non_leader_refuses_produce_and_reports_fetch_partitions() {
+        let mut broker = Broker::new(0, [0], config(1));
+        assert_eq!(responses(&produce(&mut broker, 0, 0, Acks::All)), [Err(ProduceError::NotLeaderOrFollower)]);
+        let mut out = Outbox::default();
+        let fetch = Msg::Fetch { fetch_id: 1, positions: vec![(0, 0)], max_records: 10, max_wait_us: 500_000 };
+        broker.on_message(CONSUMER, fetch, SimTime::ZERO, &mut out);
+        assert!(matches!(&out.sends[0].1, Msg::FetchResponse { not_leader, .. } if not_leader == &[0]));
     }
 }

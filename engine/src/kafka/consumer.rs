@@ -1,19 +1,20 @@
-//! A consumer: it asks the broker where its group left off (OffsetFetch), then loops: fetch
-//! records, process them at its own speed, commit the new positions. When it is slower than
-//! the producer, the distance between the log end and the committed offset grows: that
-//! distance is consumer lag. A crash loses the batch in hand, and the restarted consumer
-//! resumes from the last commit, so records processed but not yet committed are processed
-//! again: at-least-once delivery, with the duplicates counted.
+//! A consumer: it asks the group coordinator where its group left off (OffsetFetch), then
+//! loops: fetch committed records from each partition's leader, process them at its own
+//! speed, commit the new positions. When it is slower than the producer, the distance between
+//! the log end and the committed offset grows: that distance is consumer lag. A crash loses
+//! the batch in hand, and the restarted consumer resumes from the last commit, so records
+//! processed but not yet committed are processed again: at-least-once, duplicates counted.
 
-use super::protocol::{FetchedRecord, Msg, Outbox, Timer};
+use super::protocol::{FetchedRecord, Msg, Outbox, PartitionState, Timer};
 use crate::sim::{Duration, NodeId, TraceKind};
+use std::collections::{BTreeMap, VecDeque};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConsumerState {
-    /// Waiting for its committed offsets from the broker.
+    /// Waiting for its committed offsets from the coordinator.
     Starting,
-    /// A fetch is outstanding (possibly long-polling at the broker).
+    /// Fetching (possibly long-polling at the leaders), nothing in hand.
     Fetching,
     /// Working through a batch.
     Processing,
@@ -31,33 +32,44 @@ pub struct ConsumerConfig {
 }
 
 pub struct Consumer {
-    broker: NodeId,
+    coordinator: NodeId,
     config: ConsumerConfig,
     state: ConsumerState,
+    leaders: Vec<(Option<u16>, u32)>,
+    /// Next offset to fetch, per partition.
     positions: Vec<u64>,
+    /// One past the last processed offset, per partition: what a commit records.
+    consumed: Vec<u64>,
     /// Per partition, one past the highest offset ever processed: what downstream has seen.
     /// It survives crashes (it stands for the side effects), so re-processing is detectable.
     processed_end: Vec<u64>,
+    /// Fetched, not yet processed (Kafka's fetch buffer).
+    buffer: VecDeque<FetchedRecord>,
     batch: Vec<FetchedRecord>,
+    /// The fetch awaited from each broker.
+    outstanding: BTreeMap<u16, u64>,
     fetch_id_next: u64,
-    fetch_id_awaited: Option<u64>,
     batch_id: u64,
     processed: u64,
     duplicates: u64,
 }
 
 impl Consumer {
-    pub fn new(broker: NodeId, partition_count: u32, config: ConsumerConfig) -> Self {
+    pub fn new(coordinator: NodeId, partition_count: u32, config: ConsumerConfig) -> Self {
         assert!(config.rate_records_per_s > 0 && config.max_poll_records > 0);
+        let zeros = vec![0; partition_count as usize];
         Consumer {
-            broker,
+            coordinator,
             config,
             state: ConsumerState::Starting,
-            positions: vec![0; partition_count as usize],
-            processed_end: vec![0; partition_count as usize],
+            leaders: vec![(None, 0); partition_count as usize],
+            positions: zeros.clone(),
+            consumed: zeros.clone(),
+            processed_end: zeros,
+            buffer: VecDeque::new(),
             batch: Vec::new(),
+            outstanding: BTreeMap::new(),
             fetch_id_next: 0,
-            fetch_id_awaited: None,
             batch_id: 0,
             processed: 0,
             duplicates: 0,
@@ -66,14 +78,16 @@ impl Consumer {
 
     pub fn start(&mut self, out: &mut Outbox) {
         self.state = ConsumerState::Starting;
-        out.send(self.broker, Msg::OffsetFetch);
+        out.send(self.coordinator, Msg::OffsetFetch);
     }
 
-    /// The process dies: the batch in hand and the fetch in flight are forgotten.
+    /// The process dies: the batch in hand, the fetch buffer and the fetches in flight are
+    /// forgotten (metadata too would be; it is re-learned instantly here).
     pub fn crash(&mut self) {
         self.state = ConsumerState::Crashed;
         self.batch.clear();
-        self.fetch_id_awaited = None;
+        self.buffer.clear();
+        self.outstanding.clear();
         // Any pending BatchProcessed timer must not complete a batch of the old process.
         self.batch_id += 1;
     }
@@ -104,24 +118,36 @@ impl Consumer {
 
     pub fn on_message(&mut self, msg: Msg, out: &mut Outbox) {
         match msg {
+            Msg::PartitionChange { state } => self.on_metadata(&state, out),
             Msg::OffsetFetchResponse { offsets } if self.state == ConsumerState::Starting => {
                 out.note(TraceKind::OffsetsLoaded, [offsets.len() as u64, offsets.iter().sum(), 0]);
-                self.positions = offsets;
-                self.fetch(out);
+                self.positions.clone_from(&offsets);
+                self.consumed = offsets;
+                self.state = ConsumerState::Fetching;
+                self.pump(out);
             }
-            Msg::FetchResponse { fetch_id, records } if self.fetch_id_awaited == Some(fetch_id) => {
-                self.fetch_id_awaited = None;
+            Msg::FetchResponse { fetch_id, records, .. } => {
+                let Some((&broker, _)) = self.outstanding.iter().find(|(_, &id)| id == fetch_id) else { return };
+                self.outstanding.remove(&broker);
                 let first = records.first().map_or([0, 0], |r| [r.partition.into(), r.offset]);
                 out.note(TraceKind::FetchResponse, [records.len() as u64, first[0], first[1]]);
-                if records.is_empty() {
-                    self.fetch(out);
-                } else {
-                    self.begin_batch(records, out);
+                for record in &records {
+                    self.positions[record.partition as usize] = record.offset + 1;
                 }
+                self.buffer.extend(records);
+                self.pump(out);
             }
-            // A response to a request from before a crash, or a duplicate: ignore it.
-            Msg::OffsetFetchResponse { .. } | Msg::FetchResponse { .. } => {}
+            // A response to a request from before a crash: ignore it.
+            Msg::OffsetFetchResponse { .. } => {}
             other => unreachable!("a consumer is never sent {}", other.name()),
+        }
+    }
+
+    fn on_metadata(&mut self, state: &PartitionState, out: &mut Outbox) {
+        let known = &mut self.leaders[state.partition as usize];
+        if state.leader_epoch >= known.1 {
+            *known = (state.leader, state.leader_epoch);
+            self.pump(out);
         }
     }
 
@@ -133,32 +159,44 @@ impl Consumer {
         }
     }
 
-    fn fetch(&mut self, out: &mut Outbox) {
-        let fetch_id = self.fetch_id_next;
-        self.fetch_id_next += 1;
-        self.fetch_id_awaited = Some(fetch_id);
-        self.state = ConsumerState::Fetching;
-        let max_records = self.config.max_poll_records;
-        out.note(TraceKind::Fetch, [self.positions.len() as u64, max_records.into(), 0]);
-        out.send(
-            self.broker,
-            Msg::Fetch {
-                fetch_id,
-                positions: self.positions.clone(),
-                max_records,
-                max_wait_us: self.config.fetch_max_wait_us,
-            },
-        );
+    /// Keeps the consumer busy: process what is buffered, and fetch from every leader that
+    /// has no fetch outstanding once the buffer runs dry.
+    fn pump(&mut self, out: &mut Outbox) {
+        if matches!(self.state, ConsumerState::Starting | ConsumerState::Crashed) {
+            return;
+        }
+        if self.state == ConsumerState::Fetching && !self.buffer.is_empty() {
+            self.begin_batch(out);
+        }
+        if !self.buffer.is_empty() {
+            return;
+        }
+        let mut by_leader: BTreeMap<u16, Vec<(u32, u64)>> = BTreeMap::new();
+        for (p, (leader, _)) in self.leaders.iter().enumerate() {
+            if let Some(leader) = leader {
+                by_leader.entry(*leader).or_default().push((p as u32, self.positions[p]));
+            }
+        }
+        for (broker, positions) in by_leader {
+            if self.outstanding.contains_key(&broker) {
+                continue;
+            }
+            let fetch_id = self.fetch_id_next;
+            self.fetch_id_next += 1;
+            self.outstanding.insert(broker, fetch_id);
+            let max_records = self.config.max_poll_records;
+            out.note(TraceKind::Fetch, [positions.len() as u64, max_records.into(), broker.into()]);
+            let fetch = Msg::Fetch { fetch_id, positions, max_records, max_wait_us: self.config.fetch_max_wait_us };
+            out.send(NodeId::broker(broker), fetch);
+        }
     }
 
-    fn begin_batch(&mut self, records: Vec<FetchedRecord>, out: &mut Outbox) {
-        for record in &records {
-            self.positions[record.partition as usize] = record.offset + 1;
-        }
+    fn begin_batch(&mut self, out: &mut Outbox) {
+        let take = self.buffer.len().min(self.config.max_poll_records as usize);
+        self.batch = self.buffer.drain(..take).collect();
         let rate = u64::from(self.config.rate_records_per_s);
         // Ceiling division: a batch never takes less than its records' worth of time.
-        let busy_us = (records.len() as u64 * 1_000_000).div_ceil(rate);
-        self.batch = records;
+        let busy_us = (self.batch.len() as u64 * 1_000_000).div_ceil(rate);
         self.state = ConsumerState::Processing;
         out.set_timer(Duration::from_us(busy_us), Timer::BatchProcessed { batch_id: self.batch_id });
     }
@@ -167,18 +205,20 @@ impl Consumer {
         let mut duplicates = 0u64;
         let done = self.batch.len() as u64;
         for record in self.batch.drain(..) {
-            let end = &mut self.processed_end[record.partition as usize];
-            if record.offset < *end {
+            let p = record.partition as usize;
+            if record.offset < self.processed_end[p] {
                 duplicates += 1;
             }
-            *end = (*end).max(record.offset + 1);
+            self.processed_end[p] = self.processed_end[p].max(record.offset + 1);
+            self.consumed[p] = self.consumed[p].max(record.offset + 1);
         }
         self.processed += done;
         self.duplicates += duplicates;
         out.note(TraceKind::Processed, [done, duplicates, 0]);
         self.batch_id += 1;
-        out.send(self.broker, Msg::OffsetCommit { offsets: self.positions.clone() });
-        self.fetch(out);
+        out.send(self.coordinator, Msg::OffsetCommit { offsets: self.consumed.clone() });
+        self.state = ConsumerState::Fetching;
+        self.pump(out);
     }
 }
 
@@ -187,27 +227,37 @@ mod tests {
     use super::*;
     use crate::kafka::log::Record;
 
-    const BROKER: NodeId = NodeId::broker(0);
+    const COORDINATOR: NodeId = NodeId::controller();
 
+    /// A consumer of two partitions, both led by broker 0.
     fn consumer() -> Consumer {
         let config = ConsumerConfig { rate_records_per_s: 1_000, max_poll_records: 500, fetch_max_wait_us: 500_000 };
-        Consumer::new(BROKER, 2, config)
+        let mut c = Consumer::new(COORDINATOR, 2, config);
+        for partition in 0..2 {
+            let state = PartitionState { partition, replicas: vec![0], leader: Some(0), leader_epoch: 0, isr: vec![0] };
+            c.on_message(Msg::PartitionChange { state }, &mut Outbox::default());
+        }
+        c
     }
 
     fn records(partition: u32, offsets: std::ops::Range<u64>) -> Vec<FetchedRecord> {
-        let record = Record { key_id: 0, timestamp_us: 0, value_bytes: 1 };
+        let record = Record { record_id: 0, key_id: 0, timestamp_us: 0, value_bytes: 1 };
         offsets.map(|offset| FetchedRecord { partition, offset, record }).collect()
+    }
+
+    fn response(fetch_id: u64, records: Vec<FetchedRecord>) -> Msg {
+        Msg::FetchResponse { fetch_id, records, not_leader: Vec::new() }
     }
 
     /// Starts the consumer at `offsets` and returns the id of its first fetch.
     fn started(c: &mut Consumer, offsets: Vec<u64>) -> u64 {
         let mut out = Outbox::default();
         c.start(&mut out);
-        assert_eq!(out.sends, [(BROKER, Msg::OffsetFetch)]);
+        assert_eq!(out.sends, [(COORDINATOR, Msg::OffsetFetch)]);
         c.on_message(Msg::OffsetFetchResponse { offsets }, &mut out);
         match out.sends.last() {
-            Some((_, Msg::Fetch { fetch_id, .. })) => *fetch_id,
-            other => panic!("expected a fetch, got {other:?}"),
+            Some((to, Msg::Fetch { fetch_id, .. })) if *to == NodeId::broker(0) => *fetch_id,
+            other => panic!("expected a fetch to the leader, got {other:?}"),
         }
     }
 
@@ -224,14 +274,15 @@ mod tests {
         let mut c = consumer();
         let fetch_id = started(&mut c, vec![0, 0]);
         let mut out = Outbox::default();
-        c.on_message(Msg::FetchResponse { fetch_id, records: records(1, 0..250) }, &mut out);
+        c.on_message(response(fetch_id, records(1, 0..250)), &mut out);
         // 250 records at 1000 records/s take 250 ms.
-        assert_eq!(out.timers, [(Duration::from_ms(250), Timer::BatchProcessed { batch_id: 0 })]);
+        assert!(out.timers.contains(&(Duration::from_ms(250), Timer::BatchProcessed { batch_id: 0 })));
+        // Like Kafka's fetcher, it fetches the next records while it processes these.
+        assert!(out.sends.iter().any(|(_, m)| matches!(m, Msg::Fetch { positions, .. } if positions == &[(0, 0), (1, 250)])));
         let mut out = Outbox::default();
         c.on_timer(Timer::BatchProcessed { batch_id: 0 }, &mut out);
         assert_eq!(c.processed(), 250);
-        assert_eq!(out.sends[0], (BROKER, Msg::OffsetCommit { offsets: vec![0, 250] }));
-        assert!(matches!(out.sends[1], (BROKER, Msg::Fetch { .. })));
+        assert_eq!(out.sends, [(COORDINATOR, Msg::OffsetCommit { offsets: vec![0, 250] })], "the prefetch is still outstanding");
     }
 
     #[test]
@@ -239,15 +290,15 @@ mod tests {
         let mut c = consumer();
         let fetch_id = started(&mut c, vec![0, 0]);
         let mut out = Outbox::default();
-        c.on_message(Msg::FetchResponse { fetch_id, records: records(0, 0..10) }, &mut out);
+        c.on_message(response(fetch_id, records(0, 0..10)), &mut out);
         c.on_timer(Timer::BatchProcessed { batch_id: 0 }, &mut out);
-        // Processed 0..10 and sent the commit, but the broker never got it; then a crash.
+        // Processed 0..10 and sent the commit, but the coordinator never got it; then a crash.
         c.crash();
         c.on_timer(Timer::BatchProcessed { batch_id: 0 }, &mut out);
         assert_eq!(c.processed(), 10);
         let fetch_id = started(&mut c, vec![0, 0]);
         let mut out = Outbox::default();
-        c.on_message(Msg::FetchResponse { fetch_id, records: records(0, 0..12) }, &mut out);
+        c.on_message(response(fetch_id, records(0, 0..12)), &mut out);
         let Some((_, Timer::BatchProcessed { batch_id })) = out.timers.first().copied() else {
             panic!("expected a processing timer");
         };
@@ -261,8 +312,21 @@ mod tests {
         let mut c = consumer();
         let fetch_id = started(&mut c, vec![0, 0]);
         let mut out = Outbox::default();
-        c.on_message(Msg::FetchResponse { fetch_id: fetch_id + 99, records: records(0, 0..5) }, &mut out);
+        c.on_message(response(fetch_id + 99, records(0, 0..5)), &mut out);
         assert!(out.is_empty());
         assert_eq!(c.state(), ConsumerState::Fetching);
+    }
+
+    #[test]
+    fn fetches_go_to_each_partitions_leader() {
+        let mut c = consumer();
+        let state = PartitionState { partition: 1, replicas: vec![0, 1], leader: Some(1), leader_epoch: 1, isr: vec![1] };
+        c.on_message(Msg::PartitionChange { state }, &mut Outbox::default());
+        let mut out = Outbox::default();
+        c.start(&mut out);
+        c.on_message(Msg::OffsetFetchResponse { offsets: vec![4, 9] }, &mut out);
+        let fetches: Vec<(NodeId, Vec<(u32, u64)>)> =
+            out.sends.iter().filter_map(|(to, m)| if let Msg::Fetch { positions, .. } = m { Some((*to, positions.clone())) } else { None }).collect();
+        assert_eq!(fetches, [(NodeId::broker(0), vec![(0, 4)]), (NodeId::broker(1), vec![(1, 9)])]);
     }
 }

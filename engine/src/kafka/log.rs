@@ -1,6 +1,8 @@
 //! A partition's log: an append-only sequence of records, each named by its offset. The log
 //! end offset (LEO) is the offset the next record will get; retention deletes from the front,
-//! moving the log start offset forward. Offsets are never reused.
+//! moving the log start offset forward. Every record remembers the leader epoch it was
+//! written in, so that after a leader change a replica can find where its history diverges
+//! from the new leader's and truncate exactly there (Kafka's KIP-101 / KIP-279).
 
 use std::collections::VecDeque;
 
@@ -8,15 +10,24 @@ use std::collections::VecDeque;
 /// bytes were hashed when partitioning), so a log of millions of records stays small.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Record {
+    /// Unique per run: lets the simulation account for every record's fate.
+    pub record_id: u64,
     pub key_id: u32,
     /// When the producer created the record, in simulated microseconds (Kafka's CreateTime).
     pub timestamp_us: u64,
     pub value_bytes: u32,
 }
 
+/// A record in a log, with the leader epoch it was appended in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub record: Record,
+    pub epoch: u32,
+}
+
 pub struct PartitionLog {
     log_start_offset: u64,
-    records: VecDeque<Record>,
+    entries: VecDeque<Entry>,
     /// Size-based retention, counted in records: older records are deleted beyond this.
     retention_records_max: u64,
 }
@@ -24,18 +35,30 @@ pub struct PartitionLog {
 impl PartitionLog {
     pub fn new(retention_records_max: u64) -> Self {
         assert!(retention_records_max > 0, "retention keeps at least one record");
-        PartitionLog { log_start_offset: 0, records: VecDeque::new(), retention_records_max }
+        PartitionLog { log_start_offset: 0, entries: VecDeque::new(), retention_records_max }
     }
 
-    /// Appends a record and returns its offset.
-    pub fn append(&mut self, record: Record) -> u64 {
+    /// Appends a record written in `epoch` and returns its offset.
+    pub fn append(&mut self, record: Record, epoch: u32) -> u64 {
+        self.append_evicting(record, epoch).0
+    }
+
+    /// Appends, and also returns the record retention deleted to make room, if any.
+    pub fn append_evicting(&mut self, record: Record, epoch: u32) -> (u64, Option<Entry>) {
+        assert!(self.last_epoch().is_none_or(|last| last <= epoch), "epochs in a log never decrease");
         let offset = self.log_end_offset();
-        self.records.push_back(record);
-        if self.records.len() as u64 > self.retention_records_max {
-            self.records.pop_front();
+        self.entries.push_back(Entry { record, epoch });
+        let mut evicted = None;
+        if self.entries.len() as u64 > self.retention_records_max {
+            evicted = self.entries.pop_front();
             self.log_start_offset += 1;
         }
-        offset
+        (offset, evicted)
+    }
+
+    /// Every retained entry, oldest first.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter()
     }
 
     pub fn log_start_offset(&self) -> u64 {
@@ -43,15 +66,41 @@ impl PartitionLog {
     }
 
     pub fn log_end_offset(&self) -> u64 {
-        self.log_start_offset + self.records.len() as u64
+        self.log_start_offset + self.entries.len() as u64
     }
 
-    /// Records from `offset` onwards, at most `max`, as (offset, record). An offset before
-    /// the log start reads from the log start (the consumer's `auto.offset.reset=earliest`).
-    pub fn read(&self, offset: u64, max: usize) -> impl Iterator<Item = (u64, &Record)> {
+    /// The epoch of the last record, if any is retained.
+    pub fn last_epoch(&self) -> Option<u32> {
+        self.entries.back().map(|e| e.epoch)
+    }
+
+    pub fn entry(&self, offset: u64) -> Option<&Entry> {
+        let index = offset.checked_sub(self.log_start_offset)?;
+        self.entries.get(usize::try_from(index).ok()?)
+    }
+
+    /// Records from `offset` up to (not including) `end`, at most `max`, as (offset, entry).
+    /// An offset before the log start reads from the log start (`auto.offset.reset=earliest`).
+    pub fn read(&self, offset: u64, end: u64, max: usize) -> impl Iterator<Item = (u64, &Entry)> {
         let from = offset.max(self.log_start_offset);
         let skip = (from - self.log_start_offset) as usize;
-        self.records.iter().skip(skip).take(max).enumerate().map(move |(i, r)| (from + i as u64, r))
+        let available = end.min(self.log_end_offset()).saturating_sub(from) as usize;
+        self.entries.iter().skip(skip).take(max.min(available)).enumerate().map(move |(i, e)| (from + i as u64, e))
+    }
+
+    /// Where this log's history of `epoch` ends: one past the last offset written in `epoch`
+    /// or earlier. A follower whose last epoch is `epoch` must truncate to this offset to
+    /// agree with this log (Kafka's OffsetsForLeaderEpoch answer).
+    pub fn end_offset_for_epoch(&self, epoch: u32) -> u64 {
+        // Entries are in epoch order: the first entry of a later epoch ends `epoch`'s history.
+        let later = self.entries.iter().position(|e| e.epoch > epoch);
+        later.map_or(self.log_end_offset(), |i| self.log_start_offset + i as u64)
+    }
+
+    /// Removes every record at `offset` and beyond, returning them (oldest first).
+    pub fn truncate_to(&mut self, offset: u64) -> Vec<Entry> {
+        let keep = offset.saturating_sub(self.log_start_offset).min(self.entries.len() as u64) as usize;
+        self.entries.drain(keep..).collect()
     }
 }
 
@@ -59,37 +108,64 @@ impl PartitionLog {
 mod tests {
     use super::*;
 
-    fn record(key_id: u32) -> Record {
-        Record { key_id, timestamp_us: 0, value_bytes: 100 }
+    fn record(record_id: u64) -> Record {
+        Record { record_id, key_id: record_id as u32, timestamp_us: 0, value_bytes: 100 }
     }
 
     #[test]
     fn offsets_are_dense_and_start_at_zero() {
         let mut log = PartitionLog::new(100);
-        assert_eq!(log.append(record(1)), 0);
-        assert_eq!(log.append(record(2)), 1);
+        assert_eq!(log.append(record(1), 0), 0);
+        assert_eq!(log.append(record(2), 0), 1);
         assert_eq!(log.log_end_offset(), 2);
-        let read: Vec<_> = log.read(1, 10).map(|(o, r)| (o, r.key_id)).collect();
+        let read: Vec<_> = log.read(1, u64::MAX, 10).map(|(o, e)| (o, e.record.record_id)).collect();
         assert_eq!(read, [(1, 2)]);
     }
 
     #[test]
     fn retention_moves_the_start_and_never_reuses_offsets() {
         let mut log = PartitionLog::new(3);
-        for key in 0..5 {
-            log.append(record(key));
+        for id in 0..5 {
+            log.append(record(id), 0);
         }
         assert_eq!(log.log_start_offset(), 2);
         assert_eq!(log.log_end_offset(), 5);
-        let read: Vec<_> = log.read(0, 10).map(|(o, r)| (o, r.key_id)).collect();
+        let read: Vec<_> = log.read(0, u64::MAX, 10).map(|(o, e)| (o, e.record.record_id)).collect();
         assert_eq!(read, [(2, 2), (3, 3), (4, 4)]);
     }
 
     #[test]
-    fn reading_at_the_end_yields_nothing() {
-        let mut log = PartitionLog::new(3);
-        log.append(record(0));
-        assert_eq!(log.read(1, 10).count(), 0);
-        assert_eq!(log.read(0, 0).count(), 0);
+    fn reads_stop_at_the_given_end_such_as_the_high_watermark() {
+        let mut log = PartitionLog::new(10);
+        for id in 0..5 {
+            log.append(record(id), 0);
+        }
+        assert_eq!(log.read(1, 3, 10).count(), 2);
+        assert_eq!(log.read(5, 9, 10).count(), 0);
+        assert_eq!(log.read(0, 5, 0).count(), 0);
+    }
+
+    #[test]
+    fn epoch_end_offsets_find_where_histories_diverge() {
+        let mut log = PartitionLog::new(100);
+        for (id, epoch) in [(0, 0), (1, 0), (2, 2), (3, 2), (4, 5)] {
+            log.append(record(id), epoch);
+        }
+        assert_eq!(log.end_offset_for_epoch(0), 2);
+        assert_eq!(log.end_offset_for_epoch(1), 2, "epoch 1 never wrote here: it ends where epoch 2 starts");
+        assert_eq!(log.end_offset_for_epoch(2), 4);
+        assert_eq!(log.end_offset_for_epoch(7), 5);
+        let removed = log.truncate_to(2);
+        assert_eq!(removed.iter().map(|e| e.record.record_id).collect::<Vec<_>>(), [2, 3, 4]);
+        assert_eq!(log.log_end_offset(), 2);
+        assert_eq!(log.last_epoch(), Some(0));
+    }
+
+    #[test]
+    #[should_panic(expected = "epochs in a log never decrease")]
+    fn appending_an_older_epoch_is_an_invariant_violation() {
+        let mut log = PartitionLog::new(10);
+        log.append(record(0), 3);
+        log.append(record(1), 2);
     }
 }

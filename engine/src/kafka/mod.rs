@@ -5,10 +5,13 @@
 
 pub mod broker;
 pub mod consumer;
+pub mod controller;
+pub mod fates;
 pub mod keys;
 pub mod log;
 pub mod partitioner;
 pub mod producer;
+pub mod replication;
 pub mod protocol;
 
 pub use protocol::{Msg, Outbox, Timer};

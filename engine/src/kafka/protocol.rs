@@ -1,9 +1,34 @@
 //! The requests and responses that cross the simulated network, and the timers nodes set.
-//! Names follow the Kafka protocol (Produce, Fetch, OffsetCommit, OffsetFetch) so what a
-//! student sees here maps onto the real wire protocol.
+//! Names follow the Kafka protocol (Produce, Fetch, OffsetCommit, BrokerHeartbeat,
+//! AlterPartition) so what a student sees here maps onto the real wire protocol.
 
-use super::log::Record;
+use super::log::{Entry, Record};
 use crate::sim::{Duration, NodeId, TraceKind};
+use serde::{Deserialize, Serialize};
+
+/// How many replicas must have a record before the producer hears "done" (`acks`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Acks {
+    /// Fire and forget: no response at all.
+    #[serde(rename = "0")]
+    None,
+    /// The leader wrote it to its own log.
+    #[serde(rename = "1")]
+    Leader,
+    /// Every in-sync replica has it (the high watermark passed it). Kafka's default since 3.0.
+    #[serde(rename = "all")]
+    All,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProduceError {
+    /// The broker does not lead this partition (any more).
+    NotLeaderOrFollower,
+    /// acks=all, and the ISR is smaller than min.insync.replicas: nothing was written.
+    NotEnoughReplicas,
+    /// acks=all: written, but the ISR shrank below min.insync.replicas before it committed.
+    NotEnoughReplicasAfterAppend,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FetchedRecord {
@@ -12,19 +37,53 @@ pub struct FetchedRecord {
     pub record: Record,
 }
 
+/// What the controller knows about one partition: the cluster's metadata for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartitionState {
+    pub partition: u32,
+    /// Replica brokers in preference order: the first is the preferred leader.
+    pub replicas: Vec<u16>,
+    pub leader: Option<u16>,
+    pub leader_epoch: u32,
+    pub isr: Vec<u16>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReplicaFetchResult {
+    /// Records from the fetch offset on, and the leader's high watermark.
+    Records { entries: Vec<Entry>, leader_hw: u64 },
+    /// The follower's log diverged from the leader's: truncate to `truncate_to` and fetch again.
+    Diverging { truncate_to: u64 },
+    /// This broker is not the leader for that epoch.
+    NotLeader,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Msg {
-    /// Producer → broker: append one record to a partition (acks=all on a single broker).
-    Produce { partition: u32, record: Record },
-    /// Broker → producer: the record is stored at `offset`.
-    ProduceAck { partition: u32, offset: u64 },
-    /// Consumer → broker: records from these positions (one per partition), at most
-    /// `max_records`; the broker may hold the request up to `max_wait_us` if none are ready.
-    Fetch { fetch_id: u64, positions: Vec<u64>, max_records: u32, max_wait_us: u64 },
-    FetchResponse { fetch_id: u64, records: Vec<FetchedRecord> },
-    /// Consumer → broker: the group has processed everything before these offsets.
+    /// Producer → leader: append one record.
+    Produce { request_id: u64, partition: u32, record: Record, acks: Acks },
+    /// Leader → producer: the record's offset, or why not.
+    ProduceResponse { request_id: u64, partition: u32, result: Result<u64, ProduceError> },
+    /// Consumer → broker: records from these (partition, offset) positions, at most
+    /// `max_records`, held up to `max_wait_us` if none are ready.
+    Fetch { fetch_id: u64, positions: Vec<(u32, u64)>, max_records: u32, max_wait_us: u64 },
+    /// Records below each partition's high watermark; `not_leader` lists partitions this
+    /// broker does not lead.
+    FetchResponse { fetch_id: u64, records: Vec<FetchedRecord>, not_leader: Vec<u32> },
+    /// Follower → leader: replicate from `fetch_offset`; `last_fetched_epoch` lets the leader
+    /// detect a diverged history.
+    ReplicaFetch { partition: u32, leader_epoch: u32, fetch_offset: u64, last_fetched_epoch: Option<u32> },
+    ReplicaFetchResponse { partition: u32, leader_epoch: u32, result: ReplicaFetchResult },
+    /// Broker → controller: I am alive (KRaft's BrokerHeartbeat). A broker that has just
+    /// started asks for the metadata of its partitions.
+    BrokerHeartbeat { wants_metadata: bool },
+    /// Leader → controller: please change the ISR (KRaft's AlterPartition).
+    AlterPartition { partition: u32, leader_epoch: u32, isr: Vec<u16> },
+    /// Controller → brokers and clients: the partition's new state (the metadata log).
+    PartitionChange { state: PartitionState },
+    /// Consumer → coordinator: the group has processed everything before these offsets.
     OffsetCommit { offsets: Vec<u64> },
-    /// Consumer → broker: where should I resume? (sent on start and after a restart)
+    /// Consumer → coordinator: where should I resume?
     OffsetFetch,
     OffsetFetchResponse { offsets: Vec<u64> },
 }
@@ -34,12 +93,35 @@ impl Msg {
     pub fn name(&self) -> &'static str {
         match self {
             Msg::Produce { .. } => "produce",
-            Msg::ProduceAck { .. } => "produce_ack",
+            Msg::ProduceResponse { .. } => "produce_response",
             Msg::Fetch { .. } => "fetch",
             Msg::FetchResponse { .. } => "fetch_response",
+            Msg::ReplicaFetch { .. } => "replica_fetch",
+            Msg::ReplicaFetchResponse { .. } => "replica_fetch_response",
+            Msg::BrokerHeartbeat { .. } => "broker_heartbeat",
+            Msg::AlterPartition { .. } => "alter_partition",
+            Msg::PartitionChange { .. } => "partition_change",
             Msg::OffsetCommit { .. } => "offset_commit",
             Msg::OffsetFetch => "offset_fetch",
             Msg::OffsetFetchResponse { .. } => "offset_fetch_response",
+        }
+    }
+
+    /// A stable code for the trace hash.
+    pub fn code(&self) -> u64 {
+        match self {
+            Msg::Produce { .. } => 1,
+            Msg::ProduceResponse { .. } => 2,
+            Msg::Fetch { .. } => 3,
+            Msg::FetchResponse { .. } => 4,
+            Msg::OffsetCommit { .. } => 5,
+            Msg::OffsetFetch => 6,
+            Msg::OffsetFetchResponse { .. } => 7,
+            Msg::ReplicaFetch { .. } => 8,
+            Msg::ReplicaFetchResponse { .. } => 9,
+            Msg::BrokerHeartbeat { .. } => 10,
+            Msg::AlterPartition { .. } => 11,
+            Msg::PartitionChange { .. } => 12,
         }
     }
 }
@@ -48,10 +130,62 @@ impl Msg {
 pub enum Timer {
     /// The producer's next record is due.
     ProducerSend,
-    /// A parked fetch has waited `fetch.max.wait.ms`; answer it even if empty.
+    /// No response to produce request `request_id` within request.timeout.ms.
+    RequestTimeout { request_id: u64 },
+    /// retry.backoff.ms has passed: send request `request_id` again.
+    Retry { request_id: u64 },
+    /// A parked consumer fetch has waited fetch.max.wait.ms; answer it even if empty.
     FetchWaitExpired { fetch_id: u64 },
+    /// A parked replica fetch has waited replica.fetch.wait.max.ms.
+    ReplicaFetchWaitExpired { partition: u32, follower: u16 },
+    /// A follower whose leader said "not leader" tries again.
+    ReplicaFetchRetry { partition: u32 },
     /// The consumer finished processing batch `batch_id`.
     BatchProcessed { batch_id: u64 },
+    /// Time for a broker's heartbeat to the controller.
+    Heartbeat,
+    /// Time for a leader to check which followers fell out of sync.
+    IsrCheck,
+    /// Time for the controller to fence brokers whose heartbeats stopped.
+    SessionCheck,
+}
+
+impl Timer {
+    /// A stable code and id for the trace hash.
+    pub fn code(self) -> (u64, u64) {
+        match self {
+            Timer::ProducerSend => (1, 0),
+            Timer::FetchWaitExpired { fetch_id } => (2, fetch_id),
+            Timer::BatchProcessed { batch_id } => (3, batch_id),
+            Timer::RequestTimeout { request_id } => (4, request_id),
+            Timer::Retry { request_id } => (5, request_id),
+            Timer::ReplicaFetchWaitExpired { partition, follower } => (6, (u64::from(partition) << 16) | u64::from(follower)),
+            Timer::ReplicaFetchRetry { partition } => (7, partition.into()),
+            Timer::Heartbeat => (8, 0),
+            Timer::IsrCheck => (9, 0),
+            Timer::SessionCheck => (10, 0),
+        }
+    }
+}
+
+/// Something the simulation must account for beyond the trace: record fates and log changes
+/// that only an omniscient observer can judge (was an acknowledged record lost?).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Accounting {
+    /// A leader appended a record (for the duplicates and fate ledgers).
+    Appended { partition: u32, record_id: u64 },
+    /// A leader's retention deleted a record: gone by policy, not lost.
+    Expired { record_id: u64 },
+    /// The producer created a record for a partition.
+    Created { record_id: u64, partition: u32 },
+    /// The producer heard the record is stored (acks=1 or all).
+    Acknowledged { record_id: u64 },
+    /// The producer gave up on the record (delivery.timeout.ms, or a non-retriable error).
+    Failed { record_id: u64 },
+    /// acks=0: sent, and the producer will never know what happened to it.
+    Unconfirmed { record_id: u64 },
+    /// A controller elected a new leader (or none) for a partition.
+    LeaderChanged { partition: u32 },
 }
 
 /// What a node wants done after handling one event. The simulation carries these out, so a
@@ -61,6 +195,7 @@ pub struct Outbox {
     pub sends: Vec<(NodeId, Msg)>,
     pub timers: Vec<(Duration, Timer)>,
     pub notes: Vec<(TraceKind, [u64; 3])>,
+    pub accounting: Vec<Accounting>,
 }
 
 impl Outbox {
@@ -76,7 +211,11 @@ impl Outbox {
         self.notes.push((kind, payload));
     }
 
+    pub fn account(&mut self, item: Accounting) {
+        self.accounting.push(item);
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.sends.is_empty() && self.timers.is_empty() && self.notes.is_empty()
+        self.sends.is_empty() && self.timers.is_empty() && self.notes.is_empty() && self.accounting.is_empty()
     }
 }

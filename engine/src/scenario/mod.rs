@@ -21,6 +21,9 @@ pub mod limits {
     pub const SAMPLE_INTERVAL_MS_MIN: u32 = 100;
     pub const SAMPLE_INTERVAL_MS_MAX: u32 = 60_000;
     pub const SERIES_POINTS_MAX: u32 = 100_000;
+    pub const BROKERS_MAX: u16 = 9;
+    pub const CLUSTER_TIMEOUT_MS_MAX: u32 = 600_000;
+    pub const DELIVERY_TIMEOUT_MS_MAX: u32 = 3_600_000;
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -38,6 +41,8 @@ pub struct Scenario {
     pub producer: ProducerSpec,
     pub consumer: ConsumerSpec,
     #[serde(default)]
+    pub cluster: ClusterSpec,
+    #[serde(default)]
     pub network: NetworkSpec,
     #[serde(default)]
     pub metrics: MetricsSpec,
@@ -52,6 +57,53 @@ pub struct TopicSpec {
     pub partitions: u32,
     /// Size-based retention per partition, counted in records (1 to 1,000,000).
     pub retention_records_max: u64,
+    /// Copies of each partition, 1 to the broker count (Kafka's default.replication.factor: 1).
+    #[serde(default = "one")]
+    pub replication_factor: u16,
+    /// Kafka's min.insync.replicas (default 1), 1 to the replication factor.
+    #[serde(default = "one_u32")]
+    pub min_insync_replicas: u32,
+}
+
+/// The brokers and the controller's failure detection.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClusterSpec {
+    /// 1 to 9 brokers (default 1).
+    pub brokers: u16,
+    /// One rack name per broker, or empty for `rack-a`, `rack-b`, `rack-c` in turn.
+    pub racks: Vec<String>,
+    /// Kafka's replica.lag.time.max.ms (default 30,000), 100 to 600,000 ms.
+    pub replica_lag_time_max_ms: u32,
+    /// KRaft's broker.heartbeat.interval.ms (default 2,000), 100 to 600,000 ms.
+    pub broker_heartbeat_interval_ms: u32,
+    /// KRaft's broker.session.timeout.ms (default 9,000): at least twice the heartbeat interval.
+    pub broker_session_timeout_ms: u32,
+    /// Kafka's unclean.leader.election.enable (default false).
+    pub unclean_leader_election_enable: bool,
+}
+
+impl Default for ClusterSpec {
+    fn default() -> Self {
+        ClusterSpec {
+            brokers: 1,
+            racks: Vec::new(),
+            replica_lag_time_max_ms: 30_000,
+            broker_heartbeat_interval_ms: 2_000,
+            broker_session_timeout_ms: 9_000,
+            unclean_leader_election_enable: false,
+        }
+    }
+}
+
+impl ClusterSpec {
+    /// The rack of `broker`.
+    pub fn rack(&self, broker: u16) -> String {
+        match self.racks.get(broker as usize) {
+            Some(rack) => rack.clone(),
+            None => format!("rack-{}", ["a", "b", "c"][broker as usize % 3]),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -66,6 +118,18 @@ pub struct ProducerSpec {
     pub key_skew: f64,
     /// Size of each record's value, 1 byte to 1 MiB (Kafka's default max.message.bytes).
     pub value_bytes: u32,
+    /// "0", "1" or "all" (Kafka's default since 3.0: all).
+    #[serde(default = "default_acks")]
+    pub acks: crate::kafka::protocol::Acks,
+    /// Kafka's request.timeout.ms (default 30,000), 1 to 600,000 ms.
+    #[serde(default = "default_request_timeout_ms")]
+    pub request_timeout_ms: u32,
+    /// Kafka's delivery.timeout.ms (default 120,000): at least request.timeout.ms, at most 3,600,000.
+    #[serde(default = "default_delivery_timeout_ms")]
+    pub delivery_timeout_ms: u32,
+    /// Kafka's retry.backoff.ms (default 100), 0 to 60,000 ms.
+    #[serde(default = "default_retry_backoff_ms")]
+    pub retry_backoff_ms: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -99,6 +163,24 @@ pub struct MetricsSpec {
     pub series_points_max: u32,
 }
 
+fn one() -> u16 {
+    1
+}
+fn one_u32() -> u32 {
+    1
+}
+fn default_acks() -> crate::kafka::protocol::Acks {
+    crate::kafka::protocol::Acks::All
+}
+fn default_request_timeout_ms() -> u32 {
+    30_000
+}
+fn default_delivery_timeout_ms() -> u32 {
+    120_000
+}
+fn default_retry_backoff_ms() -> u32 {
+    100
+}
 fn default_max_poll_records() -> u32 {
     500
 }
@@ -157,7 +239,37 @@ impl Scenario {
         let interval = m.sample_interval_ms;
         check_range("metrics.sample_interval_ms", interval, SAMPLE_INTERVAL_MS_MIN, SAMPLE_INTERVAL_MS_MAX, "ms")?;
         check_range("metrics.series_points_max", m.series_points_max, 10, SERIES_POINTS_MAX, "")?;
-        Ok(())
+        self.validate_cluster()?;
+        self.validate_delivery()
+    }
+
+    fn validate_cluster(&self) -> Result<(), InputError> {
+        use limits::*;
+        let c = &self.cluster;
+        check_range("cluster.brokers", c.brokers, 1, BROKERS_MAX, "")?;
+        if !c.racks.is_empty() && c.racks.len() != c.brokers as usize {
+            return Err(InputError::new("cluster.racks", format!("must name one rack per broker ({}), or be empty", c.brokers)));
+        }
+        for (i, rack) in c.racks.iter().enumerate() {
+            check_name(&format!("cluster.racks[{i}]"), rack, 32, |ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))?;
+        }
+        check_range("cluster.replica_lag_time_max_ms", c.replica_lag_time_max_ms, 100, CLUSTER_TIMEOUT_MS_MAX, "ms")?;
+        let heartbeat = c.broker_heartbeat_interval_ms;
+        check_range("cluster.broker_heartbeat_interval_ms", heartbeat, 100, CLUSTER_TIMEOUT_MS_MAX, "ms")?;
+        let session_min = heartbeat.saturating_mul(2);
+        check_range("cluster.broker_session_timeout_ms", c.broker_session_timeout_ms, session_min, CLUSTER_TIMEOUT_MS_MAX, "ms (at least twice the heartbeat interval)")?;
+        check_range("topic.replication_factor", self.topic.replication_factor, 1, c.brokers, "(at most cluster.brokers)")?;
+        let rf = u32::from(self.topic.replication_factor);
+        check_range("topic.min_insync_replicas", self.topic.min_insync_replicas, 1, rf, "(at most topic.replication_factor)")
+    }
+
+    fn validate_delivery(&self) -> Result<(), InputError> {
+        use limits::*;
+        let p = &self.producer;
+        check_range("producer.request_timeout_ms", p.request_timeout_ms, 1, CLUSTER_TIMEOUT_MS_MAX, "ms")?;
+        let delivery = p.delivery_timeout_ms;
+        check_range("producer.delivery_timeout_ms", delivery, p.request_timeout_ms, DELIVERY_TIMEOUT_MS_MAX, "ms (at least producer.request_timeout_ms)")?;
+        check_range("producer.retry_backoff_ms", p.retry_backoff_ms, 0, 60_000, "ms")
     }
 }
 

@@ -9,6 +9,7 @@ pub enum NodeKind {
     Producer,
     Broker,
     Consumer,
+    Controller,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -27,6 +28,10 @@ impl NodeId {
     pub const fn consumer(index: u16) -> Self {
         NodeId { kind: NodeKind::Consumer, index }
     }
+    /// The (single, active) controller.
+    pub const fn controller() -> Self {
+        NodeId { kind: NodeKind::Controller, index: 0 }
+    }
 
     /// A compact, stable encoding for the trace hash: kind in the high 16 bits.
     pub fn code(self) -> u32 {
@@ -34,6 +39,7 @@ impl NodeId {
             NodeKind::Producer => 1u32,
             NodeKind::Broker => 2,
             NodeKind::Consumer => 3,
+            NodeKind::Controller => 4,
         };
         (kind << 16) | u32::from(self.index)
     }
@@ -45,6 +51,7 @@ impl fmt::Display for NodeId {
             NodeKind::Producer => "producer",
             NodeKind::Broker => "broker",
             NodeKind::Consumer => "consumer",
+            NodeKind::Controller => "controller",
         };
         write!(f, "{kind}-{}", self.index)
     }

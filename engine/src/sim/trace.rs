@@ -21,9 +21,9 @@ use std::collections::VecDeque;
 pub enum TraceKind {
     /// A producer handed a record to the network. a = partition, b = key id.
     Send = 1,
-    /// A broker appended a record. a = partition, b = offset, c = key id.
+    /// A leader appended a record. a = partition, b = offset, c = record id.
     Append = 2,
-    /// A producer received the acknowledgement. a = partition, b = offset.
+    /// A producer received the acknowledgement. a = partition, b = offset, c = record id.
     Ack = 3,
     /// A consumer sent a fetch. a = partitions it asks for, b = max records.
     Fetch = 4,
@@ -45,6 +45,20 @@ pub enum TraceKind {
     Deliver = 12,
     /// A timer fired. a = timer code, b = the timer's id (fetch or batch), if any.
     Timer = 13,
+    /// A follower truncated its log to match a new leader. a = partition, b = new log end, c = records removed.
+    Truncate = 14,
+    /// The controller changed a partition's ISR. a = partition, b = ISR as a bit set of broker ids.
+    IsrChange = 15,
+    /// The controller elected a leader. a = partition, b = leader (u64::MAX: none, offline), c = epoch.
+    LeaderElected = 16,
+    /// An out-of-sync replica was made leader. a = partition, b = leader.
+    UncleanElection = 17,
+    /// A broker missed its heartbeats and was fenced. a = broker.
+    BrokerFenced = 18,
+    /// A fenced broker came back. a = broker.
+    BrokerUnfenced = 19,
+    /// A produce attempt failed. a = record id, b = error code, c = attempt.
+    ProduceError = 20,
 }
 
 impl TraceKind {
@@ -53,8 +67,8 @@ impl TraceKind {
         use TraceKind::*;
         match self {
             Send => [Some("partition"), Some("key_id"), None],
-            Append => [Some("partition"), Some("offset"), Some("key_id")],
-            Ack => [Some("partition"), Some("offset"), None],
+            Append => [Some("partition"), Some("offset"), Some("record_id")],
+            Ack => [Some("partition"), Some("offset"), Some("record_id")],
             Fetch => [Some("partitions"), Some("max_records"), None],
             FetchResponse => [Some("records"), Some("first_partition"), Some("first_offset")],
             Processed => [Some("records"), Some("duplicates"), None],
@@ -65,6 +79,12 @@ impl TraceKind {
             Dropped => [Some("code"), None, None],
             Deliver => [Some("message_code"), Some("from_code"), None],
             Timer => [Some("timer_code"), Some("timer_id"), None],
+            Truncate => [Some("partition"), Some("log_end_offset"), Some("removed")],
+            IsrChange => [Some("partition"), Some("isr_bits"), None],
+            LeaderElected => [Some("partition"), Some("leader"), Some("leader_epoch")],
+            UncleanElection => [Some("partition"), Some("leader"), None],
+            BrokerFenced | BrokerUnfenced => [Some("broker"), None, None],
+            ProduceError => [Some("record_id"), Some("error_code"), Some("attempt")],
         }
     }
 }
@@ -222,7 +242,7 @@ mod tests {
         assert_eq!(json["node"], "broker-0");
         assert_eq!(json["partition"], 4);
         assert_eq!(json["offset"], 12);
-        assert_eq!(json["key_id"], 99);
+        assert_eq!(json["record_id"], 99);
         assert_eq!(json["t_us"], 9);
     }
 }

@@ -1,0 +1,179 @@
+//! The fate of every record, kept by an omniscient observer (the simulation, not any node).
+//! A producer only knows what it was told; the ledger knows what really happened, so the page
+//! can say exactly how many acknowledged records a configuration lost. An acknowledged record
+//! is lost when the partition's current leader does not have it (and retention did not delete
+//! it): after acks=1 and a leader crash, or after an unclean election.
+
+use super::log::PartitionLog;
+use std::collections::BTreeSet;
+
+const STATE_MASK: u8 = 0b11;
+const IN_FLIGHT: u8 = 0;
+const ACKED: u8 = 1;
+const FAILED: u8 = 2;
+const UNCONFIRMED: u8 = 3;
+const APPENDED: u8 = 0b100;
+const EXPIRED: u8 = 0b1000;
+
+/// Counts that always add up: `created = in_flight + acked + failed + unconfirmed`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FateCounts {
+    pub created: u64,
+    pub in_flight: u64,
+    pub acked: u64,
+    pub failed: u64,
+    /// acks=0: sent, never confirmed.
+    pub unconfirmed: u64,
+    /// Acknowledged, then lost: not in the current leader's log.
+    pub acked_lost: u64,
+    /// Appends of a record already appended once (retries without idempotence).
+    pub duplicates_written: u64,
+}
+
+pub struct Fates {
+    /// Per record id: state bits.
+    state: Vec<u8>,
+    /// Per partition: acknowledged record ids, in acknowledgement order.
+    acked_by_partition: Vec<Vec<u64>>,
+    partition_of: Vec<u32>,
+    lost_by_partition: Vec<u64>,
+    counts: FateCounts,
+}
+
+impl Fates {
+    pub fn new(partitions: u32) -> Self {
+        Fates {
+            state: Vec::new(),
+            acked_by_partition: vec![Vec::new(); partitions as usize],
+            partition_of: Vec::new(),
+            lost_by_partition: vec![0; partitions as usize],
+            counts: FateCounts::default(),
+        }
+    }
+
+    pub fn counts(&self) -> FateCounts {
+        let mut counts = self.counts;
+        counts.acked_lost = self.lost_by_partition.iter().sum();
+        counts
+    }
+
+    pub fn created(&mut self, record_id: u64, partition: u32) {
+        assert_eq!(record_id, self.state.len() as u64, "record ids are dense, in creation order");
+        self.state.push(IN_FLIGHT);
+        self.partition_of.push(partition);
+        self.counts.created += 1;
+        self.counts.in_flight += 1;
+    }
+
+    fn settle(&mut self, record_id: u64, to: u8) {
+        let state = &mut self.state[record_id as usize];
+        assert_eq!(*state & STATE_MASK, IN_FLIGHT, "record {record_id} settled twice");
+        *state = (*state & !STATE_MASK) | to;
+        self.counts.in_flight -= 1;
+        match to {
+            ACKED => {
+                self.counts.acked += 1;
+                let partition = self.partition_of[record_id as usize] as usize;
+                self.acked_by_partition[partition].push(record_id);
+            }
+            FAILED => self.counts.failed += 1,
+            _ => self.counts.unconfirmed += 1,
+        }
+    }
+
+    pub fn acknowledged(&mut self, record_id: u64) {
+        self.settle(record_id, ACKED);
+    }
+    pub fn failed(&mut self, record_id: u64) {
+        self.settle(record_id, FAILED);
+    }
+    pub fn unconfirmed(&mut self, record_id: u64) {
+        self.settle(record_id, UNCONFIRMED);
+    }
+
+    pub fn appended(&mut self, record_id: u64) {
+        let state = &mut self.state[record_id as usize];
+        if *state & APPENDED != 0 {
+            self.counts.duplicates_written += 1;
+        }
+        *state |= APPENDED;
+    }
+
+    pub fn expired(&mut self, record_id: u64) {
+        self.state[record_id as usize] |= EXPIRED;
+    }
+
+    /// Recounts the acknowledged records of `partition` missing from its new leader's log.
+    /// Called at every leader change, the only moment the answer can change.
+    pub fn recount_lost(&mut self, partition: u32, leader_log: &PartitionLog) {
+        let present: BTreeSet<u64> = leader_log.entries().map(|e| e.record.record_id).collect();
+        let p = partition as usize;
+        let missing = self.acked_by_partition[p].iter().filter(|&&id| self.state[id as usize] & EXPIRED == 0 && !present.contains(&id));
+        self.lost_by_partition[p] = missing.count() as u64;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::log::Record;
+
+    fn record(record_id: u64) -> Record {
+        Record { record_id, key_id: 0, timestamp_us: 0, value_bytes: 1 }
+    }
+
+    #[test]
+    fn counts_add_up_through_every_fate() {
+        let mut fates = Fates::new(1);
+        for id in 0..4 {
+            fates.created(id, 0);
+        }
+        fates.acknowledged(0);
+        fates.failed(1);
+        fates.unconfirmed(2);
+        let c = fates.counts();
+        assert_eq!((c.created, c.in_flight, c.acked, c.failed, c.unconfirmed), (4, 1, 1, 1, 1));
+    }
+
+    #[test]
+    fn acknowledged_records_missing_from_the_new_leader_are_lost() {
+        let mut fates = Fates::new(2);
+        for id in 0..5 {
+            fates.created(id, 0);
+            fates.acknowledged(id);
+        }
+        let mut new_leader = PartitionLog::new(100);
+        for id in [0, 1, 2] {
+            new_leader.append(record(id), 0);
+        }
+        fates.recount_lost(0, &new_leader);
+        assert_eq!(fates.counts().acked_lost, 2);
+        // A later leader that has them all brings them back into the count.
+        new_leader.append(record(3), 1);
+        new_leader.append(record(4), 1);
+        fates.recount_lost(0, &new_leader);
+        assert_eq!(fates.counts().acked_lost, 0);
+    }
+
+    #[test]
+    fn expired_records_are_not_lost_and_second_appends_are_duplicates() {
+        let mut fates = Fates::new(1);
+        fates.created(0, 0);
+        fates.acknowledged(0);
+        fates.expired(0);
+        fates.recount_lost(0, &PartitionLog::new(10));
+        assert_eq!(fates.counts().acked_lost, 0);
+        fates.appended(0);
+        fates.appended(0);
+        assert_eq!(fates.counts().duplicates_written, 1);
+    }
+
+    #[test]
+    #[should_panic(expected = "settled twice")]
+    fn a_record_settles_once() {
+        let mut fates = Fates::new(1);
+        fates.created(0, 0);
+        fates.acknowledged(0);
+        fates.failed(0);
+    }
+}

@@ -1,0 +1,325 @@
+//! Replication of one partition on one broker. The leader appends; followers fetch from it,
+//! as consumers do, and the offset they fetch from tells the leader how far they have got.
+//! The in-sync replicas (ISR) are those that kept up within `replica.lag.time.max.ms`; the
+//! high watermark (HW) is the lowest log end offset among them, and only records below it are
+//! committed: visible to consumers and, with acks=all, acknowledged to the producer.
+
+use super::log::{Entry, PartitionLog, Record};
+use super::protocol::{Accounting, Acks, Msg, Outbox, PartitionState, ProduceError, ReplicaFetchResult, Timer};
+use crate::sim::{Duration, NodeId, SimTime, TraceKind};
+use std::collections::BTreeMap;
+
+/// Replication settings shared by every replica of a cluster (validated in the scenario).
+#[derive(Clone, Copy, Debug)]
+pub struct ReplicationConfig {
+    /// Kafka's replica.lag.time.max.ms, in µs.
+    pub replica_lag_time_max_us: u64,
+    /// Kafka's replica.fetch.wait.max.ms, in µs.
+    pub replica_fetch_wait_max_us: u64,
+    /// Kafka's min.insync.replicas.
+    pub min_insync_replicas: u32,
+    /// Records per replica fetch response.
+    pub replica_fetch_records_max: usize,
+    pub retention_records_max: u64,
+}
+
+/// How far a follower has got, as seen by the leader.
+struct Progress {
+    leo: u64,
+    caught_up_at: SimTime,
+    last_fetch_at: SimTime,
+    leader_leo_at_last_fetch: u64,
+}
+
+struct PendingAck {
+    request_id: u64,
+    from: NodeId,
+    offset: u64,
+}
+
+pub struct Leadership {
+    pub isr: Vec<u16>,
+    followers: BTreeMap<u16, Progress>,
+    pending: Vec<PendingAck>,
+    parked: Vec<(u16, u64)>,
+    alter_in_flight: bool,
+}
+
+pub enum Role {
+    Leader(Leadership),
+    Follower { leader: Option<u16> },
+}
+
+pub struct Replica {
+    pub partition: u32,
+    pub log: PartitionLog,
+    hw: u64,
+    epoch: u32,
+    role: Role,
+    config: ReplicationConfig,
+}
+
+impl Replica {
+    pub fn new(partition: u32, config: ReplicationConfig) -> Self {
+        let log = PartitionLog::new(config.retention_records_max);
+        Replica { partition, log, hw: 0, epoch: 0, role: Role::Follower { leader: None }, config }
+    }
+
+    pub fn high_watermark(&self) -> u64 {
+        self.hw
+    }
+    pub fn leader_epoch(&self) -> u32 {
+        self.epoch
+    }
+    pub fn is_leader(&self) -> bool {
+        matches!(self.role, Role::Leader(_))
+    }
+    pub fn isr(&self) -> Option<&[u16]> {
+        match &self.role {
+            Role::Leader(l) => Some(&l.isr),
+            Role::Follower { .. } => None,
+        }
+    }
+
+    /// The process died: everything but the log on disk (and the HW checkpoint) is gone.
+    pub fn crash(&mut self) {
+        self.role = Role::Follower { leader: None };
+    }
+
+    /// Applies the controller's view of this partition: become leader, follower, or neither.
+    pub fn apply_state(&mut self, me: u16, state: &PartitionState, now: SimTime, out: &mut Outbox) {
+        if state.leader_epoch < self.epoch {
+            return; // A stale update overtaken by a newer one.
+        }
+        let same_epoch = state.leader_epoch == self.epoch;
+        match (&mut self.role, state.leader) {
+            (Role::Leader(l), Some(leader)) if leader == me && same_epoch => {
+                // Only the ISR changed (our AlterPartition, or the controller fencing a broker).
+                l.isr.clone_from(&state.isr);
+                l.alter_in_flight = false;
+                self.advance_hw(now, out);
+            }
+            (_, Some(leader)) if leader == me => {
+                self.fail_pending(out);
+                self.epoch = state.leader_epoch;
+                let followers = state.replicas.iter().filter(|&&b| b != me).map(|&b| {
+                    // A new leader gives every follower a full lag window to show up.
+                    (b, Progress { leo: 0, caught_up_at: now, last_fetch_at: now, leader_leo_at_last_fetch: 0 })
+                });
+                let leadership = Leadership { isr: state.isr.clone(), followers: followers.collect(), pending: Vec::new(), parked: Vec::new(), alter_in_flight: false };
+                self.role = Role::Leader(leadership);
+                self.advance_hw(now, out);
+            }
+            (Role::Follower { leader: current }, leader) if same_epoch && *current == leader => {}
+            (_, leader) => {
+                self.fail_pending(out);
+                self.epoch = state.leader_epoch;
+                self.role = Role::Follower { leader };
+                if let Some(leader) = leader {
+                    self.fetch_from(leader, out);
+                }
+            }
+        }
+    }
+
+    fn fail_pending(&mut self, out: &mut Outbox) {
+        if let Role::Leader(l) = &mut self.role {
+            for ack in l.pending.drain(..) {
+                let result = Err(ProduceError::NotLeaderOrFollower);
+                out.send(ack.from, Msg::ProduceResponse { request_id: ack.request_id, partition: self.partition, result });
+            }
+            l.parked.clear();
+        }
+    }
+
+    fn fetch_from(&self, leader: u16, out: &mut Outbox) {
+        let msg = Msg::ReplicaFetch {
+            partition: self.partition,
+            leader_epoch: self.epoch,
+            fetch_offset: self.log.log_end_offset(),
+            last_fetched_epoch: self.log.last_epoch(),
+        };
+        out.send(NodeId::broker(leader), msg);
+    }
+
+    /// A producer's record. Returns true if it was appended (so parked fetches may be answered).
+    pub fn on_produce(&mut self, from: NodeId, request_id: u64, record: Record, acks: Acks, now: SimTime, out: &mut Outbox) -> bool {
+        let partition = self.partition;
+        let respond = |out: &mut Outbox, result| {
+            if acks != Acks::None {
+                out.send(from, Msg::ProduceResponse { request_id, partition, result });
+            }
+        };
+        let Role::Leader(l) = &mut self.role else {
+            respond(out, Err(ProduceError::NotLeaderOrFollower));
+            return false;
+        };
+        if acks == Acks::All && (l.isr.len() as u32) < self.config.min_insync_replicas {
+            respond(out, Err(ProduceError::NotEnoughReplicas));
+            return false;
+        }
+        let (offset, evicted) = self.log.append_evicting(record, self.epoch);
+        out.note(TraceKind::Append, [partition.into(), offset, record.record_id]);
+        out.account(Accounting::Appended { partition, record_id: record.record_id });
+        if let Some(old) = evicted {
+            out.account(Accounting::Expired { record_id: old.record.record_id });
+        }
+        match acks {
+            Acks::All => l.pending.push(PendingAck { request_id, from, offset }),
+            Acks::Leader => respond(out, Ok(offset)),
+            Acks::None => {}
+        }
+        self.answer_parked(out);
+        self.advance_hw(now, out);
+        true
+    }
+
+    /// A follower asks for records. Returns true if the high watermark moved.
+    pub fn on_replica_fetch(&mut self, follower: u16, leader_epoch: u32, fetch_offset: u64, last_fetched_epoch: Option<u32>, now: SimTime, out: &mut Outbox) -> bool {
+        let config = self.config;
+        let partition = self.partition;
+        let reply = |out: &mut Outbox, epoch, result| {
+            out.send(NodeId::broker(follower), Msg::ReplicaFetchResponse { partition, leader_epoch: epoch, result });
+        };
+        let Role::Leader(l) = &mut self.role else {
+            reply(out, self.epoch, ReplicaFetchResult::NotLeader);
+            return false;
+        };
+        if leader_epoch != self.epoch {
+            reply(out, self.epoch, ReplicaFetchResult::NotLeader);
+            return false;
+        }
+        if let Some(epoch) = last_fetched_epoch {
+            let end = self.log.end_offset_for_epoch(epoch);
+            if end < fetch_offset {
+                reply(out, self.epoch, ReplicaFetchResult::Diverging { truncate_to: end });
+                return false;
+            }
+        }
+        let leo = self.log.log_end_offset();
+        if let Some(p) = l.followers.get_mut(&follower) {
+            // Kafka's rule: caught up if it has fetched everything the leader had at its
+            // previous fetch, or everything the leader has now.
+            if fetch_offset >= p.leader_leo_at_last_fetch {
+                p.caught_up_at = p.caught_up_at.max(p.last_fetch_at);
+            }
+            if fetch_offset >= leo {
+                p.caught_up_at = now;
+            }
+            p.leo = fetch_offset;
+            p.last_fetch_at = now;
+            p.leader_leo_at_last_fetch = leo;
+            let rejoins = !l.isr.contains(&follower) && fetch_offset >= self.hw && !l.alter_in_flight;
+            if rejoins {
+                let mut isr = l.isr.clone();
+                isr.push(follower);
+                isr.sort_unstable();
+                l.alter_in_flight = true;
+                out.send(NodeId::controller(), Msg::AlterPartition { partition, leader_epoch: self.epoch, isr });
+            }
+        }
+        if fetch_offset >= leo {
+            l.parked.push((follower, fetch_offset));
+            out.set_timer(Duration::from_us(config.replica_fetch_wait_max_us), Timer::ReplicaFetchWaitExpired { partition, follower });
+        } else {
+            let entries = self.log.read(fetch_offset, leo, config.replica_fetch_records_max).map(|(_, e)| *e).collect();
+            reply(out, self.epoch, ReplicaFetchResult::Records { entries, leader_hw: self.hw });
+        }
+        self.advance_hw(now, out)
+    }
+
+    /// Answers replica fetches parked at the log end, now that there is something new.
+    fn answer_parked(&mut self, out: &mut Outbox) {
+        let config = self.config;
+        let Role::Leader(l) = &mut self.role else { return };
+        let leo = self.log.log_end_offset();
+        let (ready, waiting): (Vec<_>, Vec<_>) = l.parked.drain(..).partition(|&(_, offset)| offset < leo);
+        l.parked = waiting;
+        for (follower, offset) in ready {
+            let entries = self.log.read(offset, leo, config.replica_fetch_records_max).map(|(_, e)| *e).collect();
+            let result = ReplicaFetchResult::Records { entries, leader_hw: self.hw };
+            out.send(NodeId::broker(follower), Msg::ReplicaFetchResponse { partition: self.partition, leader_epoch: self.epoch, result });
+        }
+    }
+
+    /// A parked replica fetch timed out: answer it empty (it carries the latest HW).
+    pub fn on_fetch_wait_expired(&mut self, follower: u16, out: &mut Outbox) {
+        let Role::Leader(l) = &mut self.role else { return };
+        let Some(index) = l.parked.iter().position(|&(f, _)| f == follower) else { return };
+        l.parked.remove(index);
+        let result = ReplicaFetchResult::Records { entries: Vec::new(), leader_hw: self.hw };
+        out.send(NodeId::broker(follower), Msg::ReplicaFetchResponse { partition: self.partition, leader_epoch: self.epoch, result });
+    }
+
+    /// The leader's answer to our fetch, as a follower.
+    pub fn on_replica_fetch_response(&mut self, leader_epoch: u32, result: ReplicaFetchResult, out: &mut Outbox) -> Vec<Entry> {
+        let Role::Follower { leader: Some(leader) } = self.role else { return Vec::new() };
+        if leader_epoch != self.epoch {
+            return Vec::new();
+        }
+        let mut truncated = Vec::new();
+        match result {
+            ReplicaFetchResult::Records { entries, leader_hw } => {
+                for entry in entries {
+                    self.log.append(entry.record, entry.epoch);
+                }
+                self.hw = self.hw.max(leader_hw.min(self.log.log_end_offset()));
+            }
+            ReplicaFetchResult::Diverging { truncate_to } => {
+                truncated = self.log.truncate_to(truncate_to);
+                self.hw = self.hw.min(self.log.log_end_offset());
+                out.note(TraceKind::Truncate, [self.partition.into(), truncate_to, truncated.len() as u64]);
+            }
+            ReplicaFetchResult::NotLeader => {
+                out.set_timer(Duration::from_ms(1_000), Timer::ReplicaFetchRetry { partition: self.partition });
+                return truncated;
+            }
+        }
+        self.fetch_from(leader, out);
+        truncated
+    }
+
+    pub fn on_fetch_retry(&mut self, out: &mut Outbox) {
+        if let Role::Follower { leader: Some(leader) } = self.role {
+            self.fetch_from(leader, out);
+        }
+    }
+
+    /// Leader only: drop followers that have not caught up within replica.lag.time.max.ms.
+    pub fn isr_check(&mut self, me: u16, now: SimTime, out: &mut Outbox) {
+        let config = self.config;
+        let Role::Leader(l) = &mut self.role else { return };
+        if l.alter_in_flight {
+            return;
+        }
+        let lagging = |b: &u16| l.followers.get(b).is_some_and(|p| now.since(p.caught_up_at).as_us() > config.replica_lag_time_max_us);
+        if !l.isr.iter().any(|b| *b != me && lagging(b)) {
+            return;
+        }
+        let isr: Vec<u16> = l.isr.iter().copied().filter(|b| *b == me || !lagging(b)).collect();
+        l.alter_in_flight = true;
+        out.send(NodeId::controller(), Msg::AlterPartition { partition: self.partition, leader_epoch: self.epoch, isr });
+    }
+
+    /// Recomputes the HW (the minimum log end offset over the ISR) and completes the acks=all
+    /// requests below it. Returns true if the HW moved.
+    fn advance_hw(&mut self, _now: SimTime, out: &mut Outbox) -> bool {
+        let Role::Leader(l) = &mut self.role else { return false };
+        let leo = self.log.log_end_offset();
+        let isr_min = l.isr.iter().filter_map(|b| l.followers.get(b)).map(|p| p.leo).fold(leo, u64::min);
+        if isr_min <= self.hw {
+            return false;
+        }
+        self.hw = isr_min;
+        // As Kafka's checkEnoughReplicasReachOffset: committed, but if the ISR shrank below
+        // min.insync.replicas meanwhile, the producer is told so (and may retry).
+        let enough = l.isr.len() as u32 >= self.config.min_insync_replicas;
+        let (done, waiting): (Vec<_>, Vec<_>) = l.pending.drain(..).partition(|ack| ack.offset < isr_min);
+        l.pending = waiting;
+        for ack in done {
+            let result = if enough { Ok(ack.offset) } else { Err(ProduceError::NotEnoughReplicasAfterAppend) };
+            out.send(ack.from, Msg::ProduceResponse { request_id: ack.request_id, partition: self.partition, result });
+        }
+        true
+    }
+}
