@@ -23,11 +23,31 @@ pub enum Command {
     CrashBroker { broker: u16 },
     /// Start a crashed broker again; it catches up from the leaders and rejoins the ISR.
     RestartBroker { broker: u16 },
+    /// Cut every link between the nodes in `a` and those in `b` (e.g. `["broker-0"]` and
+    /// `["controller", "broker-1", "broker-2"]`). Messages sent across are lost.
+    PartitionNetwork { a: Vec<String>, b: Vec<String> },
+    /// Remove every network partition.
+    HealNetwork {},
+    /// Make messages to and from `node` take `factor` times as long (1 to 1000; 1 restores).
+    SlowNode { node: String, factor: u32 },
+    /// Set a node's clock error in ms (−86,400,000 to 86,400,000); only producer clocks
+    /// matter so far: they stamp records' CreateTime.
+    SkewClock { node: String, offset_ms: i64 },
 }
 
 impl Command {
-    pub const NAMES: [&'static str; 6] =
-        ["set_producer_rate", "set_consumer_rate", "crash_consumer", "restart_consumer", "crash_broker", "restart_broker"];
+    pub const NAMES: [&'static str; 10] = [
+        "set_producer_rate",
+        "set_consumer_rate",
+        "crash_consumer",
+        "restart_consumer",
+        "crash_broker",
+        "restart_broker",
+        "partition_network",
+        "heal_network",
+        "slow_node",
+        "skew_clock",
+    ];
 
     /// Parses and range-checks one command.
     pub fn from_json(text: &str) -> Result<Command, InputError> {
@@ -43,6 +63,27 @@ impl Command {
     }
 
     pub fn validate(&self) -> Result<(), InputError> {
+        match self {
+            Command::PartitionNetwork { a, b } => {
+                let a = parse_nodes("a", a)?;
+                let b = parse_nodes("b", b)?;
+                if let Some(both) = a.intersection(&b).next() {
+                    return Err(InputError::new("b", format!("{both} is on both sides; a partition splits nodes into two groups")));
+                }
+                return Ok(());
+            }
+            Command::SlowNode { node, factor } => {
+                parse_node("node", node)?;
+                return check_range("factor", *factor, 1, 1_000, "");
+            }
+            Command::SkewClock { node, offset_ms } => {
+                if parse_node("node", node)?.kind != crate::sim::node::NodeKind::Producer {
+                    return Err(InputError::new("node", format!("only producer clocks are modelled so far (got {node:?})")));
+                }
+                return check_range("offset_ms", *offset_ms, -86_400_000, 86_400_000, "ms");
+            }
+            _ => {}
+        }
         match *self {
             Command::SetProducerRate { records_per_s } | Command::SetConsumerRate { records_per_s } => {
                 check_range("records_per_s", records_per_s, 1, RATE_RECORDS_PER_S_MAX, "records/s")
@@ -51,11 +92,21 @@ impl Command {
             Command::CrashBroker { broker } | Command::RestartBroker { broker } => {
                 check_range("broker", broker, 0, crate::scenario::limits::BROKERS_MAX - 1, "")
             }
+            _ => Ok(()),
         }
     }
 
     /// A stable code and argument for the trace hash.
     pub fn trace_code(&self) -> (u64, u64) {
+        // Commands with names in them are fingerprinted by their canonical JSON.
+        let fingerprint = || crate::sim::rng::fnv1a64(serde_json::to_string(self).unwrap_or_default().as_bytes());
+        match *self {
+            Command::PartitionNetwork { .. } => return (7, fingerprint()),
+            Command::HealNetwork {} => return (8, 0),
+            Command::SlowNode { .. } => return (9, fingerprint()),
+            Command::SkewClock { .. } => return (10, fingerprint()),
+            _ => {}
+        }
         match *self {
             Command::SetProducerRate { records_per_s } => (1, records_per_s.into()),
             Command::SetConsumerRate { records_per_s } => (2, records_per_s.into()),
@@ -63,6 +114,7 @@ impl Command {
             Command::RestartConsumer {} => (4, 0),
             Command::CrashBroker { broker } => (5, broker.into()),
             Command::RestartBroker { broker } => (6, broker.into()),
+            _ => unreachable!("handled above"),
         }
     }
 }
@@ -94,6 +146,18 @@ mod tests {
         let err = Command::from_json(r#"{"command":"crash_consumer","now":true}"#).unwrap_err();
         assert!(err.message.contains("unknown field `now`"), "{err}");
     }
+}
+
+/// A node name such as `broker-1`, with the field it came from named in the error.
+pub fn parse_node(path: &str, name: &str) -> Result<crate::sim::NodeId, InputError> {
+    name.parse().map_err(|e: String| InputError::new(path, e))
+}
+
+fn parse_nodes(path: &str, names: &[String]) -> Result<std::collections::BTreeSet<crate::sim::NodeId>, InputError> {
+    if names.is_empty() || names.len() > 64 {
+        return Err(InputError::new(path, "must list 1 to 64 node names"));
+    }
+    names.iter().enumerate().map(|(i, name)| parse_node(&format!("{path}[{i}]"), name)).collect()
 }
 
 /// A command with the simulated instant it is applied at: one line of a command log, the

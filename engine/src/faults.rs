@@ -7,9 +7,37 @@ use crate::error::InputError;
 use crate::kafka::consumer::ConsumerState;
 use crate::kafka::Outbox;
 use crate::simulation::{Simulation, CONSUMER};
+use crate::sim::node::NodeKind;
 use crate::sim::NodeId;
+use std::collections::BTreeSet;
 
 pub(crate) fn apply(sim: &mut Simulation, command: &Command) -> Result<(), InputError> {
+    match command {
+        Command::PartitionNetwork { a, b } => {
+            let a = existing_nodes(sim, "a", a)?;
+            let b = existing_nodes(sim, "b", b)?;
+            sim.network.partition(a, b);
+            return Ok(());
+        }
+        Command::HealNetwork {} => {
+            if !sim.network.is_partitioned() {
+                return Err(InputError::new("command", "the network has no partition to heal"));
+            }
+            sim.network.heal();
+            return Ok(());
+        }
+        Command::SlowNode { node, factor } => {
+            let node = existing_node(sim, "node", node)?;
+            sim.network.set_slow(node, *factor);
+            return Ok(());
+        }
+        Command::SkewClock { node, offset_ms } => {
+            existing_node(sim, "node", node)?;
+            sim.producer.set_clock_offset_ms(*offset_ms);
+            return Ok(());
+        }
+        _ => {}
+    }
     match *command {
         Command::SetProducerRate { records_per_s } => sim.producer.set_rate(records_per_s),
         Command::SetConsumerRate { records_per_s } => sim.consumer.set_rate(records_per_s),
@@ -43,8 +71,28 @@ pub(crate) fn apply(sim: &mut Simulation, command: &Command) -> Result<(), Input
             sim.brokers[broker as usize].start(&mut out);
             sim.carry_out(NodeId::broker(broker), out);
         }
+        _ => unreachable!("handled above"),
     }
     Ok(())
+}
+
+/// A node name that exists in this run: producer-0, consumer-0, controller, broker-0 to broker-(n-1).
+fn existing_node(sim: &Simulation, path: &str, name: &str) -> Result<NodeId, InputError> {
+    let node = crate::command::parse_node(path, name)?;
+    let exists = match node.kind {
+        NodeKind::Broker => usize::from(node.index) < sim.brokers.len(),
+        NodeKind::Controller => true,
+        NodeKind::Producer | NodeKind::Consumer => node.index == 0,
+    };
+    if !exists {
+        let last = sim.brokers.len() - 1;
+        return Err(InputError::new(path, format!("{name} is not in this run; nodes are producer-0, consumer-0, controller and broker-0 to broker-{last}")));
+    }
+    Ok(node)
+}
+
+fn existing_nodes(sim: &Simulation, path: &str, names: &[String]) -> Result<BTreeSet<NodeId>, InputError> {
+    names.iter().enumerate().map(|(i, name)| existing_node(sim, &format!("{path}[{i}]"), name)).collect()
 }
 
 fn check_broker(sim: &Simulation, broker: u16) -> Result<(), InputError> {

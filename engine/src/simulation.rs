@@ -45,7 +45,7 @@ pub struct Simulation {
     seed: u64,
     now: SimTime,
     pub(crate) queue: EventQueue<Event>,
-    network: Network,
+    pub(crate) network: Network,
     pub(crate) producer: Producer,
     pub(crate) brokers: Vec<Broker>,
     pub(crate) controller: Controller,
@@ -77,10 +77,16 @@ impl Simulation {
             retry_backoff_us: ms(p.retry_backoff_ms),
         };
         let producer = Producer::new(keys, SimRng::stream(seed, "producer-0"), partitions, producer_config);
-        let consumer_config = ConsumerConfig { rate_records_per_s: c.records_per_s, max_poll_records: c.max_poll_records, fetch_max_wait_us: ms(c.fetch_max_wait_ms) };
+        let consumer_config = ConsumerConfig {
+            rate_records_per_s: c.records_per_s,
+            max_poll_records: c.max_poll_records,
+            fetch_max_wait_us: ms(c.fetch_max_wait_ms),
+            request_timeout_us: ms(c.request_timeout_ms),
+        };
         let replication = ReplicationConfig {
             replica_lag_time_max_us: ms(cluster.replica_lag_time_max_ms),
             replica_fetch_wait_max_us: ms(500),
+            replica_socket_timeout_us: ms(cluster.replica_socket_timeout_ms),
             min_insync_replicas: scenario.topic.min_insync_replicas,
             replica_fetch_records_max: REPLICA_FETCH_RECORDS_MAX,
             retention_records_max: scenario.topic.retention_records_max,
@@ -272,8 +278,12 @@ impl Simulation {
             self.account(item);
         }
         for (to, msg) in out.sends {
-            let at = self.network.arrival(self.now, node, to);
-            self.queue.push(at, Event::Deliver { from: node, to, sent_at: self.now, msg });
+            match self.network.arrival(self.now, node, to) {
+                Some(at) => {
+                    self.queue.push(at, Event::Deliver { from: node, to, sent_at: self.now, msg });
+                }
+                None => self.trace.record(self.now, TraceKind::Dropped, to, [msg.code(), node.code().into(), 1]),
+            }
         }
         for (after, timer) in out.timers {
             self.queue.push(self.now + after, Event::Timer { node, timer });
@@ -283,18 +293,27 @@ impl Simulation {
     fn account(&mut self, item: Accounting) {
         match item {
             Accounting::Created { record_id, partition } => self.fates.created(record_id, partition),
-            Accounting::Acknowledged { record_id } => self.fates.acknowledged(record_id),
+            Accounting::Acknowledged { record_id, broker } => {
+                self.fates.acknowledged(record_id);
+                // A deposed leader cut off by a partition can still acknowledge (acks=1):
+                // such a record is lost the moment it is acknowledged.
+                let partition = self.fates.partition_of(record_id);
+                if self.controller.partitions()[partition as usize].leader != Some(broker) {
+                    self.recount_lost(partition);
+                }
+            }
             Accounting::Failed { record_id } => self.fates.failed(record_id),
             Accounting::Unconfirmed { record_id } => self.fates.unconfirmed(record_id),
             Accounting::Appended { record_id, .. } => self.fates.appended(record_id),
             Accounting::Expired { record_id } => self.fates.expired(record_id),
-            Accounting::LeaderChanged { partition } => {
-                let state = &self.controller.partitions()[partition as usize];
-                if let Some(leader) = state.leader {
-                    let log = &self.brokers[leader as usize].replica(partition).expect("leaders are replicas").log;
-                    self.fates.recount_lost(partition, log);
-                }
-            }
+            Accounting::LeaderChanged { partition } => self.recount_lost(partition),
+        }
+    }
+
+    fn recount_lost(&mut self, partition: u32) {
+        if let Some(leader) = self.controller.partitions()[partition as usize].leader {
+            let log = &self.brokers[leader as usize].replica(partition).expect("leaders are replicas").log;
+            self.fates.recount_lost(partition, log);
         }
     }
 

@@ -160,3 +160,64 @@ fn unclean_election_brings_the_partition_back_and_loses_acknowledged_records() {
     assert!(summary.acked_lost > 1_000, "about 17 s of partition 0's acknowledged records: {summary:?}");
     assert_eq!(summary.acked_lost, recount_lost(&sim, &acks));
 }
+
+/// Cuts partition 0's leader off from the controller and the other brokers (not from the
+/// clients) for 15 s, then heals the network.
+fn split_brain(name: &str, seed: u64) -> (Simulation, Vec<(u32, u64)>) {
+    let mut sim = Simulation::new(builtin::load(name).expect("loads"), seed);
+    let mut acks = Vec::new();
+    run_collecting_acks(&mut sim, 5, &mut acks);
+    let victim = leader_of(&sim, 0);
+    let others: Vec<String> = (0..3).filter(|&b| b != victim).map(|b| format!("broker-{b}")).chain(["controller".to_string()]).collect();
+    sim.apply(Command::PartitionNetwork { a: vec![format!("broker-{victim}")], b: others }).expect("partition");
+    run_collecting_acks(&mut sim, 15, &mut acks);
+    assert_ne!(leader_of(&sim, 0), victim, "the controller moved leadership away");
+    sim.apply(Command::HealNetwork {}).expect("heal");
+    run_collecting_acks(&mut sim, 15, &mut acks);
+    (sim, acks)
+}
+
+#[test]
+fn a_partitioned_leader_keeps_acknowledging_with_acks_1_and_loses_those_records() {
+    let (sim, acks) = split_brain("upi-acks1", 2);
+    let summary = sim.summary();
+    assert!(summary.acked_lost > 100, "the deposed leader acknowledged for seconds: {summary:?}");
+    assert_eq!(summary.acked_lost, recount_lost(&sim, &acks));
+    assert_eq!(sim.snapshot().topic.under_replicated, 0, "healed and caught up");
+}
+
+#[test]
+fn with_acks_all_a_partitioned_leader_cannot_commit_so_nothing_is_lost() {
+    let (sim, acks) = split_brain("upi-replication", 2);
+    let summary = sim.summary();
+    assert_eq!(summary.acked_lost, 0, "{summary:?}");
+    assert_eq!(recount_lost(&sim, &acks), 0);
+    assert_eq!(summary.failed, 0);
+}
+
+#[test]
+fn a_slow_consumer_link_slows_consumption() {
+    let consumed_with = |factor: u32| {
+        let mut sim = Simulation::new(builtin::load("upi-steady").expect("loads"), 6);
+        sim.apply(Command::SlowNode { node: "consumer-0".into(), factor }).expect("valid");
+        sim.advance(Duration::from_secs(20));
+        sim.summary().consumed
+    };
+    let (normal, slowed) = (consumed_with(1), consumed_with(200));
+    assert!(slowed * 2 < normal, "{slowed} vs {normal}");
+}
+
+#[test]
+fn fault_commands_name_what_is_wrong() {
+    let mut sim = Simulation::new(builtin::load("upi-replication").expect("loads"), 1);
+    let err = sim.apply(Command::CrashBroker { broker: 3 }).unwrap_err();
+    assert_eq!(err.to_string(), "broker: must be between 0 and 2 (this cluster has 3 brokers; got 3)");
+    let err = sim.apply(Command::PartitionNetwork { a: vec!["broker-0".into()], b: vec!["broker-0".into()] }).unwrap_err();
+    assert_eq!(err.path, "b");
+    let err = sim.apply(Command::PartitionNetwork { a: vec!["broker-9".into()], b: vec!["controller".into()] }).unwrap_err();
+    assert_eq!(err.path, "a[0]");
+    assert!(sim.apply(Command::HealNetwork {}).is_err(), "nothing to heal");
+    let err = sim.apply(Command::SkewClock { node: "broker-1".into(), offset_ms: 5 }).unwrap_err();
+    assert!(err.message.contains("only producer clocks"), "{err}");
+    assert!(sim.commands().is_empty(), "refused commands are not logged");
+}

@@ -106,7 +106,7 @@ impl Broker {
             }
             Msg::ReplicaFetchResponse { partition, leader_epoch, result } => {
                 if let Some(replica) = self.replicas.get_mut(&partition) {
-                    let truncated = replica.on_replica_fetch_response(leader_epoch, result, out);
+                    let truncated = replica.on_replica_fetch_response(leader_epoch, result, now, out);
                     if !truncated.is_empty() {
                         return vec![(partition, truncated)];
                     }
@@ -149,7 +149,7 @@ impl Broker {
             }
             Timer::ReplicaFetchRetry { partition } => {
                 if let Some(replica) = self.replicas.get_mut(&partition) {
-                    replica.on_fetch_retry(out);
+                    replica.on_fetch_retry(now, out);
                 }
             }
             other => unreachable!("a broker never sets {other:?}"),
@@ -201,6 +201,7 @@ mod tests {
         let replication = ReplicationConfig {
             replica_lag_time_max_us: 30_000_000,
             replica_fetch_wait_max_us: 500_000,
+            replica_socket_timeout_us: 30_000_000,
             min_insync_replicas,
             replica_fetch_records_max: 1_000,
             retention_records_max: 1_000,

@@ -29,6 +29,9 @@ pub struct ConsumerConfig {
     pub max_poll_records: u32,
     /// Kafka's `fetch.max.wait.ms`, in microseconds.
     pub fetch_max_wait_us: u64,
+    /// Kafka's consumer `request.timeout.ms`, in microseconds: a fetch lost to a network
+    /// partition is given up after this long (beyond the broker's wait) and sent again.
+    pub request_timeout_us: u64,
 }
 
 pub struct Consumer {
@@ -155,6 +158,13 @@ impl Consumer {
         match timer {
             Timer::BatchProcessed { batch_id } if batch_id == self.batch_id => self.finish_batch(out),
             Timer::BatchProcessed { .. } => {}
+            Timer::FetchTimeout { fetch_id } => {
+                let lost = self.outstanding.iter().find(|(_, &id)| id == fetch_id).map(|(&broker, _)| broker);
+                if let Some(broker) = lost {
+                    self.outstanding.remove(&broker);
+                    self.pump(out);
+                }
+            }
             other => unreachable!("a consumer never sets {other:?}"),
         }
     }
@@ -188,6 +198,8 @@ impl Consumer {
             out.note(TraceKind::Fetch, [positions.len() as u64, max_records.into(), broker.into()]);
             let fetch = Msg::Fetch { fetch_id, positions, max_records, max_wait_us: self.config.fetch_max_wait_us };
             out.send(NodeId::broker(broker), fetch);
+            let timeout = self.config.fetch_max_wait_us + self.config.request_timeout_us;
+            out.set_timer(Duration::from_us(timeout), Timer::FetchTimeout { fetch_id });
         }
     }
 
@@ -231,7 +243,7 @@ mod tests {
 
     /// A consumer of two partitions, both led by broker 0.
     fn consumer() -> Consumer {
-        let config = ConsumerConfig { rate_records_per_s: 1_000, max_poll_records: 500, fetch_max_wait_us: 500_000 };
+        let config = ConsumerConfig { rate_records_per_s: 1_000, max_poll_records: 500, fetch_max_wait_us: 500_000, request_timeout_us: 30_000_000 };
         let mut c = Consumer::new(COORDINATOR, 2, config);
         for partition in 0..2 {
             let state = PartitionState { partition, replicas: vec![0], leader: Some(0), leader_epoch: 0, isr: vec![0] };
@@ -277,6 +289,7 @@ mod tests {
         c.on_message(response(fetch_id, records(1, 0..250)), &mut out);
         // 250 records at 1000 records/s take 250 ms.
         assert!(out.timers.contains(&(Duration::from_ms(250), Timer::BatchProcessed { batch_id: 0 })));
+        assert!(out.timers.contains(&(Duration::from_ms(30_500), Timer::FetchTimeout { fetch_id: fetch_id + 1 })));
         // Like Kafka's fetcher, it fetches the next records while it processes these.
         assert!(out.sends.iter().any(|(_, m)| matches!(m, Msg::Fetch { positions, .. } if positions == &[(0, 0), (1, 250)])));
         let mut out = Outbox::default();
@@ -299,7 +312,7 @@ mod tests {
         let fetch_id = started(&mut c, vec![0, 0]);
         let mut out = Outbox::default();
         c.on_message(response(fetch_id, records(0, 0..12)), &mut out);
-        let Some((_, Timer::BatchProcessed { batch_id })) = out.timers.first().copied() else {
+        let Some(&(_, Timer::BatchProcessed { batch_id })) = out.timers.iter().find(|(_, t)| matches!(t, Timer::BatchProcessed { .. })) else {
             panic!("expected a processing timer");
         };
         c.on_timer(Timer::BatchProcessed { batch_id }, &mut out);

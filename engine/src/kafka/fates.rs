@@ -81,6 +81,10 @@ impl Fates {
         }
     }
 
+    pub fn partition_of(&self, record_id: u64) -> u32 {
+        self.partition_of[record_id as usize]
+    }
+
     pub fn acknowledged(&mut self, record_id: u64) {
         self.settle(record_id, ACKED);
     }

@@ -39,8 +39,10 @@ pub struct Producer {
     config: ProducerConfig,
     leaders: Vec<(Option<u16>, u32)>,
     pending: BTreeMap<u64, Pending>,
-    /// request id → record id, for every attempt still awaiting an answer.
-    requests: BTreeMap<u64, u64>,
+    /// request id → (record id, broker asked), for every attempt still awaiting an answer.
+    requests: BTreeMap<u64, (u64, Option<u16>)>,
+    /// This producer's clock error: it stamps records with now + offset (CreateTime).
+    clock_offset_ms: i64,
     request_id_next: u64,
     sent: u64,
     acked: u64,
@@ -53,7 +55,7 @@ impl Producer {
         assert!(config.rate_records_per_s > 0, "a rate of zero would never send");
         let leaders = vec![(None, 0); partitions as usize];
         let (pending, requests) = (BTreeMap::new(), BTreeMap::new());
-        Producer { keys, rng, config, leaders, pending, requests, request_id_next: 0, sent: 0, acked: 0, failed: 0, retries: 0 }
+        Producer { keys, rng, config, leaders, pending, requests, clock_offset_ms: 0, request_id_next: 0, sent: 0, acked: 0, failed: 0, retries: 0 }
     }
 
     pub fn start(&mut self, out: &mut Outbox) {
@@ -63,6 +65,11 @@ impl Producer {
     pub fn set_rate(&mut self, rate_records_per_s: u32) {
         assert!(rate_records_per_s > 0, "validated at the command edge");
         self.config.rate_records_per_s = rate_records_per_s;
+    }
+
+    /// Skews this producer's clock: later records carry timestamps off by `offset_ms`.
+    pub fn set_clock_offset_ms(&mut self, offset_ms: i64) {
+        self.clock_offset_ms = offset_ms;
     }
 
     pub fn config(&self) -> ProducerConfig {
@@ -92,7 +99,9 @@ impl Producer {
             Timer::ProducerSend => {
                 let key_id = self.keys.sample(&mut self.rng);
                 let partition = self.keys.partition(key_id);
-                let record = Record { record_id: self.sent, key_id, timestamp_us: now.as_us(), value_bytes: self.config.value_bytes };
+                let skew_us = self.clock_offset_ms.saturating_mul(1_000);
+                let timestamp_us = now.as_us().saturating_add_signed(skew_us);
+                let record = Record { record_id: self.sent, key_id, timestamp_us, value_bytes: self.config.value_bytes };
                 self.sent += 1;
                 out.note(TraceKind::Send, [partition.into(), key_id.into(), 0]);
                 out.account(Accounting::Created { record_id: record.record_id, partition });
@@ -104,7 +113,7 @@ impl Producer {
             Timer::Retry { request_id: record_id } => self.attempt(record_id, now, out),
             Timer::RequestTimeout { request_id } => {
                 // No answer in request.timeout.ms: treat it as a retriable failure.
-                if let Some(record_id) = self.requests.remove(&request_id) {
+                if let Some((record_id, _)) = self.requests.remove(&request_id) {
                     self.retry_or_fail(record_id, 0, now, out);
                 }
             }
@@ -115,13 +124,13 @@ impl Producer {
     pub fn on_message(&mut self, msg: Msg, now: SimTime, out: &mut Outbox) {
         match msg {
             Msg::ProduceResponse { request_id, partition, result } => {
-                let Some(record_id) = self.requests.remove(&request_id) else { return };
+                let Some((record_id, broker)) = self.requests.remove(&request_id) else { return };
                 match result {
                     Ok(offset) => {
                         if self.pending.remove(&record_id).is_some() {
                             self.acked += 1;
                             out.note(TraceKind::Ack, [partition.into(), offset, record_id]);
-                            out.account(Accounting::Acknowledged { record_id });
+                            out.account(Accounting::Acknowledged { record_id, broker: broker.unwrap_or(u16::MAX) });
                         }
                     }
                     Err(error) => self.retry_or_fail(record_id, error_code(error), now, out),
@@ -145,7 +154,9 @@ impl Producer {
             let waiting: Vec<(u64, Option<u64>)> = waiting.map(|(&id, p)| (id, p.request_id)).collect();
             for (record_id, request_id) in waiting {
                 // Its delivery-timeout watch is replaced by the real request's timeout.
-                request_id.map(|r| self.requests.remove(&r));
+                if let Some(r) = request_id {
+                    self.requests.remove(&r);
+                }
                 self.attempt(record_id, now, out);
             }
         }
@@ -157,8 +168,9 @@ impl Producer {
         let request_id = self.request_id_next;
         self.request_id_next += 1;
         pending.request_id = Some(request_id);
-        self.requests.insert(request_id, record_id);
-        let Some(leader) = self.leaders[pending.partition as usize].0 else {
+        let leader = self.leaders[pending.partition as usize].0;
+        self.requests.insert(request_id, (record_id, leader));
+        let Some(leader) = leader else {
             // Kafka holds it in the accumulator; the delivery timeout still runs.
             pending.waiting_for_leader = true;
             let left = self.config.delivery_timeout_us.saturating_sub(now.since(pending.created_at).as_us());
@@ -253,7 +265,7 @@ mod tests {
         let mut out = Outbox::default();
         p.on_message(Msg::ProduceResponse { request_id, partition, result: Ok(0) }, SimTime::ZERO, &mut out);
         assert_eq!((p.acked(), p.in_flight()), (1, 0));
-        assert_eq!(out.accounting, [Accounting::Acknowledged { record_id: 0 }]);
+        assert_eq!(out.accounting, [Accounting::Acknowledged { record_id: 0, broker: partition as u16 }]);
     }
 
     #[test]

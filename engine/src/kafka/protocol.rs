@@ -51,7 +51,7 @@ pub struct PartitionState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReplicaFetchResult {
     /// Records from the fetch offset on, and the leader's high watermark.
-    Records { entries: Vec<Entry>, leader_hw: u64 },
+    Records { fetch_offset: u64, entries: Vec<Entry>, leader_hw: u64 },
     /// The follower's log diverged from the leader's: truncate to `truncate_to` and fetch again.
     Diverging { truncate_to: u64 },
     /// This broker is not the leader for that epoch.
@@ -136,6 +136,8 @@ pub enum Timer {
     Retry { request_id: u64 },
     /// A parked consumer fetch has waited fetch.max.wait.ms; answer it even if empty.
     FetchWaitExpired { fetch_id: u64 },
+    /// The consumer got no answer to fetch `fetch_id` within request.timeout.ms.
+    FetchTimeout { fetch_id: u64 },
     /// A parked replica fetch has waited replica.fetch.wait.max.ms.
     ReplicaFetchWaitExpired { partition: u32, follower: u16 },
     /// A follower whose leader said "not leader" tries again.
@@ -164,6 +166,7 @@ impl Timer {
             Timer::Heartbeat => (8, 0),
             Timer::IsrCheck => (9, 0),
             Timer::SessionCheck => (10, 0),
+            Timer::FetchTimeout { fetch_id } => (11, fetch_id),
         }
     }
 }
@@ -178,8 +181,8 @@ pub enum Accounting {
     Expired { record_id: u64 },
     /// The producer created a record for a partition.
     Created { record_id: u64, partition: u32 },
-    /// The producer heard the record is stored (acks=1 or all).
-    Acknowledged { record_id: u64 },
+    /// The producer heard from `broker` that the record is stored (acks=1 or all).
+    Acknowledged { record_id: u64, broker: u16 },
     /// The producer gave up on the record (delivery.timeout.ms, or a non-retriable error).
     Failed { record_id: u64 },
     /// acks=0: sent, and the producer will never know what happened to it.

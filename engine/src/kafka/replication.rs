@@ -16,6 +16,9 @@ pub struct ReplicationConfig {
     pub replica_lag_time_max_us: u64,
     /// Kafka's replica.fetch.wait.max.ms, in µs.
     pub replica_fetch_wait_max_us: u64,
+    /// Kafka's replica.socket.timeout.ms, in µs: a follower whose fetch got no answer in
+    /// this long (lost to a network partition) sends it again.
+    pub replica_socket_timeout_us: u64,
     /// Kafka's min.insync.replicas.
     pub min_insync_replicas: u32,
     /// Records per replica fetch response.
@@ -57,12 +60,14 @@ pub struct Replica {
     epoch: u32,
     role: Role,
     config: ReplicationConfig,
+    /// When the follower's outstanding fetch was sent; None while none is outstanding.
+    fetch_sent_at: Option<SimTime>,
 }
 
 impl Replica {
     pub fn new(partition: u32, config: ReplicationConfig) -> Self {
         let log = PartitionLog::new(config.retention_records_max);
-        Replica { partition, log, hw: 0, epoch: 0, role: Role::Follower { leader: None }, config }
+        Replica { partition, log, hw: 0, epoch: 0, role: Role::Follower { leader: None }, config, fetch_sent_at: None }
     }
 
     pub fn high_watermark(&self) -> u64 {
@@ -84,6 +89,7 @@ impl Replica {
     /// The process died: everything but the log on disk (and the HW checkpoint) is gone.
     pub fn crash(&mut self) {
         self.role = Role::Follower { leader: None };
+        self.fetch_sent_at = None;
     }
 
     /// Applies the controller's view of this partition: become leader, follower, or neither.
@@ -116,7 +122,7 @@ impl Replica {
                 self.epoch = state.leader_epoch;
                 self.role = Role::Follower { leader };
                 if let Some(leader) = leader {
-                    self.fetch_from(leader, out);
+                    self.fetch_from(leader, now, out);
                 }
             }
         }
@@ -132,7 +138,7 @@ impl Replica {
         }
     }
 
-    fn fetch_from(&self, leader: u16, out: &mut Outbox) {
+    fn fetch_from(&mut self, leader: u16, now: SimTime, out: &mut Outbox) {
         let msg = Msg::ReplicaFetch {
             partition: self.partition,
             leader_epoch: self.epoch,
@@ -140,6 +146,8 @@ impl Replica {
             last_fetched_epoch: self.log.last_epoch(),
         };
         out.send(NodeId::broker(leader), msg);
+        self.fetch_sent_at = Some(now);
+        out.set_timer(Duration::from_us(self.config.replica_socket_timeout_us), Timer::ReplicaFetchRetry { partition: self.partition });
     }
 
     /// A producer's record. Returns true if it was appended (so parked fetches may be answered).
@@ -223,7 +231,7 @@ impl Replica {
             out.set_timer(Duration::from_us(config.replica_fetch_wait_max_us), Timer::ReplicaFetchWaitExpired { partition, follower });
         } else {
             let entries = self.log.read(fetch_offset, leo, config.replica_fetch_records_max).map(|(_, e)| *e).collect();
-            reply(out, self.epoch, ReplicaFetchResult::Records { entries, leader_hw: self.hw });
+            reply(out, self.epoch, ReplicaFetchResult::Records { fetch_offset, entries, leader_hw: self.hw });
         }
         self.advance_hw(now, out)
     }
@@ -237,7 +245,7 @@ impl Replica {
         l.parked = waiting;
         for (follower, offset) in ready {
             let entries = self.log.read(offset, leo, config.replica_fetch_records_max).map(|(_, e)| *e).collect();
-            let result = ReplicaFetchResult::Records { entries, leader_hw: self.hw };
+            let result = ReplicaFetchResult::Records { fetch_offset: offset, entries, leader_hw: self.hw };
             out.send(NodeId::broker(follower), Msg::ReplicaFetchResponse { partition: self.partition, leader_epoch: self.epoch, result });
         }
     }
@@ -246,20 +254,26 @@ impl Replica {
     pub fn on_fetch_wait_expired(&mut self, follower: u16, out: &mut Outbox) {
         let Role::Leader(l) = &mut self.role else { return };
         let Some(index) = l.parked.iter().position(|&(f, _)| f == follower) else { return };
-        l.parked.remove(index);
-        let result = ReplicaFetchResult::Records { entries: Vec::new(), leader_hw: self.hw };
+        let (_, fetch_offset) = l.parked.remove(index);
+        let result = ReplicaFetchResult::Records { fetch_offset, entries: Vec::new(), leader_hw: self.hw };
         out.send(NodeId::broker(follower), Msg::ReplicaFetchResponse { partition: self.partition, leader_epoch: self.epoch, result });
     }
 
     /// The leader's answer to our fetch, as a follower.
-    pub fn on_replica_fetch_response(&mut self, leader_epoch: u32, result: ReplicaFetchResult, out: &mut Outbox) -> Vec<Entry> {
+    pub fn on_replica_fetch_response(&mut self, leader_epoch: u32, result: ReplicaFetchResult, now: SimTime, out: &mut Outbox) -> Vec<Entry> {
         let Role::Follower { leader: Some(leader) } = self.role else { return Vec::new() };
         if leader_epoch != self.epoch {
             return Vec::new();
         }
+        if let ReplicaFetchResult::Records { fetch_offset, .. } = result {
+            if fetch_offset != self.log.log_end_offset() {
+                return Vec::new(); // An answer to a fetch we already gave up on and re-sent.
+            }
+        }
+        self.fetch_sent_at = None;
         let mut truncated = Vec::new();
         match result {
-            ReplicaFetchResult::Records { entries, leader_hw } => {
+            ReplicaFetchResult::Records { entries, leader_hw, .. } => {
                 for entry in entries {
                     self.log.append(entry.record, entry.epoch);
                 }
@@ -275,13 +289,16 @@ impl Replica {
                 return truncated;
             }
         }
-        self.fetch_from(leader, out);
+        self.fetch_from(leader, now, out);
         truncated
     }
 
-    pub fn on_fetch_retry(&mut self, out: &mut Outbox) {
-        if let Role::Follower { leader: Some(leader) } = self.role {
-            self.fetch_from(leader, out);
+    /// A follower's fetch timer: retry after "not leader", or when the fetch got no answer.
+    pub fn on_fetch_retry(&mut self, now: SimTime, out: &mut Outbox) {
+        let Role::Follower { leader: Some(leader) } = self.role else { return };
+        let timed_out = self.fetch_sent_at.is_none_or(|sent| now.since(sent).as_us() >= self.config.replica_socket_timeout_us);
+        if timed_out {
+            self.fetch_from(leader, now, out);
         }
     }
 

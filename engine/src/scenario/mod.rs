@@ -75,6 +75,9 @@ pub struct ClusterSpec {
     pub racks: Vec<String>,
     /// Kafka's replica.lag.time.max.ms (default 30,000), 100 to 600,000 ms.
     pub replica_lag_time_max_ms: u32,
+    /// Kafka's replica.socket.timeout.ms (default 30,000), 100 to 600,000 ms: how long a
+    /// follower waits for a fetch answer before sending the fetch again.
+    pub replica_socket_timeout_ms: u32,
     /// KRaft's broker.heartbeat.interval.ms (default 2,000), 100 to 600,000 ms.
     pub broker_heartbeat_interval_ms: u32,
     /// KRaft's broker.session.timeout.ms (default 9,000): at least twice the heartbeat interval.
@@ -89,6 +92,7 @@ impl Default for ClusterSpec {
             brokers: 1,
             racks: Vec::new(),
             replica_lag_time_max_ms: 30_000,
+            replica_socket_timeout_ms: 30_000,
             broker_heartbeat_interval_ms: 2_000,
             broker_session_timeout_ms: 9_000,
             unclean_leader_election_enable: false,
@@ -143,6 +147,9 @@ pub struct ConsumerSpec {
     /// Kafka's fetch.max.wait.ms (default 500), 0 to 60,000 ms.
     #[serde(default = "default_fetch_max_wait_ms")]
     pub fetch_max_wait_ms: u32,
+    /// Kafka's consumer request.timeout.ms (default 30,000), 1 to 600,000 ms.
+    #[serde(default = "default_request_timeout_ms")]
+    pub request_timeout_ms: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -233,6 +240,7 @@ impl Scenario {
         check_range("consumer.records_per_s", c.records_per_s, 1, RATE_RECORDS_PER_S_MAX, "records/s")?;
         check_range("consumer.max_poll_records", c.max_poll_records, 1, MAX_POLL_RECORDS_MAX, "")?;
         check_range("consumer.fetch_max_wait_ms", c.fetch_max_wait_ms, 0, WAIT_MS_MAX, "ms")?;
+        check_range("consumer.request_timeout_ms", c.request_timeout_ms, 1, CLUSTER_TIMEOUT_MS_MAX, "ms")?;
         check_range("network.latency_ms", self.network.latency_ms, 0, LATENCY_MS_MAX, "ms")?;
         check_range("network.jitter_ms", self.network.jitter_ms, 0, LATENCY_MS_MAX, "ms")?;
         let m = &self.metrics;
@@ -254,6 +262,7 @@ impl Scenario {
             check_name(&format!("cluster.racks[{i}]"), rack, 32, |ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))?;
         }
         check_range("cluster.replica_lag_time_max_ms", c.replica_lag_time_max_ms, 100, CLUSTER_TIMEOUT_MS_MAX, "ms")?;
+        check_range("cluster.replica_socket_timeout_ms", c.replica_socket_timeout_ms, 100, CLUSTER_TIMEOUT_MS_MAX, "ms")?;
         let heartbeat = c.broker_heartbeat_interval_ms;
         check_range("cluster.broker_heartbeat_interval_ms", heartbeat, 100, CLUSTER_TIMEOUT_MS_MAX, "ms")?;
         let session_min = heartbeat.saturating_mul(2);

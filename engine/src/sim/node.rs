@@ -57,6 +57,26 @@ impl fmt::Display for NodeId {
     }
 }
 
+impl std::str::FromStr for NodeId {
+    type Err = String;
+
+    /// Parses `producer-0`, `broker-2`, `consumer-0` or `controller`.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text == "controller" || text == "controller-0" {
+            return Ok(NodeId::controller());
+        }
+        let bad = || format!("{text:?} is not a node name; use producer-0, broker-N, consumer-0 or controller");
+        let (kind, index) = text.rsplit_once('-').ok_or_else(bad)?;
+        let index: u16 = index.parse().map_err(|_| bad())?;
+        match kind {
+            "producer" => Ok(NodeId::producer(index)),
+            "broker" => Ok(NodeId::broker(index)),
+            "consumer" => Ok(NodeId::consumer(index)),
+            _ => Err(bad()),
+        }
+    }
+}
+
 impl Serialize for NodeId {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
@@ -72,5 +92,16 @@ mod tests {
         assert_eq!(NodeId::broker(2).to_string(), "broker-2");
         assert_eq!(NodeId::producer(0).code(), 0x1_0000);
         assert_ne!(NodeId::broker(0).code(), NodeId::consumer(0).code());
+    }
+
+    #[test]
+    fn names_parse_back() {
+        for node in [NodeId::producer(0), NodeId::broker(7), NodeId::consumer(0), NodeId::controller()] {
+            assert_eq!(node.to_string().parse::<NodeId>(), Ok(node));
+        }
+        assert_eq!("controller".parse::<NodeId>(), Ok(NodeId::controller()));
+        assert!("broker".parse::<NodeId>().is_err());
+        assert!("bakery-1".parse::<NodeId>().is_err());
+        assert!("broker-x".parse::<NodeId>().is_err());
     }
 }
