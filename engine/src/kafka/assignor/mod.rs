@@ -1,11 +1,18 @@
 //! Consumer-group partition assignment: when a group rebalances, the leader hands every
-//! partition of the subscribed topics to exactly one member. Kafka's client-side strategies
-//! are reproduced here decision for decision, Java quirks included: range and roundrobin so far.
+//! partition of the subscribed topics to exactly one member. Kafka's four client-side
+//! strategies (range, roundrobin, sticky, cooperative-sticky) are reproduced here decision
+//! for decision, Java quirks included, and checked against `../shared/oracles/assignors.json`.
 
+pub mod input;
 pub mod java;
 
+mod constrained;
+mod cooperative;
+mod general;
+mod movements;
 mod range;
 mod round_robin;
+mod sticky;
 
 use serde::Deserialize;
 use std::cmp::Ordering;
@@ -18,6 +25,14 @@ pub enum Strategy {
     Range,
     #[serde(rename = "roundrobin")]
     RoundRobin,
+    #[serde(rename = "sticky")]
+    Sticky,
+    #[serde(rename = "cooperative-sticky")]
+    CooperativeSticky,
+}
+
+impl Strategy {
+    pub const NAMES: [&'static str; 4] = ["range", "roundrobin", "sticky", "cooperative-sticky"];
 }
 
 /// One member's JoinGroup subscription.
@@ -58,6 +73,8 @@ pub fn assign(strategy: Strategy, group: &Group) -> Assignment {
     let per_member = match strategy {
         Strategy::Range => range::assign(&universe, group),
         Strategy::RoundRobin => round_robin::assign(&universe, group),
+        Strategy::Sticky => sticky::assign(&universe, group, strategy).assignment,
+        Strategy::CooperativeSticky => cooperative::assign(&universe, group),
     };
     universe.to_assignment(group, &per_member)
 }
@@ -75,6 +92,8 @@ struct Tp {
 struct Universe {
     names: Vec<String>,
     counts: Vec<u32>,
+    name_hashes: Vec<i32>,
+    index: BTreeMap<String, usize>,
 }
 
 impl Universe {
@@ -87,7 +106,13 @@ impl Universe {
             .collect();
         names.sort_by(|a, b| java::cmp_str(a, b));
         let counts = names.iter().map(|n| group.topics.get(n).copied().unwrap_or(0)).collect();
-        Universe { names, counts }
+        let name_hashes = names.iter().map(|n| java::string_hash(n)).collect();
+        let index = names.iter().enumerate().map(|(i, n)| (n.clone(), i)).collect();
+        Universe { names, counts, name_hashes, index }
+    }
+
+    fn topic(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
     }
 
     fn partitions(&self, topic: usize) -> impl Iterator<Item = Tp> {
@@ -97,6 +122,36 @@ impl Universe {
     /// Every partition, in (topic, partition) order.
     fn all(&self) -> impl Iterator<Item = Tp> + '_ {
         (0..self.names.len()).flat_map(|t| self.partitions(t))
+    }
+
+    fn total(&self) -> usize {
+        self.counts.iter().map(|&c| c as usize).sum()
+    }
+
+    fn hash(&self, tp: Tp) -> i32 {
+        java::topic_partition_hash(self.name_hashes[tp.topic], tp.partition)
+    }
+
+    /// The member's subscribed topics that are being assigned, each once.
+    fn subscribed(&self, member: &Member) -> Vec<usize> {
+        let mut topics: Vec<usize> = member.topics.iter().filter_map(|t| self.topic(t)).collect();
+        topics.sort_unstable();
+        topics.dedup();
+        topics
+    }
+
+    /// The member's previously owned partitions that still exist. (Java would keep a partition
+    /// beyond the topic's count too, but partition counts only grow in Kafka.)
+    fn owned(&self, member: &Member) -> Vec<Tp> {
+        let Some(owned) = &member.owned else { return Vec::new() };
+        let mut list = Vec::new();
+        for (name, partitions) in owned {
+            if let Some(topic) = self.topic(name) {
+                let count = self.counts[topic];
+                list.extend(partitions.iter().filter(|&&p| p < count).map(|&partition| Tp { topic, partition }));
+            }
+        }
+        list
     }
 
     fn to_assignment(&self, group: &Group, per_member: &[Vec<Tp>]) -> Assignment {
@@ -135,6 +190,17 @@ fn member_info_order(group: &Group) -> Vec<usize> {
     order
 }
 
+/// Each member's place when member ids are sorted as Java strings.
+fn id_ranks(group: &Group) -> Vec<usize> {
+    let mut sorted: Vec<usize> = (0..group.members.len()).collect();
+    sorted.sort_by(|&a, &b| java::cmp_str(&group.members[a].member_id, &group.members[b].member_id));
+    let mut rank = vec![0; sorted.len()];
+    for (place, &member) in sorted.iter().enumerate() {
+        rank[member] = place;
+    }
+    rank
+}
+
 #[cfg(test)]
 pub(crate) mod test_support {
     use super::*;
@@ -142,6 +208,14 @@ pub(crate) mod test_support {
     /// A dynamic member subscribed to `topics`, owning nothing.
     pub fn member(id: &str, topics: &[&str]) -> Member {
         Member { member_id: id.into(), topics: topics.iter().map(|t| t.to_string()).collect(), ..Member::default() }
+    }
+
+    /// A dynamic member that held `owned` in `generation`.
+    pub fn owning(id: &str, topics: &[&str], owned: &[(&str, &[u32])], generation: i32) -> Member {
+        let mut m = member(id, topics);
+        m.owned = Some(owned.iter().map(|&(t, ps)| (t.to_string(), ps.to_vec())).collect());
+        m.generation = Some(generation);
+        m
     }
 
     pub fn group(topics: &[(&str, u32)], members: Vec<Member>) -> Group {
@@ -179,7 +253,7 @@ mod tests {
     #[test]
     fn every_member_is_present_even_with_nothing() {
         let g = group(&[("t", 1)], vec![member("a", &["t"]), member("b", &["t"])]);
-        for strategy in [Strategy::Range, Strategy::RoundRobin] {
+        for strategy in [Strategy::Range, Strategy::RoundRobin, Strategy::Sticky, Strategy::CooperativeSticky] {
             let a = assign(strategy, &g);
             assert_eq!(a.len(), 2, "{strategy:?}");
             assert_eq!(a["b"], BTreeMap::new(), "{strategy:?}");
