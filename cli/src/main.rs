@@ -7,12 +7,14 @@
 mod duration;
 
 use clap::{Parser, Subcommand};
+use dhara_engine::kafka::assignor::{self, input::parse_oracle_cases, Assignment};
 use dhara_engine::kafka::partitioner::{murmur2, partition_for_key};
 use dhara_engine::scenario::builtin;
 use dhara_engine::sim::trace::TraceEntry;
 use dhara_engine::sim::Duration;
 use dhara_engine::command::{parse_schedule, Scheduled};
 use dhara_engine::{InputError, Scenario, Simulation};
+use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -67,6 +69,8 @@ enum ScenarioCmd {
 enum OracleCmd {
     /// Kafka's keyed partitioner for every case of a kafka_partitioner.json-shaped file.
     Partition { file: PathBuf },
+    /// Kafka's consumer partition assignors for every case of an assignors.json-shaped file.
+    Assign { file: PathBuf },
 }
 
 /// Bad input: reported with its field or flag, exit code 2.
@@ -93,6 +97,7 @@ fn main() -> ExitCode {
             run(&scenario, seed, duration, trace.as_deref(), commands.as_deref())
         }
         Cmd::Oracle { kind: OracleCmd::Partition { file } } => oracle_partition(&file),
+        Cmd::Oracle { kind: OracleCmd::Assign { file } } => oracle_assign(&file),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -202,9 +207,22 @@ impl TraceOut {
     }
 }
 
+fn read_oracle_file(file: &Path) -> Result<String, Refusal> {
+    std::fs::read_to_string(file).map_err(|e| Refusal(format!("FILE: cannot read {}: {e}", file.display())))
+}
+
+/// Prints `{"<case id>": {"<member_id>": {"<topic>": [partitions]}}}`.
+fn oracle_assign(file: &Path) -> Result<(), Refusal> {
+    let text = read_oracle_file(file)?;
+    let cases = parse_oracle_cases(&text).map_err(|e| Refusal(format!("{}: {e}", file.display())))?;
+    let answers: BTreeMap<&str, Assignment> = cases.iter().map(|c| (c.id.as_str(), assignor::assign(c.strategy, &c.group))).collect();
+    println!("{}", serde_json::to_string(&answers).expect("assignments serialize"));
+    Ok(())
+}
+
 fn oracle_partition(file: &Path) -> Result<(), Refusal> {
     let where_ = file.display();
-    let text = std::fs::read_to_string(file).map_err(|e| Refusal(format!("FILE: cannot read {where_}: {e}")))?;
+    let text = read_oracle_file(file)?;
     let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| Refusal(format!("{where_}: not JSON: {e}")))?;
     let cases = doc["cases"].as_array().ok_or_else(|| Refusal(format!("{where_}: cases: must be an array")))?;
     let mut answers = Vec::with_capacity(cases.len());

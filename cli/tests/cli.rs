@@ -150,3 +150,39 @@ fn bad_command_logs_exit_2_naming_the_entry() {
         assert_refused(&dhara(&["run", "upi-lag", "--seed", "1", "--for", "10s", "--commands", path.to_str().expect("utf-8")]), mentions);
     }
 }
+
+#[test]
+fn oracle_assign_answers_every_case_of_the_shared_vectors() {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/oracles/assignors.json");
+    let answers = stdout_json(&dhara(&["oracle", "assign", file.to_str().expect("utf-8")]));
+    let oracle: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).expect("oracle readable")).expect("JSON");
+    let cases = oracle["cases"].as_array().expect("cases");
+    assert_eq!(answers.as_object().map(|a| a.len()), Some(cases.len()));
+    for case in cases {
+        let id = case["id"].as_str().expect("id");
+        let answer = &answers[id];
+        for member in case["members"].as_array().expect("members") {
+            assert!(answer[member["member_id"].as_str().expect("member_id")].is_object(), "{id}: {answer}");
+        }
+        if case["assignor"] == "range" || case["assignor"] == "roundrobin" {
+            assert_eq!(answer, &case["expected"], "{id}");
+        }
+    }
+}
+
+#[test]
+fn oracle_assign_refuses_malformed_files_naming_the_field() {
+    let member = r#"{"member_id": "C0", "group_instance_id": null, "topics": ["t0"], "owned": null, "generation": null}"#;
+    let case = |assignor: &str, member: &str| format!(r#"{{"cases": [{{"id": "x", "assignor": "{assignor}", "topics": {{"t0": 2}}, "members": [{member}]}}]}}"#);
+    let cases = [
+        ("no-member-id.json", case("range", &member.replace(r#""member_id": "C0", "#, "")), "cases[0].members[0].member_id"),
+        ("bad-generation.json", case("sticky", &member.replace(r#""generation": null"#, r#""generation": "one""#)), "cases[0].members[0].generation"),
+        ("bad-assignor.json", case("fair", member), "cases[0].assignor"),
+        ("bad-assignor.json", case("fair", member), "cooperative-sticky"),
+        ("not-json.json", "{ cases: ".to_string(), "not-json.json"),
+    ];
+    for (name, contents, mentions) in cases {
+        let path = temp_file(name, &contents);
+        assert_refused(&dhara(&["oracle", "assign", path.to_str().expect("utf-8")]), mentions);
+    }
+}

@@ -3,6 +3,7 @@
 //! message, set a timer) into an `Outbox`, which the simulation turns into future events.
 //! This is how the real protocol works too: everything is a request and a response.
 
+pub mod assignor;
 pub mod broker;
 pub mod consumer;
 pub mod controller;
