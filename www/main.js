@@ -74,6 +74,16 @@ function describe(scenario) {
   $('broker').replaceChildren(...names.map((name, i) => new Option(name, String(i))));
 }
 
+/** Lists the group's current members in the consumer picker, keeping the selection. */
+function syncConsumerChoices() {
+  const picker = $('consumer');
+  const members = app.lab.snapshot().consumers.map((c) => c.node);
+  if (picker.options.length === members.length) return;
+  const selected = picker.value;
+  picker.replaceChildren(...members.map((name, i) => new Option(name, String(i))));
+  if (selected) picker.value = selected;
+}
+
 /** Starts a new run of the current scenario and seed. */
 function startRun() {
   const json = dhara.scenario_json(app.state.scenario);
@@ -81,6 +91,7 @@ function startRun() {
   if (app.lab) app.lab.free();
   app.lab = lab;
   describe(JSON.parse(json));
+  syncConsumerChoices();
   $('scenario').value = app.state.scenario;
   $('seed').value = app.state.seed;
   $('speed').value = String(app.state.speed);
@@ -145,8 +156,12 @@ function wireControls() {
   };
   $('producer-rate').onchange = () => rateCommand('set_producer_rate', $('producer-rate'));
   $('consumer-rate').onchange = () => rateCommand('set_consumer_rate', $('consumer-rate'));
-  $('crash').onclick = () => command({ command: 'crash_consumer' });
-  $('restart').onclick = () => command({ command: 'restart_consumer' });
+  $('crash').onclick = () => command({ command: 'crash_consumer', consumer: Number($('consumer').value) });
+  $('restart').onclick = () => command({ command: 'restart_consumer', consumer: Number($('consumer').value) });
+  $('add-consumer').onclick = () => {
+    command({ command: 'add_consumer' });
+    syncConsumerChoices();
+  };
   $('crash-broker').onclick = () => command({ command: 'crash_broker', broker: Number($('broker').value) });
   $('restart-broker').onclick = () => command({ command: 'restart_broker', broker: Number($('broker').value) });
   window.addEventListener('hashchange', () => {

@@ -14,11 +14,20 @@ pub enum Command {
     SetProducerRate { records_per_s: u32 },
     /// Change the consumer's processing speed (1 to 1,000,000 records/s).
     SetConsumerRate { records_per_s: u32 },
-    /// Kill the consumer process: its batch in hand is lost and lag builds up.
+    /// Kill consumer `consumer` (default 0): its batch in hand is lost; after
+    /// session.timeout.ms the group rebalances its partitions to the others.
+    CrashConsumer {
+        #[serde(default)]
+        consumer: u16,
+    },
+    /// Start a crashed consumer again; it rejoins the group.
+    RestartConsumer {
+        #[serde(default)]
+        consumer: u16,
+    },
+    /// Start one more member of the group (up to 16): a rebalance follows.
     /// (Empty braces, not unit variants: serde only rejects unknown fields in struct variants.)
-    CrashConsumer {},
-    /// Start the consumer again; it resumes from the group's committed offsets.
-    RestartConsumer {},
+    AddConsumer {},
     /// Kill a broker process: its logs survive on disk, its leadership does not.
     CrashBroker { broker: u16 },
     /// Start a crashed broker again; it catches up from the leaders and rejoins the ISR.
@@ -36,11 +45,12 @@ pub enum Command {
 }
 
 impl Command {
-    pub const NAMES: [&'static str; 10] = [
+    pub const NAMES: [&'static str; 11] = [
         "set_producer_rate",
         "set_consumer_rate",
         "crash_consumer",
         "restart_consumer",
+        "add_consumer",
         "crash_broker",
         "restart_broker",
         "partition_network",
@@ -88,7 +98,10 @@ impl Command {
             Command::SetProducerRate { records_per_s } | Command::SetConsumerRate { records_per_s } => {
                 check_range("records_per_s", records_per_s, 1, RATE_RECORDS_PER_S_MAX, "records/s")
             }
-            Command::CrashConsumer {} | Command::RestartConsumer {} => Ok(()),
+            Command::CrashConsumer { consumer } | Command::RestartConsumer { consumer } => {
+                check_range("consumer", consumer, 0, crate::scenario::limits::CONSUMERS_MAX - 1, "")
+            }
+            Command::AddConsumer {} => Ok(()),
             Command::CrashBroker { broker } | Command::RestartBroker { broker } => {
                 check_range("broker", broker, 0, crate::scenario::limits::BROKERS_MAX - 1, "")
             }
@@ -110,8 +123,9 @@ impl Command {
         match *self {
             Command::SetProducerRate { records_per_s } => (1, records_per_s.into()),
             Command::SetConsumerRate { records_per_s } => (2, records_per_s.into()),
-            Command::CrashConsumer {} => (3, 0),
-            Command::RestartConsumer {} => (4, 0),
+            Command::CrashConsumer { consumer } => (3, consumer.into()),
+            Command::RestartConsumer { consumer } => (4, consumer.into()),
+            Command::AddConsumer {} => (11, 0),
             Command::CrashBroker { broker } => (5, broker.into()),
             Command::RestartBroker { broker } => (6, broker.into()),
             _ => unreachable!("handled above"),
@@ -127,8 +141,8 @@ mod tests {
     fn parses_every_command() {
         let parsed = Command::from_json(r#"{"command":"set_consumer_rate","records_per_s":500}"#);
         assert_eq!(parsed, Ok(Command::SetConsumerRate { records_per_s: 500 }));
-        assert_eq!(Command::from_json(r#"{"command":"crash_consumer"}"#), Ok(Command::CrashConsumer {}));
-        for command in [Command::RestartConsumer {}, Command::SetProducerRate { records_per_s: 9 }] {
+        assert_eq!(Command::from_json(r#"{"command":"crash_consumer"}"#), Ok(Command::CrashConsumer { consumer: 0 }));
+        for command in [Command::RestartConsumer { consumer: 2 }, Command::SetProducerRate { records_per_s: 9 }, Command::AddConsumer {}] {
             let json = serde_json::to_string(&command).expect("serializes");
             assert_eq!(Command::from_json(&json), Ok(command));
         }
@@ -197,7 +211,7 @@ mod schedule_tests {
     fn parses_a_log_in_time_order() {
         let log = r#"[{"at_ms": 0, "command": "crash_consumer"}, {"at_ms": 5000, "command": "restart_consumer"}]"#;
         let schedule = parse_schedule(log).expect("valid");
-        assert_eq!(schedule[1], Scheduled { at_ms: 5000, command: Command::RestartConsumer {} });
+        assert_eq!(schedule[1], Scheduled { at_ms: 5000, command: Command::RestartConsumer { consumer: 0 } });
     }
 
     #[test]

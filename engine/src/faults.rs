@@ -6,7 +6,9 @@ use crate::command::Command;
 use crate::error::InputError;
 use crate::kafka::consumer::ConsumerState;
 use crate::kafka::Outbox;
-use crate::simulation::{Simulation, CONSUMER};
+use crate::kafka::consumer::Consumer;
+use crate::scenario::limits::CONSUMERS_MAX;
+use crate::simulation::{consumer_config, Simulation, CONTROLLER};
 use crate::sim::node::NodeKind;
 use crate::sim::NodeId;
 use std::collections::BTreeSet;
@@ -40,20 +42,36 @@ pub(crate) fn apply(sim: &mut Simulation, command: &Command) -> Result<(), Input
     }
     match *command {
         Command::SetProducerRate { records_per_s } => sim.producer.set_rate(records_per_s),
-        Command::SetConsumerRate { records_per_s } => sim.consumer.set_rate(records_per_s),
-        Command::CrashConsumer {} => {
-            if sim.consumer.state() == ConsumerState::Crashed {
-                return Err(InputError::new("command", "consumer-0 is already crashed; use restart_consumer"));
+        Command::SetConsumerRate { records_per_s } => sim.consumers.iter_mut().for_each(|c| c.set_rate(records_per_s)),
+        Command::CrashConsumer { consumer } => {
+            check_consumer(sim, consumer)?;
+            if sim.consumers[consumer as usize].state() == ConsumerState::Crashed {
+                return Err(InputError::new("command", format!("consumer-{consumer} is already crashed; use restart_consumer")));
             }
-            sim.consumer.crash();
+            sim.consumers[consumer as usize].crash();
         }
-        Command::RestartConsumer {} => {
-            if sim.consumer.state() != ConsumerState::Crashed {
-                return Err(InputError::new("command", "consumer-0 is running; crash_consumer it first"));
+        Command::RestartConsumer { consumer } => {
+            check_consumer(sim, consumer)?;
+            if sim.consumers[consumer as usize].state() != ConsumerState::Crashed {
+                return Err(InputError::new("command", format!("consumer-{consumer} is running; crash_consumer it first")));
             }
             let mut out = Outbox::default();
-            sim.consumer.start(&mut out);
-            sim.carry_out(CONSUMER, out);
+            sim.consumers[consumer as usize].start(&mut out);
+            sim.carry_out(NodeId::consumer(consumer), out);
+        }
+        Command::AddConsumer {} => {
+            let index = sim.consumers.len() as u16;
+            if index >= CONSUMERS_MAX {
+                return Err(InputError::new("command", format!("a group has at most {CONSUMERS_MAX} consumers here")));
+            }
+            let node = NodeId::consumer(index);
+            sim.consumers.push(Consumer::new(CONTROLLER, consumer_config(&sim.scenario, index)));
+            let mut out = Outbox::default();
+            sim.controller.add_client(node, &mut out);
+            sim.carry_out(CONTROLLER, out);
+            let mut out = Outbox::default();
+            sim.consumers[index as usize].start(&mut out);
+            sim.carry_out(node, out);
         }
         Command::CrashBroker { broker } => {
             check_broker(sim, broker)?;
@@ -82,17 +100,26 @@ fn existing_node(sim: &Simulation, path: &str, name: &str) -> Result<NodeId, Inp
     let exists = match node.kind {
         NodeKind::Broker => usize::from(node.index) < sim.brokers.len(),
         NodeKind::Controller => true,
-        NodeKind::Producer | NodeKind::Consumer => node.index == 0,
+        NodeKind::Producer => node.index == 0,
+        NodeKind::Consumer => usize::from(node.index) < sim.consumers.len(),
     };
     if !exists {
         let last = sim.brokers.len() - 1;
-        return Err(InputError::new(path, format!("{name} is not in this run; nodes are producer-0, consumer-0, controller and broker-0 to broker-{last}")));
+        return Err(InputError::new(path, format!("{name} is not in this run; nodes are producer-0, controller, broker-0 to broker-{last} and consumer-0 to consumer-{}", sim.consumers.len() - 1)));
     }
     Ok(node)
 }
 
 fn existing_nodes(sim: &Simulation, path: &str, names: &[String]) -> Result<BTreeSet<NodeId>, InputError> {
     names.iter().enumerate().map(|(i, name)| existing_node(sim, &format!("{path}[{i}]"), name)).collect()
+}
+
+fn check_consumer(sim: &Simulation, consumer: u16) -> Result<(), InputError> {
+    let count = sim.consumers.len();
+    if usize::from(consumer) >= count {
+        return Err(InputError::new("consumer", format!("must be between 0 and {} (this group has {count} consumers; got {consumer})", count - 1)));
+    }
+    Ok(())
 }
 
 fn check_broker(sim: &Simulation, broker: u16) -> Result<(), InputError> {

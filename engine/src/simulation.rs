@@ -9,6 +9,7 @@ use crate::error::InputError;
 use crate::kafka::broker::{Broker, BrokerConfig};
 use crate::kafka::consumer::{Consumer, ConsumerConfig, ConsumerState};
 use crate::kafka::controller::{replicas_of, Controller, ControllerConfig};
+use crate::kafka::group::GroupConfig;
 use crate::kafka::fates::Fates;
 use crate::kafka::keys::KeySpace;
 use crate::kafka::producer::{Producer, ProducerConfig};
@@ -25,7 +26,7 @@ use crate::view::Summary;
 
 pub(crate) const PRODUCER: NodeId = NodeId::producer(0);
 pub(crate) const CONSUMER: NodeId = NodeId::consumer(0);
-const CONTROLLER: NodeId = NodeId::controller();
+pub(crate) const CONTROLLER: NodeId = NodeId::controller();
 
 /// Trace entries kept in memory for `trace_since`; the hash covers all of them regardless.
 pub const TRACE_RECENT_MAX: usize = 65_536;
@@ -49,7 +50,7 @@ pub struct Simulation {
     pub(crate) producer: Producer,
     pub(crate) brokers: Vec<Broker>,
     pub(crate) controller: Controller,
-    pub(crate) consumer: Consumer,
+    pub(crate) consumers: Vec<Consumer>,
     trace: Trace,
     metrics: Metrics,
     pub(crate) fates: Fates,
@@ -60,6 +61,22 @@ pub struct Simulation {
 
 fn ms(value: u32) -> u64 {
     Duration::from_ms(value.into()).as_us()
+}
+
+/// The settings of consumer `index` of the scenario's group.
+pub(crate) fn consumer_config(scenario: &Scenario, index: u16) -> ConsumerConfig {
+    let c = &scenario.consumer;
+    ConsumerConfig {
+        rate_records_per_s: c.records_per_s,
+        max_poll_records: c.max_poll_records,
+        fetch_max_wait_us: ms(c.fetch_max_wait_ms),
+        request_timeout_us: ms(c.request_timeout_ms),
+        heartbeat_interval_us: ms(c.heartbeat_interval_ms),
+        strategy: c.assignor,
+        instance_id: c.static_membership.then(|| format!("consumer-{index}")),
+        topic: scenario.topic.name.clone(),
+        partitions: scenario.topic.partitions,
+    }
 }
 
 impl Simulation {
@@ -77,12 +94,14 @@ impl Simulation {
             retry_backoff_us: ms(p.retry_backoff_ms),
         };
         let producer = Producer::new(keys, SimRng::stream(seed, "producer-0"), partitions, producer_config);
-        let consumer_config = ConsumerConfig {
-            rate_records_per_s: c.records_per_s,
-            max_poll_records: c.max_poll_records,
-            fetch_max_wait_us: ms(c.fetch_max_wait_ms),
-            request_timeout_us: ms(c.request_timeout_ms),
+        let group = GroupConfig {
+            partitions,
+            session_timeout_us: ms(c.session_timeout_ms),
+            rebalance_timeout_us: ms(c.max_poll_interval_ms),
+            initial_rebalance_delay_us: ms(cluster.group_initial_rebalance_delay_ms),
         };
+        let consumers: Vec<Consumer> = (0..c.count).map(|i| Consumer::new(CONTROLLER, consumer_config(&scenario, i))).collect();
+        let clients: Vec<NodeId> = std::iter::once(PRODUCER).chain((0..c.count).map(NodeId::consumer)).collect();
         let replication = ReplicationConfig {
             replica_lag_time_max_us: ms(cluster.replica_lag_time_max_ms),
             replica_fetch_wait_max_us: ms(500),
@@ -112,8 +131,8 @@ impl Simulation {
             network: Network::new(link, SimRng::stream(seed, "network")),
             producer,
             brokers,
-            controller: Controller::new(controller_config, vec![PRODUCER, CONSUMER]),
-            consumer: Consumer::new(CONTROLLER, partitions, consumer_config),
+            controller: Controller::new(controller_config, group, clients),
+            consumers,
             trace: Trace::new(TRACE_RECENT_MAX),
             metrics: Metrics::new(partitions, scenario.metrics.series_points_max as usize),
             fates: Fates::new(partitions),
@@ -140,9 +159,11 @@ impl Simulation {
         let mut out = Outbox::default();
         self.producer.start(&mut out);
         self.carry_out(PRODUCER, out);
-        let mut out = Outbox::default();
-        self.consumer.start(&mut out);
-        self.carry_out(CONSUMER, out);
+        for i in 0..self.consumers.len() {
+            let mut out = Outbox::default();
+            self.consumers[i].start(&mut out);
+            self.carry_out(NodeId::consumer(i as u16), out);
+        }
         self.queue.push(SimTime::ZERO + self.sample_interval, Event::Sample);
     }
 
@@ -236,7 +257,7 @@ impl Simulation {
                     NodeKind::Broker => {
                         self.brokers[to.index as usize].on_message(from, msg, now, &mut out);
                     }
-                    NodeKind::Consumer => self.consumer.on_message(msg, &mut out),
+                    NodeKind::Consumer => self.consumers[to.index as usize].on_message(msg, &mut out),
                     NodeKind::Controller => self.controller.on_message(from, msg, now, &mut out),
                 }
                 to
@@ -252,7 +273,7 @@ impl Simulation {
                 match node.kind {
                     NodeKind::Producer => self.producer.on_timer(now, timer, &mut out),
                     NodeKind::Broker => self.brokers[node.index as usize].on_timer(timer, now, &mut out),
-                    NodeKind::Consumer => self.consumer.on_timer(timer, &mut out),
+                    NodeKind::Consumer => self.consumers[node.index as usize].on_timer(timer, &mut out),
                     NodeKind::Controller => self.controller.on_timer(timer, now, &mut out),
                 }
                 node
@@ -263,7 +284,7 @@ impl Simulation {
 
     pub(crate) fn is_down(&self, node: NodeId) -> bool {
         match node.kind {
-            NodeKind::Consumer => self.consumer.state() == ConsumerState::Crashed,
+            NodeKind::Consumer => self.consumers[node.index as usize].state() == ConsumerState::Crashed,
             NodeKind::Broker => !self.brokers[node.index as usize].is_up(),
             NodeKind::Producer | NodeKind::Controller => false,
         }
@@ -307,6 +328,7 @@ impl Simulation {
             Accounting::Appended { record_id, .. } => self.fates.appended(record_id),
             Accounting::Expired { record_id } => self.fates.expired(record_id),
             Accounting::LeaderChanged { partition } => self.recount_lost(partition),
+            Accounting::Processed { partition, first, last } => self.fates.processed(partition, first, last),
         }
     }
 
@@ -319,7 +341,7 @@ impl Simulation {
 
     fn sample(&mut self) {
         let lags = self.lags();
-        let (produced, processed) = (self.producer.sent(), self.consumer.processed());
+        let (produced, processed) = (self.producer.sent(), self.consumed());
         self.metrics.sample(self.now, &lags, produced, processed);
         self.trace.record(self.now, TraceKind::Sample, CONTROLLER, [lags.iter().sum(), produced, processed]);
         self.queue.push(self.now + self.sample_interval, Event::Sample);
@@ -347,6 +369,11 @@ impl Simulation {
             .collect()
     }
 
+    /// Records processed by all consumers, duplicates included.
+    pub fn consumed(&self) -> u64 {
+        self.consumers.iter().map(Consumer::processed).sum()
+    }
+
     pub fn summary(&self) -> Summary {
         let fates = self.fates.counts();
         Summary {
@@ -358,8 +385,8 @@ impl Simulation {
             acked: fates.acked,
             failed: fates.failed,
             acked_lost: fates.acked_lost,
-            consumed: self.consumer.processed(),
-            duplicates: self.consumer.duplicates(),
+            consumed: self.consumed(),
+            duplicates: fates.duplicates_processed,
             lag_records: self.lags().iter().sum(),
             trace_hash: hash_hex(self.trace.hash()),
         }

@@ -4,7 +4,9 @@
 
 use crate::kafka::Msg;
 use crate::sim::trace::hash_hex;
-use crate::simulation::{Event, Simulation, CONSUMER, PRODUCER};
+use crate::kafka::consumer::ConsumerState;
+use crate::sim::NodeId;
+use crate::simulation::{Event, Simulation, PRODUCER};
 use crate::view::{self, BrokerView, InFlightView, PartitionView, Snapshot};
 
 impl Simulation {
@@ -23,15 +25,8 @@ impl Simulation {
             trace_hash: hash_hex(self.trace().hash()),
             producer: self.producer_view(),
             brokers: self.broker_views(),
-            consumer: view::ConsumerView {
-                node: CONSUMER.to_string(),
-                state: format!("{:?}", self.consumer.state()).to_lowercase(),
-                rate_records_per_s: self.consumer.config().rate_records_per_s,
-                processed: self.consumer.processed(),
-                duplicates: self.consumer.duplicates(),
-                batch_records: self.consumer.batch_len() as u32,
-                lag_records: partitions.iter().map(|p| p.lag_records).sum(),
-            },
+            consumers: self.consumer_views(&partitions),
+            group: self.group_view(),
             topic: view::TopicView {
                 name: topic.name.clone(),
                 replication_factor: topic.replication_factor,
@@ -43,6 +38,41 @@ impl Simulation {
             fates: self.fates.counts(),
             in_flight,
             in_flight_total,
+        }
+    }
+
+    fn consumer_views(&self, partitions: &[PartitionView]) -> Vec<view::ConsumerView> {
+        let views = self.consumers.iter().enumerate().map(|(i, consumer)| {
+            let assigned: Vec<u32> = consumer.assigned().iter().copied().collect();
+            let state = match consumer.state() {
+                ConsumerState::Crashed => "crashed",
+                _ if consumer.is_joining() => "joining",
+                ConsumerState::Processing => "processing",
+                ConsumerState::Fetching => "fetching",
+            };
+            view::ConsumerView {
+                node: NodeId::consumer(i as u16).to_string(),
+                state: state.to_string(),
+                rate_records_per_s: consumer.config().rate_records_per_s,
+                processed: consumer.processed(),
+                batch_records: consumer.batch_len() as u32,
+                lag_records: assigned.iter().map(|&p| partitions[p as usize].lag_records).sum(),
+                assigned,
+            }
+        });
+        views.collect()
+    }
+
+    fn group_view(&self) -> view::GroupView {
+        let group = self.controller.group();
+        let assignor = serde_json::to_value(self.scenario.consumer.assignor).ok().and_then(|v| v.as_str().map(String::from));
+        let state = serde_json::to_value(group.state()).ok().and_then(|v| v.as_str().map(String::from));
+        view::GroupView {
+            state: state.unwrap_or_default(),
+            generation: group.generation(),
+            assignor: assignor.unwrap_or_default(),
+            rebalances: group.rebalances(),
+            rebalancing_ms: group.rebalancing_us(self.now()) / 1_000,
         }
     }
 
@@ -81,6 +111,7 @@ impl Simulation {
         });
         let (log_start, log_end, hw) = source.map_or((0, 0, 0), |r| (r.log.log_start_offset(), r.log.log_end_offset(), r.high_watermark()));
         let committed = self.controller.committed()[p as usize];
+        let owner = self.controller.group().owners()[p as usize];
         PartitionView {
             partition: p,
             leader: state.leader,
@@ -92,7 +123,8 @@ impl Simulation {
             log_end_offset: log_end,
             high_watermark: hw,
             committed_offset: committed,
-            consumer_position: self.consumer.positions()[p as usize],
+            owner: owner.map(|node| node.to_string()),
+            consumer_position: owner.and_then(|node| self.consumers.get(node.index as usize)).and_then(|c| c.position(p)),
             lag_records: hw.saturating_sub(committed),
         }
     }

@@ -17,7 +17,8 @@ pub struct Snapshot {
     pub producer: ProducerView,
     pub brokers: Vec<BrokerView>,
     pub topic: TopicView,
-    pub consumer: ConsumerView,
+    pub group: GroupView,
+    pub consumers: Vec<ConsumerView>,
     pub fates: crate::kafka::fates::FateCounts,
     /// Messages on the wire right now, at most `IN_FLIGHT_VIEW_MAX`.
     pub in_flight: Vec<InFlightView>,
@@ -78,21 +79,37 @@ pub struct PartitionView {
     pub high_watermark: u64,
     /// The group's committed offset: where a restarted consumer resumes.
     pub committed_offset: u64,
-    /// The consumer's fetch position (ahead of the commit while records are in hand).
-    pub consumer_position: u64,
+    /// The member that owns it, by node name, per the latest completed assignment.
+    pub owner: Option<String>,
+    /// The owner's fetch position (ahead of the commit while records are in hand).
+    pub consumer_position: Option<u64>,
     /// High watermark minus committed offset, as `kafka-consumer-groups.sh` reports it.
     pub lag_records: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
+pub struct GroupView {
+    /// empty, preparing_rebalance, completing_rebalance or stable.
+    pub state: String,
+    pub generation: i32,
+    /// partition.assignment.strategy.
+    pub assignor: String,
+    pub rebalances: u64,
+    /// Total time spent rebalancing so far, in simulated ms.
+    pub rebalancing_ms: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
 pub struct ConsumerView {
     pub node: String,
-    /// starting, fetching, processing or crashed.
+    /// joining, fetching, processing or crashed.
     pub state: String,
     pub rate_records_per_s: u32,
     pub processed: u64,
-    pub duplicates: u64,
     pub batch_records: u32,
+    /// Partitions it owns now.
+    pub assigned: Vec<u32>,
+    /// Lag summed over the partitions it owns.
     pub lag_records: u64,
 }
 

@@ -1,4 +1,4 @@
-//! The flow view: producer → the topic's partitions (as lanes on the broker) → consumer, with
+//! The flow view: producer → the topic's partitions (as lanes on the cluster) → the consumer group, with
 //! every message on the wire as a dot. Each lane shows its log end offset and, in orange, the
 //! consumer lag: the records written but not yet committed by the group. It reads only the
 //! engine's `Snapshot` (the view contract), never the simulation's internals.
@@ -16,7 +16,9 @@ struct Layout {
     scale: f64,
     producer: Rect,
     broker: Rect,
-    consumer: Rect,
+    /// The consumer group's column; members stack inside it.
+    group: Rect,
+    consumers: usize,
     lanes_top: f64,
     lane_h: f64,
 }
@@ -39,7 +41,7 @@ impl Rect {
 }
 
 impl Layout {
-    fn new(width: f64, height: f64, partitions: usize) -> Layout {
+    fn new(width: f64, height: f64, partitions: usize, consumers: usize) -> Layout {
         // Designed at 1000 × 420; everything scales with the smaller ratio.
         let scale = (width / 1000.0).min(height / 420.0).max(0.1);
         let top = 44.0 * scale;
@@ -47,11 +49,20 @@ impl Layout {
         let node_h = (150.0 * scale).min(body_h);
         let node_y = top + (body_h - node_h) / 2.0;
         let producer = Rect { x: width * 0.02, y: node_y, w: width * 0.14, h: node_h };
-        let consumer = Rect { x: width * 0.84, y: node_y, w: width * 0.14, h: node_h };
+        let group = Rect { x: width * 0.8, y: top, w: width * 0.18, h: body_h };
         let broker = Rect { x: width * 0.25, y: top, w: width * 0.5, h: body_h };
         let lanes_top = broker.y + 30.0 * scale;
         let lane_h = (broker.h - 38.0 * scale) / partitions.max(1) as f64;
-        Layout { scale, producer, broker, consumer, lanes_top, lane_h }
+        Layout { scale, producer, broker, group, consumers: consumers.max(1), lanes_top, lane_h }
+    }
+
+    /// Member `i`'s box inside the group column, below the group's header.
+    fn consumer(&self, i: usize) -> Rect {
+        let s = self.scale;
+        let top = self.group.y + 30.0 * s;
+        let slot = (self.group.h - 34.0 * s) / self.consumers as f64;
+        let h = (slot - 6.0 * s).min(150.0 * s);
+        Rect { x: self.group.x + 6.0 * s, y: top + slot * i as f64, w: self.group.w - 12.0 * s, h }
     }
 
     fn lane_center_y(&self, partition: u32) -> f64 {
@@ -67,12 +78,12 @@ impl Layout {
 pub fn draw(painter: &mut impl Painter, snapshot: &Snapshot) {
     let (width, height) = painter.size();
     let partitions = &snapshot.topic.partitions;
-    let layout = Layout::new(width, height, partitions.len());
+    let layout = Layout::new(width, height, partitions.len(), snapshot.consumers.len());
     painter.fill_rect(0.0, 0.0, width, height, palette::BACKGROUND);
     draw_header(painter, &layout, snapshot);
     draw_producer(painter, &layout, snapshot);
     draw_broker(painter, &layout, snapshot);
-    draw_consumer(painter, &layout, snapshot);
+    draw_group(painter, &layout, snapshot);
     for message in &snapshot.in_flight {
         draw_message(painter, &layout, message);
     }
@@ -117,19 +128,38 @@ fn draw_producer(painter: &mut impl Painter, layout: &Layout, snapshot: &Snapsho
     draw_node_box(painter, layout.producer, layout.scale, palette::PANEL_EDGE, &lines);
 }
 
-fn draw_consumer(painter: &mut impl Painter, layout: &Layout, snapshot: &Snapshot) {
-    let c = &snapshot.consumer;
-    let down = c.state == "crashed";
-    let edge = if down { palette::DOWN } else { palette::PANEL_EDGE };
-    let lines = [
-        (c.node.clone(), palette::INK),
-        (c.state.clone(), if down { palette::DOWN } else { palette::COMMITTED }),
-        (format!("{} rec/s", group_digits(c.rate_records_per_s.into())), palette::MUTED),
-        (format!("done {}", group_digits(c.processed)), palette::MUTED),
-        (format!("lag {}", group_digits(c.lag_records)), palette::LAG),
-        (format!("dup {}", group_digits(c.duplicates)), palette::MUTED),
-    ];
-    draw_node_box(painter, layout.consumer, layout.scale, edge, &lines);
+/// The consumer group: a header with its state and generation, then one box per member
+/// listing the partitions it owns.
+fn draw_group(painter: &mut impl Painter, layout: &Layout, snapshot: &Snapshot) {
+    let (g, s) = (layout.group, layout.scale);
+    let group = &snapshot.group;
+    painter.fill_rect(g.x, g.y, g.w, g.h, palette::BACKGROUND);
+    painter.stroke_rect(g.x, g.y, g.w, g.h, palette::PANEL_EDGE, 1.0 * s);
+    let header = format!("group · {} · gen {} · {}", group.assignor, group.generation, group.state.replace('_', " "));
+    let color = if group.state == "stable" { palette::INK } else { palette::LAG };
+    painter.text(g.x + g.w / 2.0, g.y + 20.0 * s, &header, 12.5 * s, color, Align::Center);
+    for (i, c) in snapshot.consumers.iter().enumerate() {
+        let down = c.state == "crashed";
+        let edge = if down { palette::DOWN } else { palette::PANEL_EDGE };
+        let state_color = match c.state.as_str() {
+            "crashed" => palette::DOWN,
+            "joining" => palette::LAG,
+            _ => palette::COMMITTED,
+        };
+        let owned: Vec<String> = c.assigned.iter().map(|p| format!("P{p}")).collect();
+        let owned = if owned.is_empty() { "no partitions".to_string() } else { owned.join(" ") };
+        let lines = [
+            (c.node.clone(), palette::INK),
+            (c.state.clone(), state_color),
+            (owned, palette::INK),
+            (format!("done {}", group_digits(c.processed)), palette::MUTED),
+            (format!("lag {}", group_digits(c.lag_records)), palette::LAG),
+        ];
+        let rect = layout.consumer(i);
+        // A short box keeps only the lines that fit.
+        let fit = ((rect.h / (17.0 * s)) as usize).clamp(1, lines.len());
+        draw_node_box(painter, rect, s, edge, &lines[..fit]);
+    }
 }
 
 fn draw_broker(painter: &mut impl Painter, layout: &Layout, snapshot: &Snapshot) {
@@ -211,7 +241,12 @@ fn draw_message(painter: &mut impl Painter, layout: &Layout, message: &InFlightV
     let s = layout.scale;
     let lane_y = |p: Option<u32>| p.map_or(layout.broker.center_y(), |p| layout.lane_center_y(p));
     let producer_port = (layout.producer.right(), layout.producer.center_y());
-    let consumer_port = (layout.consumer.x, layout.consumer.center_y());
+    // The member this message goes to or comes from; the group's header for the coordinator.
+    let member = |name: &str| name.strip_prefix("consumer-").and_then(|i| i.parse::<usize>().ok()).filter(|&i| i < layout.consumers);
+    let consumer_port = match member(&message.to).or_else(|| member(&message.from)) {
+        Some(i) => (layout.group.x, layout.consumer(i).center_y()),
+        None => (layout.group.x, layout.group.y + 15.0 * s),
+    };
     let (lane_x, lane_w) = layout.lane_x();
     let (from, to, radius, color) = match message.kind {
         // Replication runs inside the cluster box: drawn along the partition's lane.
@@ -219,7 +254,8 @@ fn draw_message(painter: &mut impl Painter, layout: &Layout, message: &InFlightV
             let y = lane_y(message.partition) + layout.lane_h * 0.3;
             ((lane_x + lane_w, y), (lane_x, y), 2.5 * s, palette::partition_color(message.partition.unwrap_or(0)))
         }
-        "replica_fetch" | "replica_fetch_response" | "broker_heartbeat" | "alter_partition" | "partition_change" => return,
+        "replica_fetch" | "replica_fetch_response" | "broker_heartbeat" | "alter_partition" | "partition_change" | "heartbeat"
+        | "heartbeat_response" => return,
         "produce" => {
             let color = palette::partition_color(message.partition.unwrap_or(0));
             (producer_port, (layout.broker.x, lane_y(message.partition)), 4.0 * s, color)
@@ -230,8 +266,10 @@ fn draw_message(painter: &mut impl Painter, layout: &Layout, message: &InFlightV
             let radius = (3.0 + f64::from(message.records).sqrt()).min(12.0) * s;
             ((layout.broker.right(), lane_y(message.partition)), consumer_port, radius, color)
         }
-        "offset_fetch_response" => ((layout.broker.right(), layout.broker.center_y()), consumer_port, 2.5 * s, palette::CONTROL_MESSAGE),
-        // Requests from the consumer: fetch, offset_commit, offset_fetch.
+        "offset_fetch_response" | "join_group_response" | "sync_group_response" => {
+            ((layout.broker.right(), layout.broker.center_y()), consumer_port, 2.5 * s, palette::CONTROL_MESSAGE)
+        }
+        // Requests from a consumer: fetch, offset_commit, offset_fetch, join_group, sync_group.
         _ => (consumer_port, (layout.broker.right(), layout.broker.center_y()), 2.5 * s, palette::CONTROL_MESSAGE),
     };
     let t = message.progress.clamp(0.0, 1.0);
@@ -323,7 +361,7 @@ mod tests {
     fn a_crashed_consumer_is_marked_and_dense_lanes_drop_their_text() {
         let mut sim = Simulation::new(builtin::load("upi-lag").expect("loads"), 1);
         sim.advance(Duration::from_secs(2));
-        sim.apply(dhara_engine::Command::CrashConsumer {}).expect("crash");
+        sim.apply(dhara_engine::Command::CrashConsumer { consumer: 0 }).expect("crash");
         let mut rec = Recording::new(1000.0, 520.0);
         draw(&mut rec, &sim.snapshot());
         assert!(rec.texts().any(|t| t == "crashed"));

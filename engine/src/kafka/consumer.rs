@@ -1,19 +1,24 @@
-//! A consumer: it asks the group coordinator where its group left off (OffsetFetch), then
-//! loops: fetch committed records from each partition's leader, process them at its own
-//! speed, commit the new positions. When it is slower than the producer, the distance between
-//! the log end and the committed offset grows: that distance is consumer lag. A crash loses
-//! the batch in hand, and the restarted consumer resumes from the last commit, so records
-//! processed but not yet committed are processed again: at-least-once, duplicates counted.
+//! A consumer, as a member of a consumer group. It joins the group; the coordinator and the
+//! group's leader decide which partitions it owns; it asks where the group left off
+//! (OffsetFetch), then loops: fetch committed records from each partition's leader, process
+//! them at its own speed, commit the new positions. When it is slower than the producer, the
+//! distance between the high watermark and the committed offset grows: consumer lag.
+//!
+//! Rebalances follow `partition.assignment.strategy`: the eager strategies (range,
+//! roundrobin, sticky) revoke every partition before rejoining, so the whole group stops
+//! (the stop-the-world gap); cooperative-sticky keeps what it owns and gives up only what
+//! moves, in a second rebalance. A crash loses the batch in hand; records processed but not
+//! committed are processed again by the next owner: at-least-once, and the simulation's
+//! downstream ledger counts the duplicates.
 
-use super::protocol::{FetchedRecord, Msg, Outbox, PartitionState, Timer};
+use super::assignor::{self, Strategy};
+use super::protocol::{Accounting, FetchedRecord, GroupError, JoinResult, JoinedMember, Msg, Outbox, PartitionState, Timer};
 use crate::sim::{Duration, NodeId, TraceKind};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConsumerState {
-    /// Waiting for its committed offsets from the coordinator.
-    Starting,
     /// Fetching (possibly long-polling at the leaders), nothing in hand.
     Fetching,
     /// Working through a batch.
@@ -21,77 +26,93 @@ pub enum ConsumerState {
     Crashed,
 }
 
-/// Validated consumer settings.
-#[derive(Clone, Copy, Debug)]
+/// Validated consumer settings; times in µs.
+#[derive(Clone, Debug)]
 pub struct ConsumerConfig {
     pub rate_records_per_s: u32,
     /// Kafka's `max.poll.records`.
     pub max_poll_records: u32,
-    /// Kafka's `fetch.max.wait.ms`, in microseconds.
+    /// Kafka's `fetch.max.wait.ms`.
     pub fetch_max_wait_us: u64,
-    /// Kafka's consumer `request.timeout.ms`, in microseconds: a fetch lost to a network
-    /// partition is given up after this long (beyond the broker's wait) and sent again.
+    /// Kafka's consumer `request.timeout.ms`: a fetch lost to a network partition is given
+    /// up after this long (beyond the broker's wait) and sent again.
     pub request_timeout_us: u64,
+    /// Kafka's `heartbeat.interval.ms`.
+    pub heartbeat_interval_us: u64,
+    pub strategy: Strategy,
+    /// `group.instance.id`, for static membership.
+    pub instance_id: Option<String>,
+    pub topic: String,
+    pub partitions: u32,
 }
 
 pub struct Consumer {
     coordinator: NodeId,
     config: ConsumerConfig,
     state: ConsumerState,
+    member_id: Option<String>,
+    generation: i32,
+    /// A JoinGroup or SyncGroup is outstanding.
+    joining: bool,
+    /// Eager: rejoin as soon as the batch in hand is done.
+    rejoin_after_batch: bool,
+    assigned: BTreeSet<u32>,
     leaders: Vec<(Option<u16>, u32)>,
-    /// Next offset to fetch, per partition.
-    positions: Vec<u64>,
-    /// One past the last processed offset, per partition: what a commit records.
-    consumed: Vec<u64>,
-    /// Per partition, one past the highest offset ever processed: what downstream has seen.
-    /// It survives crashes (it stands for the side effects), so re-processing is detectable.
-    processed_end: Vec<u64>,
-    /// Fetched, not yet processed (Kafka's fetch buffer).
+    /// Next offset to fetch, per assigned partition whose committed offset is known.
+    positions: BTreeMap<u32, u64>,
+    /// One past the last processed offset, per assigned partition: what a commit records.
+    consumed: BTreeMap<u32, u64>,
     buffer: VecDeque<FetchedRecord>,
     batch: Vec<FetchedRecord>,
-    /// The fetch awaited from each broker.
     outstanding: BTreeMap<u16, u64>,
     fetch_id_next: u64,
     batch_id: u64,
     processed: u64,
-    duplicates: u64,
 }
 
 impl Consumer {
-    pub fn new(coordinator: NodeId, partition_count: u32, config: ConsumerConfig) -> Self {
+    pub fn new(coordinator: NodeId, config: ConsumerConfig) -> Self {
         assert!(config.rate_records_per_s > 0 && config.max_poll_records > 0);
-        let zeros = vec![0; partition_count as usize];
+        let partitions = config.partitions as usize;
         Consumer {
             coordinator,
-            config,
-            state: ConsumerState::Starting,
-            leaders: vec![(None, 0); partition_count as usize],
-            positions: zeros.clone(),
-            consumed: zeros.clone(),
-            processed_end: zeros,
+            state: ConsumerState::Fetching,
+            member_id: None,
+            generation: -1,
+            joining: false,
+            rejoin_after_batch: false,
+            assigned: BTreeSet::new(),
+            leaders: vec![(None, 0); partitions],
+            positions: BTreeMap::new(),
+            consumed: BTreeMap::new(),
             buffer: VecDeque::new(),
             batch: Vec::new(),
             outstanding: BTreeMap::new(),
             fetch_id_next: 0,
             batch_id: 0,
             processed: 0,
-            duplicates: 0,
+            config,
         }
     }
 
+    /// Starts the process: join the group and start heartbeating.
     pub fn start(&mut self, out: &mut Outbox) {
-        self.state = ConsumerState::Starting;
-        out.send(self.coordinator, Msg::OffsetFetch);
+        self.state = ConsumerState::Fetching;
+        self.send_join(out);
+        out.set_timer(Duration::from_us(self.config.heartbeat_interval_us), Timer::MemberHeartbeat);
     }
 
-    /// The process dies: the batch in hand, the fetch buffer and the fetches in flight are
-    /// forgotten (metadata too would be; it is re-learned instantly here).
+    /// The process dies: assignment, batch, buffer and fetches are forgotten. A dynamic
+    /// member's id dies with it; a static member comes back under its group.instance.id.
     pub fn crash(&mut self) {
         self.state = ConsumerState::Crashed;
+        self.member_id = None;
+        self.generation = -1;
+        self.joining = false;
+        self.rejoin_after_batch = false;
+        self.revoke(&self.assigned.clone());
         self.batch.clear();
-        self.buffer.clear();
         self.outstanding.clear();
-        // Any pending BatchProcessed timer must not complete a batch of the old process.
         self.batch_id += 1;
     }
 
@@ -103,30 +124,102 @@ impl Consumer {
     pub fn state(&self) -> ConsumerState {
         self.state
     }
-    pub fn config(&self) -> ConsumerConfig {
-        self.config
+    pub fn config(&self) -> &ConsumerConfig {
+        &self.config
     }
-    pub fn positions(&self) -> &[u64] {
-        &self.positions
+    pub fn assigned(&self) -> &BTreeSet<u32> {
+        &self.assigned
+    }
+    pub fn is_joining(&self) -> bool {
+        self.joining
+    }
+    /// The fetch position of `partition`, if this member owns it and knows where to start.
+    pub fn position(&self, partition: u32) -> Option<u64> {
+        self.positions.get(&partition).copied()
     }
     pub fn processed(&self) -> u64 {
         self.processed
-    }
-    pub fn duplicates(&self) -> u64 {
-        self.duplicates
     }
     pub fn batch_len(&self) -> usize {
         self.batch.len()
     }
 
+    fn cooperative(&self) -> bool {
+        self.config.strategy == Strategy::CooperativeSticky
+    }
+
+    fn send_join(&mut self, out: &mut Outbox) {
+        self.joining = true;
+        let owned = if self.cooperative() { self.assigned.iter().copied().collect() } else { Vec::new() };
+        let msg = Msg::JoinGroup { member_id: self.member_id.clone(), instance_id: self.config.instance_id.clone(), owned, generation: self.generation };
+        out.send(self.coordinator, msg);
+    }
+
+    /// The coordinator wants a rebalance. Eager: finish the batch in hand, commit, give up
+    /// everything, rejoin. Cooperative: rejoin at once, still owning (and consuming) all.
+    fn rejoin(&mut self, out: &mut Outbox) {
+        if self.joining || self.state == ConsumerState::Crashed {
+            return;
+        }
+        if self.cooperative() {
+            return self.send_join(out);
+        }
+        if self.state == ConsumerState::Processing {
+            self.rejoin_after_batch = true;
+            return;
+        }
+        self.commit(out);
+        self.revoke(&self.assigned.clone());
+        self.send_join(out);
+    }
+
+    fn revoke(&mut self, partitions: &BTreeSet<u32>) {
+        for p in partitions {
+            self.assigned.remove(p);
+            self.positions.remove(p);
+            self.consumed.remove(p);
+        }
+        self.buffer.retain(|r| !partitions.contains(&r.partition));
+    }
+
+    fn commit(&mut self, out: &mut Outbox) {
+        let (Some(member_id), false) = (self.member_id.clone(), self.consumed.is_empty()) else { return };
+        let offsets = self.consumed.iter().map(|(&p, &o)| (p, o)).collect();
+        out.send(self.coordinator, Msg::OffsetCommit { member_id, generation: self.generation, offsets });
+    }
+
     pub fn on_message(&mut self, msg: Msg, out: &mut Outbox) {
         match msg {
             Msg::PartitionChange { state } => self.on_metadata(&state, out),
-            Msg::OffsetFetchResponse { offsets } if self.state == ConsumerState::Starting => {
-                out.note(TraceKind::OffsetsLoaded, [offsets.len() as u64, offsets.iter().sum(), 0]);
-                self.positions.clone_from(&offsets);
-                self.consumed = offsets;
-                self.state = ConsumerState::Fetching;
+            Msg::JoinGroupResponse { result: Ok(result) } => self.on_joined(result, out),
+            Msg::JoinGroupResponse { result: Err(_) } => {
+                self.joining = false;
+                self.rejoin(out);
+            }
+            Msg::SyncGroupResponse { generation, result } if generation == self.generation => match result {
+                Ok(partitions) => self.on_assignment(partitions, out),
+                Err(_) => {
+                    self.joining = false;
+                    self.rejoin(out);
+                }
+            },
+            Msg::SyncGroupResponse { .. } => {}
+            Msg::HeartbeatResponse { error: None } => {}
+            Msg::HeartbeatResponse { error: Some(GroupError::RebalanceInProgress) } => self.rejoin(out),
+            Msg::HeartbeatResponse { error: Some(_) } => {
+                // Fenced out of the group (expired, or a newer generation): start over.
+                self.member_id = None;
+                self.generation = -1;
+                self.joining = false;
+                self.revoke(&self.assigned.clone());
+                self.send_join(out);
+            }
+            Msg::OffsetFetchResponse { offsets } => {
+                out.note(TraceKind::OffsetsLoaded, [offsets.len() as u64, offsets.iter().map(|o| o.1).sum(), 0]);
+                for (p, offset) in offsets.into_iter().filter(|(p, _)| self.assigned.contains(p)) {
+                    self.positions.insert(p, offset);
+                    self.consumed.insert(p, offset);
+                }
                 self.pump(out);
             }
             Msg::FetchResponse { fetch_id, records, .. } => {
@@ -134,16 +227,66 @@ impl Consumer {
                 self.outstanding.remove(&broker);
                 let first = records.first().map_or([0, 0], |r| [r.partition.into(), r.offset]);
                 out.note(TraceKind::FetchResponse, [records.len() as u64, first[0], first[1]]);
-                for record in &records {
-                    self.positions[record.partition as usize] = record.offset + 1;
+                for record in records {
+                    // Only records at our position of partitions we still own count.
+                    if self.positions.get(&record.partition) == Some(&record.offset) {
+                        self.positions.insert(record.partition, record.offset + 1);
+                        self.buffer.push_back(record);
+                    }
                 }
-                self.buffer.extend(records);
                 self.pump(out);
             }
-            // A response to a request from before a crash: ignore it.
-            Msg::OffsetFetchResponse { .. } => {}
             other => unreachable!("a consumer is never sent {}", other.name()),
         }
+    }
+
+    fn on_joined(&mut self, result: JoinResult, out: &mut Outbox) {
+        self.member_id = Some(result.member_id.clone());
+        self.generation = result.generation;
+        let assignments = if result.leader == result.member_id && !result.members.is_empty() { self.assign(&result.members) } else { Vec::new() };
+        let msg = Msg::SyncGroup { member_id: result.member_id, generation: result.generation, assignments };
+        out.send(self.coordinator, msg);
+    }
+
+    /// The leader's job: run the assignor over every member's subscription.
+    fn assign(&self, members: &[JoinedMember]) -> Vec<(String, Vec<u32>)> {
+        let topic = self.config.topic.clone();
+        let group = assignor::Group {
+            topics: [(topic.clone(), self.config.partitions)].into(),
+            members: members
+                .iter()
+                .map(|m| assignor::Member {
+                    member_id: m.member_id.clone(),
+                    group_instance_id: m.instance_id.clone(),
+                    topics: vec![topic.clone()],
+                    owned: (m.generation >= 0).then(|| [(topic.clone(), m.owned.clone())].into()),
+                    generation: (m.generation >= 0).then_some(m.generation),
+                })
+                .collect(),
+        };
+        let assignment = assignor::assign(self.config.strategy, &group);
+        members.iter().map(|m| (m.member_id.clone(), assignment.get(&m.member_id).and_then(|t| t.get(&topic)).cloned().unwrap_or_default())).collect()
+    }
+
+    fn on_assignment(&mut self, partitions: Vec<u32>, out: &mut Outbox) {
+        self.joining = false;
+        let new: BTreeSet<u32> = partitions.into_iter().collect();
+        let revoked: BTreeSet<u32> = self.assigned.difference(&new).copied().collect();
+        let added: Vec<u32> = new.difference(&self.assigned).copied().collect();
+        if !revoked.is_empty() {
+            self.commit(out);
+            self.revoke(&revoked);
+        }
+        self.assigned.extend(added.iter().copied());
+        out.note(TraceKind::Assigned, [self.generation as u64, self.assigned.len() as u64, revoked.len() as u64]);
+        if !added.is_empty() {
+            out.send(self.coordinator, Msg::OffsetFetch { partitions: added });
+        }
+        if self.cooperative() && !revoked.is_empty() {
+            // Cooperative: what we gave up can now go to its new owner, in a second round.
+            self.send_join(out);
+        }
+        self.pump(out);
     }
 
     fn on_metadata(&mut self, state: &PartitionState, out: &mut Outbox) {
@@ -158,6 +301,12 @@ impl Consumer {
         match timer {
             Timer::BatchProcessed { batch_id } if batch_id == self.batch_id => self.finish_batch(out),
             Timer::BatchProcessed { .. } => {}
+            Timer::MemberHeartbeat => {
+                if let Some(member_id) = self.member_id.clone() {
+                    out.send(self.coordinator, Msg::Heartbeat { member_id, generation: self.generation });
+                }
+                out.set_timer(Duration::from_us(self.config.heartbeat_interval_us), Timer::MemberHeartbeat);
+            }
             Timer::FetchTimeout { fetch_id } => {
                 let lost = self.outstanding.iter().find(|(_, &id)| id == fetch_id).map(|(&broker, _)| broker);
                 if let Some(broker) = lost {
@@ -169,22 +318,22 @@ impl Consumer {
         }
     }
 
-    /// Keeps the consumer busy: process what is buffered, and fetch from every leader that
-    /// has no fetch outstanding once the buffer runs dry.
+    /// Keeps the consumer busy: process what is buffered, and fetch from every leader of an
+    /// owned partition that has no fetch outstanding once the buffer runs dry.
     fn pump(&mut self, out: &mut Outbox) {
-        if matches!(self.state, ConsumerState::Starting | ConsumerState::Crashed) {
+        if self.state == ConsumerState::Crashed {
             return;
         }
-        if self.state == ConsumerState::Fetching && !self.buffer.is_empty() {
+        if self.state == ConsumerState::Fetching && !self.buffer.is_empty() && !self.rejoin_after_batch {
             self.begin_batch(out);
         }
         if !self.buffer.is_empty() {
             return;
         }
         let mut by_leader: BTreeMap<u16, Vec<(u32, u64)>> = BTreeMap::new();
-        for (p, (leader, _)) in self.leaders.iter().enumerate() {
-            if let Some(leader) = leader {
-                by_leader.entry(*leader).or_default().push((p as u32, self.positions[p]));
+        for (&p, &position) in &self.positions {
+            if let (Some(leader), _) = self.leaders[p as usize] {
+                by_leader.entry(leader).or_default().push((p, position));
             }
         }
         for (broker, positions) in by_leader {
@@ -214,132 +363,30 @@ impl Consumer {
     }
 
     fn finish_batch(&mut self, out: &mut Outbox) {
-        let mut duplicates = 0u64;
         let done = self.batch.len() as u64;
-        for record in self.batch.drain(..) {
-            let p = record.partition as usize;
-            if record.offset < self.processed_end[p] {
-                duplicates += 1;
+        // Per partition, the batch holds consecutive offsets: report each run downstream.
+        let mut runs: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
+        for record in std::mem::take(&mut self.batch) {
+            let run = runs.entry(record.partition).or_insert((record.offset, record.offset));
+            run.1 = run.1.max(record.offset);
+            if let Some(consumed) = self.consumed.get_mut(&record.partition) {
+                *consumed = (*consumed).max(record.offset + 1);
             }
-            self.processed_end[p] = self.processed_end[p].max(record.offset + 1);
-            self.consumed[p] = self.consumed[p].max(record.offset + 1);
+        }
+        for (partition, (first, last)) in runs {
+            out.account(Accounting::Processed { partition, first, last });
         }
         self.processed += done;
-        self.duplicates += duplicates;
-        out.note(TraceKind::Processed, [done, duplicates, 0]);
+        out.note(TraceKind::Processed, [done, 0, 0]);
         self.batch_id += 1;
-        out.send(self.coordinator, Msg::OffsetCommit { offsets: self.consumed.clone() });
         self.state = ConsumerState::Fetching;
+        self.commit(out);
+        if std::mem::take(&mut self.rejoin_after_batch) {
+            self.rejoin(out);
+        }
         self.pump(out);
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::kafka::log::Record;
-
-    const COORDINATOR: NodeId = NodeId::controller();
-
-    /// A consumer of two partitions, both led by broker 0.
-    fn consumer() -> Consumer {
-        let config = ConsumerConfig { rate_records_per_s: 1_000, max_poll_records: 500, fetch_max_wait_us: 500_000, request_timeout_us: 30_000_000 };
-        let mut c = Consumer::new(COORDINATOR, 2, config);
-        for partition in 0..2 {
-            let state = PartitionState { partition, replicas: vec![0], leader: Some(0), leader_epoch: 0, isr: vec![0] };
-            c.on_message(Msg::PartitionChange { state }, &mut Outbox::default());
-        }
-        c
-    }
-
-    fn records(partition: u32, offsets: std::ops::Range<u64>) -> Vec<FetchedRecord> {
-        let record = Record { record_id: 0, key_id: 0, timestamp_us: 0, value_bytes: 1 };
-        offsets.map(|offset| FetchedRecord { partition, offset, record }).collect()
-    }
-
-    fn response(fetch_id: u64, records: Vec<FetchedRecord>) -> Msg {
-        Msg::FetchResponse { fetch_id, records, not_leader: Vec::new() }
-    }
-
-    /// Starts the consumer at `offsets` and returns the id of its first fetch.
-    fn started(c: &mut Consumer, offsets: Vec<u64>) -> u64 {
-        let mut out = Outbox::default();
-        c.start(&mut out);
-        assert_eq!(out.sends, [(COORDINATOR, Msg::OffsetFetch)]);
-        c.on_message(Msg::OffsetFetchResponse { offsets }, &mut out);
-        match out.sends.last() {
-            Some((to, Msg::Fetch { fetch_id, .. })) if *to == NodeId::broker(0) => *fetch_id,
-            other => panic!("expected a fetch to the leader, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn resumes_from_the_committed_offsets() {
-        let mut c = consumer();
-        started(&mut c, vec![7, 3]);
-        assert_eq!(c.positions(), [7, 3]);
-        assert_eq!(c.state(), ConsumerState::Fetching);
-    }
-
-    #[test]
-    fn processing_takes_time_proportional_to_the_batch_then_commits() {
-        let mut c = consumer();
-        let fetch_id = started(&mut c, vec![0, 0]);
-        let mut out = Outbox::default();
-        c.on_message(response(fetch_id, records(1, 0..250)), &mut out);
-        // 250 records at 1000 records/s take 250 ms.
-        assert!(out.timers.contains(&(Duration::from_ms(250), Timer::BatchProcessed { batch_id: 0 })));
-        assert!(out.timers.contains(&(Duration::from_ms(30_500), Timer::FetchTimeout { fetch_id: fetch_id + 1 })));
-        // Like Kafka's fetcher, it fetches the next records while it processes these.
-        assert!(out.sends.iter().any(|(_, m)| matches!(m, Msg::Fetch { positions, .. } if positions == &[(0, 0), (1, 250)])));
-        let mut out = Outbox::default();
-        c.on_timer(Timer::BatchProcessed { batch_id: 0 }, &mut out);
-        assert_eq!(c.processed(), 250);
-        assert_eq!(out.sends, [(COORDINATOR, Msg::OffsetCommit { offsets: vec![0, 250] })], "the prefetch is still outstanding");
-    }
-
-    #[test]
-    fn a_crash_forgets_the_batch_and_reprocessing_counts_duplicates() {
-        let mut c = consumer();
-        let fetch_id = started(&mut c, vec![0, 0]);
-        let mut out = Outbox::default();
-        c.on_message(response(fetch_id, records(0, 0..10)), &mut out);
-        c.on_timer(Timer::BatchProcessed { batch_id: 0 }, &mut out);
-        // Processed 0..10 and sent the commit, but the coordinator never got it; then a crash.
-        c.crash();
-        c.on_timer(Timer::BatchProcessed { batch_id: 0 }, &mut out);
-        assert_eq!(c.processed(), 10);
-        let fetch_id = started(&mut c, vec![0, 0]);
-        let mut out = Outbox::default();
-        c.on_message(response(fetch_id, records(0, 0..12)), &mut out);
-        let Some(&(_, Timer::BatchProcessed { batch_id })) = out.timers.iter().find(|(_, t)| matches!(t, Timer::BatchProcessed { .. })) else {
-            panic!("expected a processing timer");
-        };
-        c.on_timer(Timer::BatchProcessed { batch_id }, &mut out);
-        assert_eq!(c.processed(), 22);
-        assert_eq!(c.duplicates(), 10);
-    }
-
-    #[test]
-    fn stale_fetch_responses_are_ignored() {
-        let mut c = consumer();
-        let fetch_id = started(&mut c, vec![0, 0]);
-        let mut out = Outbox::default();
-        c.on_message(response(fetch_id + 99, records(0, 0..5)), &mut out);
-        assert!(out.is_empty());
-        assert_eq!(c.state(), ConsumerState::Fetching);
-    }
-
-    #[test]
-    fn fetches_go_to_each_partitions_leader() {
-        let mut c = consumer();
-        let state = PartitionState { partition: 1, replicas: vec![0, 1], leader: Some(1), leader_epoch: 1, isr: vec![1] };
-        c.on_message(Msg::PartitionChange { state }, &mut Outbox::default());
-        let mut out = Outbox::default();
-        c.start(&mut out);
-        c.on_message(Msg::OffsetFetchResponse { offsets: vec![4, 9] }, &mut out);
-        let fetches: Vec<(NodeId, Vec<(u32, u64)>)> =
-            out.sends.iter().filter_map(|(to, m)| if let Msg::Fetch { positions, .. } = m { Some((*to, positions.clone())) } else { None }).collect();
-        assert_eq!(fetches, [(NodeId::broker(0), vec![(0, 4)]), (NodeId::broker(1), vec![(1, 9)])]);
-    }
-}
+mod tests;

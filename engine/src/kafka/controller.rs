@@ -4,9 +4,10 @@
 //! with a bumped leader epoch. With no live ISR member the partition goes offline, unless
 //! `unclean.leader.election.enable` lets an out-of-sync replica lead (and lose data).
 //!
-//! Simplifications: the controller quorum itself never fails, and it also keeps the consumer
-//! group's committed offsets (in Kafka, the group coordinator broker does, in a topic).
+//! Simplifications: the controller quorum itself never fails, and it also hosts the consumer
+//! group's coordinator and committed offsets (in Kafka, a broker does, in a topic).
 
+use super::group::{GroupConfig, GroupCoordinator};
 use super::protocol::{Accounting, Msg, Outbox, PartitionState, Timer};
 use crate::sim::{Duration, NodeId, SimTime, TraceKind};
 
@@ -32,7 +33,7 @@ pub struct Controller {
     brokers: Vec<Liveness>,
     partitions: Vec<PartitionState>,
     clients: Vec<NodeId>,
-    committed: Vec<u64>,
+    group: GroupCoordinator,
 }
 
 /// Replica placement: partition p's replicas are brokers p, p+1, … (mod the broker count), so
@@ -43,7 +44,7 @@ pub fn replicas_of(partition: u32, brokers: u16, replication_factor: u16) -> Vec
 }
 
 impl Controller {
-    pub fn new(config: ControllerConfig, clients: Vec<NodeId>) -> Self {
+    pub fn new(config: ControllerConfig, group: GroupConfig, clients: Vec<NodeId>) -> Self {
         assert!(config.replication_factor >= 1 && config.replication_factor <= config.brokers);
         let partitions = (0..config.partitions)
             .map(|partition| {
@@ -52,14 +53,26 @@ impl Controller {
             })
             .collect();
         let brokers = (0..config.brokers).map(|_| Liveness { last_heartbeat: SimTime::ZERO, fenced: false }).collect();
-        Controller { config, brokers, partitions, clients, committed: vec![0; config.partitions as usize] }
+        Controller { config, brokers, partitions, clients, group: GroupCoordinator::new(group) }
     }
 
     pub fn partitions(&self) -> &[PartitionState] {
         &self.partitions
     }
     pub fn committed(&self) -> &[u64] {
-        &self.committed
+        self.group.committed()
+    }
+    pub fn group(&self) -> &GroupCoordinator {
+        &self.group
+    }
+    /// A client that starts later (a consumer added by a command) needs the metadata too.
+    pub fn add_client(&mut self, client: NodeId, out: &mut Outbox) {
+        if !self.clients.contains(&client) {
+            self.clients.push(client);
+        }
+        for state in &self.partitions {
+            out.send(client, Msg::PartitionChange { state: state.clone() });
+        }
     }
     pub fn is_fenced(&self, broker: u16) -> bool {
         self.brokers[broker as usize].fenced
@@ -71,6 +84,7 @@ impl Controller {
             self.publish(p, out);
         }
         out.set_timer(Duration::from_us(self.config.session_check_interval_us), Timer::SessionCheck);
+        self.group.start(out);
     }
 
     pub fn on_message(&mut self, from: NodeId, msg: Msg, now: SimTime, out: &mut Outbox) {
@@ -90,14 +104,12 @@ impl Controller {
                     out.send(from, Msg::PartitionChange { state: state.clone() });
                 }
             }
-            Msg::OffsetCommit { offsets } => {
-                for (committed, offset) in self.committed.iter_mut().zip(&offsets) {
-                    // A stale commit (an older batch arriving late) must not move the group back.
-                    *committed = (*committed).max(*offset);
-                }
-                out.note(TraceKind::Commit, [offsets.len() as u64, self.committed.iter().sum(), 0]);
-            }
-            Msg::OffsetFetch => out.send(from, Msg::OffsetFetchResponse { offsets: self.committed.clone() }),
+            group @ (Msg::JoinGroup { .. }
+            | Msg::SyncGroup { .. }
+            | Msg::Heartbeat { .. }
+            | Msg::LeaveGroup { .. }
+            | Msg::OffsetCommit { .. }
+            | Msg::OffsetFetch { .. }) => self.group.on_message(from, group, now, out),
             other => unreachable!("the controller is never sent {}", other.name()),
         }
     }
@@ -122,7 +134,9 @@ impl Controller {
     }
 
     pub fn on_timer(&mut self, timer: Timer, now: SimTime, out: &mut Outbox) {
-        assert_eq!(timer, Timer::SessionCheck, "the controller only sets session checks");
+        if timer != Timer::SessionCheck {
+            return self.group.on_timer(timer, now, out);
+        }
         for broker in 0..self.brokers.len() {
             let liveness = &self.brokers[broker];
             if !liveness.fenced && now.since(liveness.last_heartbeat).as_us() > self.config.broker_session_timeout_us {
@@ -208,7 +222,8 @@ mod tests {
             session_check_interval_us: 1_000_000,
             unclean_leader_election: unclean,
         };
-        Controller::new(config, vec![NodeId::producer(0)])
+        let group = GroupConfig { partitions: 3, session_timeout_us: 45_000_000, rebalance_timeout_us: 300_000_000, initial_rebalance_delay_us: 3_000_000 };
+        Controller::new(config, group, vec![NodeId::producer(0)])
     }
 
     fn heartbeat_all_but(c: &mut Controller, silent: &[u16], at_secs: u64) {

@@ -28,6 +28,8 @@ pub struct FateCounts {
     pub acked_lost: u64,
     /// Appends of a record already appended once (retries without idempotence).
     pub duplicates_written: u64,
+    /// Records processed again downstream (at-least-once redelivery after a crash or rebalance).
+    pub duplicates_processed: u64,
 }
 
 pub struct Fates {
@@ -37,6 +39,9 @@ pub struct Fates {
     acked_by_partition: Vec<Vec<u64>>,
     partition_of: Vec<u32>,
     lost_by_partition: Vec<u64>,
+    /// Per partition, one past the highest offset any consumer has processed: what the
+    /// downstream system has seen, across crashes and rebalances.
+    downstream_end: Vec<u64>,
     counts: FateCounts,
 }
 
@@ -47,6 +52,7 @@ impl Fates {
             acked_by_partition: vec![Vec::new(); partitions as usize],
             partition_of: Vec::new(),
             lost_by_partition: vec![0; partitions as usize],
+            downstream_end: vec![0; partitions as usize],
             counts: FateCounts::default(),
         }
     }
@@ -101,6 +107,14 @@ impl Fates {
             self.counts.duplicates_written += 1;
         }
         *state |= APPENDED;
+    }
+
+    /// A consumer processed offsets `first..=last` of `partition`; those below what was
+    /// processed before are duplicates.
+    pub fn processed(&mut self, partition: u32, first: u64, last: u64) {
+        let end = &mut self.downstream_end[partition as usize];
+        self.counts.duplicates_processed += (last + 1).min(*end).saturating_sub(first);
+        *end = (*end).max(last + 1);
     }
 
     pub fn expired(&mut self, record_id: u64) {
@@ -170,6 +184,16 @@ mod tests {
         fates.appended(0);
         fates.appended(0);
         assert_eq!(fates.counts().duplicates_written, 1);
+    }
+
+    #[test]
+    fn reprocessed_offsets_count_as_duplicates() {
+        let mut fates = Fates::new(2);
+        fates.processed(0, 0, 9);
+        fates.processed(0, 5, 14);
+        fates.processed(1, 0, 3);
+        fates.processed(0, 15, 20);
+        assert_eq!(fates.counts().duplicates_processed, 5);
     }
 
     #[test]

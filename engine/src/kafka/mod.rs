@@ -8,6 +8,7 @@ pub mod broker;
 pub mod consumer;
 pub mod controller;
 pub mod fates;
+pub mod group;
 pub mod keys;
 pub mod log;
 pub mod partitioner;

@@ -81,11 +81,45 @@ pub enum Msg {
     AlterPartition { partition: u32, leader_epoch: u32, isr: Vec<u16> },
     /// Controller → brokers and clients: the partition's new state (the metadata log).
     PartitionChange { state: PartitionState },
-    /// Consumer → coordinator: the group has processed everything before these offsets.
-    OffsetCommit { offsets: Vec<u64> },
-    /// Consumer → coordinator: where should I resume?
-    OffsetFetch,
-    OffsetFetchResponse { offsets: Vec<u64> },
+    /// Member → coordinator: (re)join the group, reporting what it owns (cooperative).
+    JoinGroup { member_id: Option<String>, instance_id: Option<String>, owned: Vec<u32>, generation: i32 },
+    JoinGroupResponse { result: Result<JoinResult, GroupError> },
+    /// Member → coordinator; the leader's carries everyone's assignment.
+    SyncGroup { member_id: String, generation: i32, assignments: Vec<(String, Vec<u32>)> },
+    SyncGroupResponse { generation: i32, result: Result<Vec<u32>, GroupError> },
+    Heartbeat { member_id: String, generation: i32 },
+    HeartbeatResponse { error: Option<GroupError> },
+    LeaveGroup { member_id: String },
+    /// Member → coordinator: the group has processed everything before these offsets.
+    OffsetCommit { member_id: String, generation: i32, offsets: Vec<(u32, u64)> },
+    /// Member → coordinator: where should these partitions resume?
+    OffsetFetch { partitions: Vec<u32> },
+    OffsetFetchResponse { offsets: Vec<(u32, u64)> },
+}
+
+/// The coordinator's answer to a JoinGroup: the new generation, and for the leader only,
+/// every member's subscription so it can run the assignor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JoinResult {
+    pub generation: i32,
+    pub member_id: String,
+    pub leader: String,
+    pub members: Vec<JoinedMember>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JoinedMember {
+    pub member_id: String,
+    pub instance_id: Option<String>,
+    pub owned: Vec<u32>,
+    pub generation: i32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupError {
+    RebalanceInProgress,
+    IllegalGeneration,
+    UnknownMemberId,
 }
 
 impl Msg {
@@ -102,7 +136,14 @@ impl Msg {
             Msg::AlterPartition { .. } => "alter_partition",
             Msg::PartitionChange { .. } => "partition_change",
             Msg::OffsetCommit { .. } => "offset_commit",
-            Msg::OffsetFetch => "offset_fetch",
+            Msg::OffsetFetch { .. } => "offset_fetch",
+            Msg::JoinGroup { .. } => "join_group",
+            Msg::JoinGroupResponse { .. } => "join_group_response",
+            Msg::SyncGroup { .. } => "sync_group",
+            Msg::SyncGroupResponse { .. } => "sync_group_response",
+            Msg::Heartbeat { .. } => "heartbeat",
+            Msg::HeartbeatResponse { .. } => "heartbeat_response",
+            Msg::LeaveGroup { .. } => "leave_group",
             Msg::OffsetFetchResponse { .. } => "offset_fetch_response",
         }
     }
@@ -115,7 +156,14 @@ impl Msg {
             Msg::Fetch { .. } => 3,
             Msg::FetchResponse { .. } => 4,
             Msg::OffsetCommit { .. } => 5,
-            Msg::OffsetFetch => 6,
+            Msg::OffsetFetch { .. } => 6,
+            Msg::JoinGroup { .. } => 13,
+            Msg::JoinGroupResponse { .. } => 14,
+            Msg::SyncGroup { .. } => 15,
+            Msg::SyncGroupResponse { .. } => 16,
+            Msg::Heartbeat { .. } => 17,
+            Msg::HeartbeatResponse { .. } => 18,
+            Msg::LeaveGroup { .. } => 19,
             Msg::OffsetFetchResponse { .. } => 7,
             Msg::ReplicaFetch { .. } => 8,
             Msg::ReplicaFetchResponse { .. } => 9,
@@ -150,6 +198,12 @@ pub enum Timer {
     IsrCheck,
     /// Time for the controller to fence brokers whose heartbeats stopped.
     SessionCheck,
+    /// Time for a group member's heartbeat to the coordinator.
+    MemberHeartbeat,
+    /// The coordinator's join phase for rebalance `round` must end now.
+    JoinDeadline { round: u64 },
+    /// Time for the coordinator to expire members whose heartbeats stopped.
+    MemberSessionCheck,
 }
 
 impl Timer {
@@ -167,6 +221,9 @@ impl Timer {
             Timer::IsrCheck => (9, 0),
             Timer::SessionCheck => (10, 0),
             Timer::FetchTimeout { fetch_id } => (11, fetch_id),
+            Timer::MemberHeartbeat => (12, 0),
+            Timer::JoinDeadline { round } => (13, round),
+            Timer::MemberSessionCheck => (14, 0),
         }
     }
 }
@@ -189,6 +246,8 @@ pub enum Accounting {
     Unconfirmed { record_id: u64 },
     /// A controller elected a new leader (or none) for a partition.
     LeaderChanged { partition: u32 },
+    /// A consumer finished processing offsets `first..=last` of a partition.
+    Processed { partition: u32, first: u64, last: u64 },
 }
 
 /// What a node wants done after handling one event. The simulation carries these out, so a

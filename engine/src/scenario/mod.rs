@@ -22,6 +22,7 @@ pub mod limits {
     pub const SAMPLE_INTERVAL_MS_MAX: u32 = 60_000;
     pub const SERIES_POINTS_MAX: u32 = 100_000;
     pub const BROKERS_MAX: u16 = 9;
+    pub const CONSUMERS_MAX: u16 = 16;
     pub const CLUSTER_TIMEOUT_MS_MAX: u32 = 600_000;
     pub const DELIVERY_TIMEOUT_MS_MAX: u32 = 3_600_000;
 }
@@ -84,6 +85,8 @@ pub struct ClusterSpec {
     pub broker_session_timeout_ms: u32,
     /// Kafka's unclean.leader.election.enable (default false).
     pub unclean_leader_election_enable: bool,
+    /// The broker's group.initial.rebalance.delay.ms (default 3,000), 0 to 300,000 ms.
+    pub group_initial_rebalance_delay_ms: u32,
 }
 
 impl Default for ClusterSpec {
@@ -96,6 +99,7 @@ impl Default for ClusterSpec {
             broker_heartbeat_interval_ms: 2_000,
             broker_session_timeout_ms: 9_000,
             unclean_leader_election_enable: false,
+            group_initial_rebalance_delay_ms: 3_000,
         }
     }
 }
@@ -150,6 +154,25 @@ pub struct ConsumerSpec {
     /// Kafka's consumer request.timeout.ms (default 30,000), 1 to 600,000 ms.
     #[serde(default = "default_request_timeout_ms")]
     pub request_timeout_ms: u32,
+    /// Members of the consumer group at the start, 1 to 16 (default 1).
+    #[serde(default = "one")]
+    pub count: u16,
+    /// partition.assignment.strategy: "range" (default: the first of Kafka 3.x's default
+    /// list), "roundrobin", "sticky" or "cooperative-sticky".
+    #[serde(default = "default_assignor")]
+    pub assignor: crate::kafka::assignor::Strategy,
+    /// session.timeout.ms (default 45,000), 1,000 to 600,000 ms.
+    #[serde(default = "default_session_timeout_ms")]
+    pub session_timeout_ms: u32,
+    /// heartbeat.interval.ms (default 3,000), 100 ms to a third of the session timeout.
+    #[serde(default = "default_heartbeat_interval_ms")]
+    pub heartbeat_interval_ms: u32,
+    /// max.poll.interval.ms (default 300,000): also how long a rebalance waits for members.
+    #[serde(default = "default_max_poll_interval_ms")]
+    pub max_poll_interval_ms: u32,
+    /// Give each member a group.instance.id (static membership; default false).
+    #[serde(default)]
+    pub static_membership: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -187,6 +210,18 @@ fn default_delivery_timeout_ms() -> u32 {
 }
 fn default_retry_backoff_ms() -> u32 {
     100
+}
+fn default_assignor() -> crate::kafka::assignor::Strategy {
+    crate::kafka::assignor::Strategy::Range
+}
+fn default_session_timeout_ms() -> u32 {
+    45_000
+}
+fn default_heartbeat_interval_ms() -> u32 {
+    3_000
+}
+fn default_max_poll_interval_ms() -> u32 {
+    300_000
 }
 fn default_max_poll_records() -> u32 {
     500
@@ -241,6 +276,10 @@ impl Scenario {
         check_range("consumer.max_poll_records", c.max_poll_records, 1, MAX_POLL_RECORDS_MAX, "")?;
         check_range("consumer.fetch_max_wait_ms", c.fetch_max_wait_ms, 0, WAIT_MS_MAX, "ms")?;
         check_range("consumer.request_timeout_ms", c.request_timeout_ms, 1, CLUSTER_TIMEOUT_MS_MAX, "ms")?;
+        check_range("consumer.count", c.count, 1, CONSUMERS_MAX, "")?;
+        check_range("consumer.session_timeout_ms", c.session_timeout_ms, 1_000, CLUSTER_TIMEOUT_MS_MAX, "ms")?;
+        check_range("consumer.heartbeat_interval_ms", c.heartbeat_interval_ms, 100, c.session_timeout_ms / 3, "ms (at most a third of consumer.session_timeout_ms)")?;
+        check_range("consumer.max_poll_interval_ms", c.max_poll_interval_ms, 1_000, DELIVERY_TIMEOUT_MS_MAX, "ms")?;
         check_range("network.latency_ms", self.network.latency_ms, 0, LATENCY_MS_MAX, "ms")?;
         check_range("network.jitter_ms", self.network.jitter_ms, 0, LATENCY_MS_MAX, "ms")?;
         let m = &self.metrics;
@@ -262,6 +301,7 @@ impl Scenario {
             check_name(&format!("cluster.racks[{i}]"), rack, 32, |ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))?;
         }
         check_range("cluster.replica_lag_time_max_ms", c.replica_lag_time_max_ms, 100, CLUSTER_TIMEOUT_MS_MAX, "ms")?;
+        check_range("cluster.group_initial_rebalance_delay_ms", c.group_initial_rebalance_delay_ms, 0, 300_000, "ms")?;
         check_range("cluster.replica_socket_timeout_ms", c.replica_socket_timeout_ms, 100, CLUSTER_TIMEOUT_MS_MAX, "ms")?;
         let heartbeat = c.broker_heartbeat_interval_ms;
         check_range("cluster.broker_heartbeat_interval_ms", heartbeat, 100, CLUSTER_TIMEOUT_MS_MAX, "ms")?;

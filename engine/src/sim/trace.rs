@@ -59,6 +59,16 @@ pub enum TraceKind {
     BrokerUnfenced = 19,
     /// A produce attempt failed. a = record id, b = error code, c = attempt.
     ProduceError = 20,
+    /// The group coordinator started a rebalance. a = round, b = members.
+    RebalanceStarted = 21,
+    /// A rebalance completed its join phase. a = generation, b = members.
+    GroupGeneration = 22,
+    /// A member left or was expired. a = generation, b = 1 if expired.
+    MemberLeft = 23,
+    /// An offset commit from a stale generation or unknown member was refused. a = its generation, b = current.
+    CommitRejected = 24,
+    /// A member received its assignment. a = generation, b = partitions, c = revoked.
+    Assigned = 25,
 }
 
 impl TraceKind {
@@ -85,6 +95,11 @@ impl TraceKind {
             UncleanElection => [Some("partition"), Some("leader"), None],
             BrokerFenced | BrokerUnfenced => [Some("broker"), None, None],
             ProduceError => [Some("record_id"), Some("error_code"), Some("attempt")],
+            RebalanceStarted => [Some("round"), Some("members"), None],
+            GroupGeneration => [Some("generation"), Some("members"), None],
+            MemberLeft => [Some("generation"), Some("expired"), None],
+            CommitRejected => [Some("generation"), Some("current_generation"), None],
+            Assigned => [Some("generation"), Some("partitions"), Some("revoked")],
         }
     }
 }

@@ -14,12 +14,12 @@ mod range;
 mod round_robin;
 mod sticky;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 /// The `partition.assignment.strategy`, by the name Kafka gives it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Strategy {
     #[serde(rename = "range")]
     Range,

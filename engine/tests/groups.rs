@@ -1,0 +1,107 @@
+//! Consumer groups: assignment by the leader's assignor, rebalances when members come and go,
+//! the eager stop-the-world gap against cooperative rebalancing, and static membership.
+
+use dhara_engine::kafka::assignor::Strategy;
+use dhara_engine::scenario::{builtin, Scenario};
+use dhara_engine::sim::Duration;
+use dhara_engine::{Command, Simulation};
+
+fn group_scenario(members: u16, assignor: Strategy, static_membership: bool) -> Scenario {
+    let mut scenario = builtin::load("upi-steady").expect("loads");
+    scenario.consumer.count = members;
+    scenario.consumer.assignor = assignor;
+    scenario.consumer.static_membership = static_membership;
+    scenario
+}
+
+fn owned(sim: &Simulation) -> Vec<Vec<u32>> {
+    sim.snapshot().consumers.iter().map(|c| c.assigned.clone()).collect()
+}
+
+#[test]
+fn a_new_group_waits_the_initial_delay_then_splits_the_partitions() {
+    let mut sim = Simulation::new(group_scenario(2, Strategy::Range, false), 1);
+    sim.advance(Duration::from_secs(2));
+    assert!(owned(&sim).iter().all(Vec::is_empty), "group.initial.rebalance.delay.ms (3 s) has not passed");
+    sim.advance(Duration::from_secs(3));
+    let snapshot = sim.snapshot();
+    assert_eq!(snapshot.group.state, "stable");
+    assert_eq!(snapshot.group.generation, 1);
+    // Range over 6 partitions and two members (ordered by member id): 0-2 and 3-5.
+    assert_eq!(owned(&sim), [vec![0, 1, 2], vec![3, 4, 5]]);
+    assert!(snapshot.topic.partitions.iter().all(|p| p.owner.is_some()));
+}
+
+/// Adds a member to a stable two-member group and returns the fewest partitions the group
+/// owned at any sampled instant of the rebalance, with the final assignment.
+fn fewest_owned_while_a_member_joins(assignor: Strategy) -> (usize, Simulation) {
+    let mut sim = Simulation::new(group_scenario(2, assignor, false), 4);
+    sim.advance(Duration::from_secs(10));
+    let rebalances = sim.snapshot().group.rebalances;
+    sim.apply(Command::AddConsumer {}).expect("add");
+    let mut fewest = usize::MAX;
+    for _ in 0..1_000 {
+        sim.advance(Duration::from_ms(10));
+        fewest = fewest.min(owned(&sim).iter().map(Vec::len).sum());
+    }
+    assert!(sim.snapshot().group.rebalances > rebalances, "the join triggered a rebalance");
+    (fewest, sim)
+}
+
+#[test]
+fn an_eager_rebalance_stops_the_whole_group() {
+    let (fewest, sim) = fewest_owned_while_a_member_joins(Strategy::Range);
+    assert_eq!(fewest, 0, "every member gave up every partition at some instant");
+    assert_eq!(owned(&sim), [vec![0, 1], vec![2, 3], vec![4, 5]]);
+}
+
+#[test]
+fn a_cooperative_rebalance_keeps_most_partitions_consuming() {
+    let (fewest, sim) = fewest_owned_while_a_member_joins(Strategy::CooperativeSticky);
+    assert!(fewest >= 4, "the old members kept their partitions except those that moved: {fewest}");
+    let sizes: Vec<usize> = owned(&sim).iter().map(Vec::len).collect();
+    assert_eq!(sizes, [2, 2, 2], "balanced after the second round: {:?}", owned(&sim));
+    assert!(sim.snapshot().group.rebalances >= 3, "the join and the follow-up round");
+}
+
+#[test]
+fn a_crashed_members_partitions_move_to_the_survivor_after_its_session_times_out() {
+    let mut sim = Simulation::new(group_scenario(2, Strategy::Range, false), 9);
+    sim.advance(Duration::from_secs(10));
+    sim.apply(Command::CrashConsumer { consumer: 1 }).expect("crash");
+    sim.advance(Duration::from_secs(5));
+    assert_eq!(owned(&sim)[0], [0, 1, 2], "within the session timeout nothing moves");
+    sim.advance(Duration::from_secs(15));
+    assert_eq!(owned(&sim)[0], [0, 1, 2, 3, 4, 5], "the survivor owns everything");
+    sim.advance(Duration::from_secs(30));
+    let summary = sim.summary();
+    assert!(summary.lag_records < 400, "caught up: {summary:?}");
+}
+
+#[test]
+fn a_static_member_that_returns_in_time_gets_its_partitions_back_without_a_rebalance() {
+    let mut sim = Simulation::new(group_scenario(2, Strategy::Range, true), 2);
+    sim.advance(Duration::from_secs(10));
+    let before = sim.snapshot();
+    sim.apply(Command::CrashConsumer { consumer: 1 }).expect("crash");
+    sim.advance(Duration::from_secs(3));
+    sim.apply(Command::RestartConsumer { consumer: 1 }).expect("restart");
+    sim.advance(Duration::from_secs(10));
+    let after = sim.snapshot();
+    assert_eq!(after.group.rebalances, before.group.rebalances, "no rebalance");
+    assert_eq!(after.group.generation, before.group.generation);
+    assert_eq!(owned(&sim), [vec![0, 1, 2], vec![3, 4, 5]]);
+    assert!(after.consumers[1].processed > 0, "it consumes again");
+}
+
+#[test]
+fn group_commands_name_what_is_wrong() {
+    let mut sim = Simulation::new(group_scenario(2, Strategy::Range, false), 1);
+    let err = sim.apply(Command::CrashConsumer { consumer: 5 }).unwrap_err();
+    assert_eq!(err.to_string(), "consumer: must be between 0 and 1 (this group has 2 consumers; got 5)");
+    for _ in 0..14 {
+        sim.apply(Command::AddConsumer {}).expect("room for 16");
+    }
+    let err = sim.apply(Command::AddConsumer {}).unwrap_err();
+    assert!(err.message.contains("at most 16"), "{err}");
+}
