@@ -105,3 +105,15 @@ fn group_commands_name_what_is_wrong() {
     let err = sim.apply(Command::AddConsumer {}).unwrap_err();
     assert!(err.message.contains("at most 16"), "{err}");
 }
+
+#[test]
+fn after_an_eager_rebalance_every_partition_is_consumed_again() {
+    let mut sim = Simulation::new(builtin::load("upi-consumer-group").expect("loads"), 3);
+    sim.advance(Duration::from_secs(16));
+    sim.apply(Command::AddConsumer {}).expect("add");
+    sim.advance(Duration::from_secs(30));
+    let snapshot = sim.snapshot();
+    for p in &snapshot.topic.partitions {
+        assert!(p.lag_records < 400, "partition {} is stuck: {p:?}\n{:?}", p.partition, snapshot.consumers);
+    }
+}

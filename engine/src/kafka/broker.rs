@@ -31,14 +31,15 @@ pub struct Broker {
     config: BrokerConfig,
     up: bool,
     replicas: BTreeMap<u32, Replica>,
-    parked: Option<ParkedFetch>,
+    /// Consumer fetches waiting for data, one per consumer at most.
+    parked: Vec<ParkedFetch>,
 }
 
 impl Broker {
     /// A broker hosting replicas of `partitions` (the partition numbers assigned to it).
     pub fn new(id: u16, partitions: impl IntoIterator<Item = u32>, config: BrokerConfig) -> Self {
         let replicas = partitions.into_iter().map(|p| (p, Replica::new(p, config.replication))).collect();
-        Broker { id, config, up: true, replicas, parked: None }
+        Broker { id, config, up: true, replicas, parked: Vec::new() }
     }
 
     pub fn id(&self) -> u16 {
@@ -66,7 +67,7 @@ impl Broker {
     /// The process dies. Logs survive on disk; leadership, parked requests and timers do not.
     pub fn crash(&mut self) {
         self.up = false;
-        self.parked = None;
+        self.parked.clear();
         for replica in self.replicas.values_mut() {
             replica.crash();
         }
@@ -92,7 +93,9 @@ impl Broker {
                 let (records, not_leader) = self.read(&fetch);
                 if records.is_empty() && not_leader.is_empty() && max_wait_us > 0 {
                     out.set_timer(Duration::from_us(max_wait_us), Timer::FetchWaitExpired { fetch_id });
-                    self.parked = Some(fetch);
+                    // A consumer has one fetch per broker in flight; a new one replaces the old.
+                    self.parked.retain(|p| p.from != from);
+                    self.parked.push(fetch);
                 } else {
                     out.send(from, Msg::FetchResponse { fetch_id, records, not_leader });
                 }
@@ -137,8 +140,8 @@ impl Broker {
                 out.set_timer(Duration::from_us(interval), Timer::IsrCheck);
             }
             Timer::FetchWaitExpired { fetch_id } => {
-                if self.parked.as_ref().is_some_and(|p| p.fetch_id == fetch_id) {
-                    let parked = self.parked.take().expect("checked above");
+                if let Some(index) = self.parked.iter().position(|p| p.fetch_id == fetch_id) {
+                    let parked = self.parked.remove(index);
                     out.send(parked.from, Msg::FetchResponse { fetch_id, records: Vec::new(), not_leader: Vec::new() });
                 }
             }
@@ -157,12 +160,13 @@ impl Broker {
     }
 
     fn answer_parked_fetch(&mut self, out: &mut Outbox) {
-        let Some(parked) = self.parked.take() else { return };
-        let (records, not_leader) = self.read(&parked);
-        if records.is_empty() && not_leader.is_empty() {
-            self.parked = Some(parked);
-        } else {
-            out.send(parked.from, Msg::FetchResponse { fetch_id: parked.fetch_id, records, not_leader });
+        for parked in std::mem::take(&mut self.parked) {
+            let (records, not_leader) = self.read(&parked);
+            if records.is_empty() && not_leader.is_empty() {
+                self.parked.push(parked);
+            } else {
+                out.send(parked.from, Msg::FetchResponse { fetch_id: parked.fetch_id, records, not_leader });
+            }
         }
     }
 
@@ -274,6 +278,19 @@ mod tests {
         broker.on_message(NodeId::broker(1), replica_fetch, SimTime::ZERO, &mut out);
         let answered = out.sends.iter().any(|(to, m)| *to == CONSUMER && matches!(m, Msg::FetchResponse { records, .. } if records.len() == 1));
         assert!(answered, "{:?}", out.sends);
+    }
+
+    #[test]
+    fn every_consumers_parked_fetch_is_answered() {
+        let mut broker = Broker::new(0, [0], config(1));
+        lead(&mut broker, 0, vec![0]);
+        for (consumer, fetch_id) in [(0, 10), (1, 20)] {
+            let fetch = Msg::Fetch { fetch_id, positions: vec![(0, 0)], max_records: 10, max_wait_us: 500_000 };
+            broker.on_message(NodeId::consumer(consumer), fetch, SimTime::ZERO, &mut Outbox::default());
+        }
+        let out = produce(&mut broker, 0, 0, Acks::All);
+        let answered: Vec<NodeId> = out.sends.iter().filter(|(_, m)| matches!(m, Msg::FetchResponse { .. })).map(|(to, _)| *to).collect();
+        assert_eq!(answered, [NodeId::consumer(0), NodeId::consumer(1)]);
     }
 
     #[test]

@@ -12,12 +12,13 @@ pub struct Builtin {
 /// The scenario the page and the CLI start with.
 pub const DEFAULT: Builtin = Builtin { name: "upi-lag", json: include_str!("../../scenarios/upi-lag.json") };
 
-pub const ALL: [Builtin; 5] = [
+pub const ALL: [Builtin; 6] = [
     DEFAULT,
     Builtin { name: "upi-steady", json: include_str!("../../scenarios/upi-steady.json") },
     Builtin { name: "upi-hot-key", json: include_str!("../../scenarios/upi-hot-key.json") },
     Builtin { name: "upi-replication", json: include_str!("../../scenarios/upi-replication.json") },
     Builtin { name: "upi-acks1", json: include_str!("../../scenarios/upi-acks1.json") },
+    Builtin { name: "upi-consumer-group", json: include_str!("../../scenarios/upi-consumer-group.json") },
 ];
 
 pub fn find(name: &str) -> Option<&'static Builtin> {
@@ -44,6 +45,6 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), ALL.len());
         let err = load("upi-nope").expect_err("unknown");
-        assert!(err.message.contains("upi-lag, upi-steady, upi-hot-key, upi-replication, upi-acks1"), "{err}");
+        assert!(err.message.contains("upi-lag, upi-steady, upi-hot-key, upi-replication, upi-acks1, upi-consumer-group"), "{err}");
     }
 }
