@@ -1,8 +1,11 @@
 //! Metrics the views read: time series sampled at a fixed simulated interval and kept in
-//! ring buffers, so an hour-long run in a browser tab holds a bounded number of points.
+//! ring buffers, so an hour-long run in a browser tab holds a bounded number of points. They
+//! are the numbers a Kafka operator watches: throughput in and out, consumer lag in records
+//! and in time, how long the backlog will take to drain, end-to-end latency percentiles, ISR
+//! health, rebalances and errors.
 
 use crate::sim::SimTime;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 /// One time series: (simulated time in µs, value), oldest first, at most `points_max`.
 pub struct Series {
@@ -40,60 +43,155 @@ impl Series {
     }
 }
 
-/// The series of one run. Names (the `series(name)` contract with the page):
-/// `lag_records` (total), `lag_records.p<N>` (partition N), `produced_per_s`, `consumed_per_s`.
-pub struct Metrics {
-    lag_total: Series,
-    lag_per_partition: Vec<Series>,
-    produced_per_s: Series,
-    consumed_per_s: Series,
-    last: Option<(SimTime, u64, u64)>,
+/// What the simulation measured at one sampling instant.
+pub struct Sample<'a> {
+    pub lags: &'a [u64],
+    /// Per partition: how old the oldest unconsumed record is, in µs (0 when caught up).
+    pub lag_ages_us: &'a [u64],
+    pub produced: u64,
+    pub processed: u64,
+    pub produce_errors: u64,
+    pub isr_min: usize,
+    pub under_replicated: u32,
+    pub offline: u32,
+    pub rebalances: u64,
+    pub rebalancing: bool,
 }
+
+/// Latencies kept per sampling interval; beyond it the rest of the interval is not sampled
+/// (bounded memory even at a million records per second).
+const LATENCIES_PER_INTERVAL_MAX: usize = 100_000;
+
+/// Every series names a contract with the page (`series(name)`); see `SERIES`.
+pub struct Metrics {
+    series: BTreeMap<&'static str, Series>,
+    lag_per_partition: Vec<Series>,
+    latencies_us: Vec<u64>,
+    last: Option<(SimTime, u64, u64, u64)>,
+    /// (time, produced, processed) of the last `DRAIN_WINDOW_SAMPLES` + 1 samples.
+    window: VecDeque<(SimTime, u64, u64)>,
+}
+
+/// Time to drain uses the rates over this many sampling intervals: consumers process in
+/// batches, so one interval's rate jumps around too much to extrapolate from.
+const DRAIN_WINDOW_SAMPLES: usize = 10;
+
+/// The names of the whole-topic series.
+pub const SERIES: [&str; 13] = [
+    "lag_records",
+    "lag_ms",
+    "time_to_drain_s",
+    "produced_per_s",
+    "consumed_per_s",
+    "latency_p50_ms",
+    "latency_p99_ms",
+    "isr_min",
+    "under_replicated",
+    "offline",
+    "rebalances",
+    "rebalancing",
+    "produce_errors_per_s",
+];
 
 impl Metrics {
     pub fn new(partition_count: u32, points_max: usize) -> Self {
         Metrics {
-            lag_total: Series::new(points_max),
+            series: SERIES.iter().map(|&name| (name, Series::new(points_max))).collect(),
             lag_per_partition: (0..partition_count).map(|_| Series::new(points_max)).collect(),
-            produced_per_s: Series::new(points_max),
-            consumed_per_s: Series::new(points_max),
+            latencies_us: Vec::new(),
             last: None,
+            window: VecDeque::new(),
         }
     }
 
-    /// Records one sample: lag per partition and the running totals of produced and
-    /// processed records (rates are the differences over the interval).
-    pub fn sample(&mut self, now: SimTime, lags: &[u64], produced: u64, processed: u64) {
-        self.lag_total.push(now, lags.iter().sum::<u64>() as f64);
-        for (series, lag) in self.lag_per_partition.iter_mut().zip(lags) {
+    /// Records the end-to-end latency (creation to processing) of processed records.
+    pub fn record_latencies(&mut self, now: SimTime, created_us: &[u64]) {
+        let room = LATENCIES_PER_INTERVAL_MAX.saturating_sub(self.latencies_us.len());
+        self.latencies_us.extend(created_us.iter().take(room).map(|&created| now.as_us().saturating_sub(created)));
+    }
+
+    fn push(&mut self, name: &'static str, now: SimTime, value: f64) {
+        self.series.get_mut(name).expect("a known series").push(now, value);
+    }
+
+    pub fn sample(&mut self, now: SimTime, s: &Sample) {
+        let lag_total: u64 = s.lags.iter().sum();
+        self.push("lag_records", now, lag_total as f64);
+        for (series, lag) in self.lag_per_partition.iter_mut().zip(s.lags) {
             series.push(now, *lag as f64);
         }
-        if let Some((then, produced_then, processed_then)) = self.last {
+        let oldest = s.lag_ages_us.iter().copied().max().unwrap_or(0);
+        self.push("lag_ms", now, oldest as f64 / 1e3);
+        if let Some((then, produced_then, processed_then, errors_then)) = self.last {
             let seconds = now.since(then).as_us() as f64 / 1e6;
             if seconds > 0.0 {
-                self.produced_per_s.push(now, (produced - produced_then) as f64 / seconds);
-                self.consumed_per_s.push(now, (processed - processed_then) as f64 / seconds);
+                let produced = (s.produced - produced_then) as f64 / seconds;
+                let consumed = (s.processed - processed_then) as f64 / seconds;
+                self.push("produced_per_s", now, produced);
+                self.push("consumed_per_s", now, consumed);
+                self.push("produce_errors_per_s", now, (s.produce_errors - errors_then) as f64 / seconds);
             }
         }
-        self.last = Some((now, produced, processed));
+        self.last = Some((now, s.produced, s.processed, s.produce_errors));
+        self.window.push_back((now, s.produced, s.processed));
+        if self.window.len() > DRAIN_WINDOW_SAMPLES + 1 {
+            self.window.pop_front();
+        }
+        let drain = self.time_to_drain_s(lag_total);
+        self.push("time_to_drain_s", now, drain);
+        let (p50, p99) = percentiles(&mut self.latencies_us);
+        self.latencies_us.clear();
+        self.push("latency_p50_ms", now, p50);
+        self.push("latency_p99_ms", now, p99);
+        self.push("isr_min", now, s.isr_min as f64);
+        self.push("under_replicated", now, s.under_replicated.into());
+        self.push("offline", now, s.offline.into());
+        self.push("rebalances", now, s.rebalances as f64);
+        self.push("rebalancing", now, if s.rebalancing { 1.0 } else { 0.0 });
+    }
+
+    /// How long the backlog lasts at the window's rates: 0 when there is none, -1 when it
+    /// is not shrinking (it never drains at these rates).
+    fn time_to_drain_s(&self, lag_total: u64) -> f64 {
+        let (Some(first), Some(last)) = (self.window.front(), self.window.back()) else { return 0.0 };
+        let seconds = last.0.since(first.0).as_us() as f64 / 1e6;
+        if lag_total == 0 {
+            return 0.0;
+        }
+        if seconds <= 0.0 {
+            return -1.0;
+        }
+        let produced = (last.1 - first.1) as f64 / seconds;
+        let consumed = (last.2 - first.2) as f64 / seconds;
+        if consumed > produced { lag_total as f64 / (consumed - produced) } else { -1.0 }
     }
 
     pub fn series(&self, name: &str) -> Option<&Series> {
-        match name {
-            "lag_records" => Some(&self.lag_total),
-            "produced_per_s" => Some(&self.produced_per_s),
-            "consumed_per_s" => Some(&self.consumed_per_s),
-            _ => {
-                let partition: usize = name.strip_prefix("lag_records.p")?.parse().ok()?;
-                self.lag_per_partition.get(partition)
-            }
+        if let Some(series) = self.series.get(name) {
+            return Some(series);
         }
+        let partition: usize = name.strip_prefix("lag_records.p")?.parse().ok()?;
+        self.lag_per_partition.get(partition)
     }
+}
+
+/// Nearest-rank p50 and p99 in ms; NaN-free: 0 when nothing was processed.
+fn percentiles(latencies_us: &mut [u64]) -> (f64, f64) {
+    if latencies_us.is_empty() {
+        return (0.0, 0.0);
+    }
+    latencies_us.sort_unstable();
+    let rank = |q: f64| latencies_us[((q * latencies_us.len() as f64).ceil() as usize).clamp(1, latencies_us.len()) - 1];
+    (rank(0.50) as f64 / 1e3, rank(0.99) as f64 / 1e3)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sample<'a>(lags: &'a [u64], produced: u64, processed: u64) -> Sample<'a> {
+        Sample { lags, lag_ages_us: &[], produced, processed, produce_errors: 0, isr_min: 3, under_replicated: 0, offline: 0, rebalances: 1, rebalancing: false }
+    }
 
     #[test]
     fn series_is_a_bounded_ring() {
@@ -106,15 +204,30 @@ mod tests {
     }
 
     #[test]
-    fn rates_are_differences_over_the_interval() {
+    fn rates_are_differences_over_the_interval_and_drain_time_follows() {
         let mut metrics = Metrics::new(2, 10);
-        metrics.sample(SimTime::from_us(1_000_000), &[1, 2], 100, 50);
-        metrics.sample(SimTime::from_us(3_000_000), &[4, 6], 500, 250);
-        assert_eq!(metrics.series("lag_records").and_then(Series::last), Some((3_000_000, 10.0)));
-        assert_eq!(metrics.series("lag_records.p1").and_then(Series::last), Some((3_000_000, 6.0)));
-        assert_eq!(metrics.series("produced_per_s").and_then(Series::last), Some((3_000_000, 200.0)));
-        assert_eq!(metrics.series("consumed_per_s").and_then(Series::last), Some((3_000_000, 100.0)));
+        metrics.sample(SimTime::from_us(1_000_000), &sample(&[1, 2], 100, 50));
+        metrics.sample(SimTime::from_us(3_000_000), &sample(&[400, 600], 500, 1_250));
+        let last = |name: &str| metrics.series(name).and_then(Series::last).map(|(_, v)| v);
+        assert_eq!(last("lag_records"), Some(1_000.0));
+        assert_eq!(last("lag_records.p1"), Some(600.0));
+        assert_eq!(last("produced_per_s"), Some(200.0));
+        assert_eq!(last("consumed_per_s"), Some(600.0));
+        // 1,000 records behind, shrinking at 600 - 200 = 400 records/s.
+        assert_eq!(last("time_to_drain_s"), Some(2.5));
         assert!(metrics.series("lag_records.p2").is_none());
         assert!(metrics.series("nope").is_none());
+    }
+
+    #[test]
+    fn latency_percentiles_are_nearest_rank() {
+        let mut metrics = Metrics::new(1, 10);
+        let created: Vec<u64> = (1..=100).map(|i| 10_000_000 - i * 1_000).collect();
+        metrics.record_latencies(SimTime::from_us(10_000_000), &created);
+        metrics.sample(SimTime::from_us(10_000_000), &sample(&[0], 0, 0));
+        let last = |m: &Metrics, name: &str| m.series(name).and_then(Series::last).map(|(_, v)| v);
+        assert_eq!((last(&metrics, "latency_p50_ms"), last(&metrics, "latency_p99_ms")), (Some(50.0), Some(99.0)));
+        metrics.sample(SimTime::from_us(11_000_000), &sample(&[0], 0, 0));
+        assert_eq!(last(&metrics, "latency_p50_ms"), Some(0.0), "each interval starts afresh");
     }
 }

@@ -16,7 +16,7 @@ use crate::kafka::producer::{Producer, ProducerConfig};
 use crate::kafka::protocol::Accounting;
 use crate::kafka::replication::ReplicationConfig;
 use crate::kafka::{Msg, Outbox, Timer};
-use crate::metrics::{Metrics, Series};
+use crate::metrics::{Metrics, Sample, Series};
 use crate::scenario::Scenario;
 use crate::sim::network::{LinkConfig, Network};
 use crate::sim::node::NodeKind;
@@ -328,7 +328,10 @@ impl Simulation {
             Accounting::Appended { record_id, .. } => self.fates.appended(record_id),
             Accounting::Expired { record_id } => self.fates.expired(record_id),
             Accounting::LeaderChanged { partition } => self.recount_lost(partition),
-            Accounting::Processed { partition, first, last } => self.fates.processed(partition, first, last),
+            Accounting::Processed { partition, first, last, created_us } => {
+                self.fates.processed(partition, first, last);
+                self.metrics.record_latencies(self.now, &created_us);
+            }
         }
     }
 
@@ -342,9 +345,35 @@ impl Simulation {
     fn sample(&mut self) {
         let lags = self.lags();
         let (produced, processed) = (self.producer.sent(), self.consumed());
-        self.metrics.sample(self.now, &lags, produced, processed);
+        let states = self.controller.partitions();
+        let ages: Vec<u64> = (0..self.scenario.topic.partitions).map(|p| self.lag_age_us(p)).collect();
+        let group = self.controller.group();
+        let sample = Sample {
+            lags: &lags,
+            lag_ages_us: &ages,
+            produced,
+            processed,
+            produce_errors: self.producer.errors(),
+            isr_min: states.iter().map(|s| s.isr.len()).min().unwrap_or(0),
+            under_replicated: states.iter().filter(|s| s.isr.len() < s.replicas.len()).count() as u32,
+            offline: states.iter().filter(|s| s.leader.is_none()).count() as u32,
+            rebalances: group.rebalances(),
+            rebalancing: group.state() != crate::kafka::group::GroupState::Stable,
+        };
+        self.metrics.sample(self.now, &sample);
         self.trace.record(self.now, TraceKind::Sample, CONTROLLER, [lags.iter().sum(), produced, processed]);
         self.queue.push(self.now + self.sample_interval, Event::Sample);
+    }
+
+    /// How long the oldest unconsumed record of `partition` has waited: now minus the
+    /// CreateTime of the record at the committed offset (0 when the group is caught up).
+    fn lag_age_us(&self, partition: u32) -> u64 {
+        let committed = self.controller.committed()[partition as usize];
+        let Some(replica) = self.leader_replica(partition) else { return 0 };
+        if committed >= replica.high_watermark() {
+            return 0;
+        }
+        replica.log.entry(committed.max(replica.log.log_start_offset())).map_or(0, |e| self.now.as_us().saturating_sub(e.record.timestamp_us))
     }
 
     /// The leader's replica of each partition, if it has a leader.

@@ -365,16 +365,17 @@ impl Consumer {
     fn finish_batch(&mut self, out: &mut Outbox) {
         let done = self.batch.len() as u64;
         // Per partition, the batch holds consecutive offsets: report each run downstream.
-        let mut runs: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
+        let mut runs: BTreeMap<u32, (u64, u64, Vec<u64>)> = BTreeMap::new();
         for record in std::mem::take(&mut self.batch) {
-            let run = runs.entry(record.partition).or_insert((record.offset, record.offset));
+            let run = runs.entry(record.partition).or_insert((record.offset, record.offset, Vec::new()));
             run.1 = run.1.max(record.offset);
+            run.2.push(record.record.timestamp_us);
             if let Some(consumed) = self.consumed.get_mut(&record.partition) {
                 *consumed = (*consumed).max(record.offset + 1);
             }
         }
-        for (partition, (first, last)) in runs {
-            out.account(Accounting::Processed { partition, first, last });
+        for (partition, (first, last, created_us)) in runs {
+            out.account(Accounting::Processed { partition, first, last, created_us });
         }
         self.processed += done;
         out.note(TraceKind::Processed, [done, 0, 0]);

@@ -48,6 +48,7 @@ pub struct Producer {
     acked: u64,
     failed: u64,
     retries: u64,
+    errors: u64,
 }
 
 impl Producer {
@@ -55,7 +56,7 @@ impl Producer {
         assert!(config.rate_records_per_s > 0, "a rate of zero would never send");
         let leaders = vec![(None, 0); partitions as usize];
         let (pending, requests) = (BTreeMap::new(), BTreeMap::new());
-        Producer { keys, rng, config, leaders, pending, requests, clock_offset_ms: 0, request_id_next: 0, sent: 0, acked: 0, failed: 0, retries: 0 }
+        Producer { keys, rng, config, leaders, pending, requests, clock_offset_ms: 0, request_id_next: 0, sent: 0, acked: 0, failed: 0, retries: 0, errors: 0 }
     }
 
     pub fn start(&mut self, out: &mut Outbox) {
@@ -89,6 +90,10 @@ impl Producer {
     }
     pub fn retries(&self) -> u64 {
         self.retries
+    }
+    /// Error responses and request timeouts seen so far.
+    pub fn errors(&self) -> u64 {
+        self.errors
     }
     pub fn in_flight(&self) -> usize {
         self.pending.len()
@@ -192,6 +197,7 @@ impl Producer {
 
     fn retry_or_fail(&mut self, record_id: u64, error_code: u64, now: SimTime, out: &mut Outbox) {
         let Some(pending) = self.pending.get(&record_id) else { return };
+        self.errors += 1;
         out.note(TraceKind::ProduceError, [record_id, error_code, pending.attempt.into()]);
         let retry_at = now.since(pending.created_at).as_us() + self.config.retry_backoff_us;
         if retry_at < self.config.delivery_timeout_us {

@@ -246,8 +246,9 @@ pub enum Accounting {
     Unconfirmed { record_id: u64 },
     /// A controller elected a new leader (or none) for a partition.
     LeaderChanged { partition: u32 },
-    /// A consumer finished processing offsets `first..=last` of a partition.
-    Processed { partition: u32, first: u64, last: u64 },
+    /// A consumer finished processing offsets `first..=last` of a partition, whose records
+    /// were created at `created_us` (their CreateTime): for end-to-end latency.
+    Processed { partition: u32, first: u64, last: u64, created_us: Vec<u64> },
 }
 
 /// What a node wants done after handling one event. The simulation carries these out, so a

@@ -74,7 +74,7 @@ fn processing_takes_time_proportional_to_the_batch_then_commits_as_the_current_g
     assert_eq!(c.processed(), 250);
     let commit = Msg::OffsetCommit { member_id: "m1".into(), generation: 1, offsets: vec![(0, 0), (1, 250)] };
     assert_eq!(out.sends.first(), Some(&(COORDINATOR, commit)));
-    assert_eq!(out.accounting, [Accounting::Processed { partition: 1, first: 0, last: 249 }]);
+    assert_eq!(out.accounting, [Accounting::Processed { partition: 1, first: 0, last: 249, created_us: vec![0; 250] }]);
 }
 
 #[test]

@@ -1,0 +1,55 @@
+//! The operator's dashboard numbers, measured on whole runs: lag in records and in time,
+//! time to drain, end-to-end latency, ISR health, errors and rebalances.
+
+use dhara_engine::scenario::builtin;
+use dhara_engine::sim::Duration;
+use dhara_engine::{Command, Simulation};
+
+fn values(sim: &Simulation, name: &str) -> Vec<f64> {
+    sim.series(name).unwrap_or_else(|| panic!("series {name}")).points().map(|(_, v)| v).collect()
+}
+
+fn last(sim: &Simulation, name: &str) -> f64 {
+    *values(sim, name).last().unwrap_or_else(|| panic!("{name} has points"))
+}
+
+#[test]
+fn a_falling_behind_consumer_shows_growing_time_lag_and_no_drain_time() {
+    let mut sim = Simulation::new(builtin::load("upi-lag").expect("loads"), 1);
+    sim.advance(Duration::from_secs(60));
+    let lag_ms = values(&sim, "lag_ms");
+    assert!(lag_ms[55] > lag_ms[20] + 5_000.0, "the oldest unconsumed record ages: {lag_ms:?}");
+    assert_eq!(last(&sim, "time_to_drain_s"), -1.0, "the backlog is not shrinking");
+    assert!(last(&sim, "latency_p99_ms") >= last(&sim, "latency_p50_ms"));
+    assert!(last(&sim, "latency_p50_ms") > 1_000.0, "records wait in the backlog");
+    sim.apply(Command::SetConsumerRate { records_per_s: 800 }).expect("valid");
+    sim.advance(Duration::from_secs(10));
+    let drain = last(&sim, "time_to_drain_s");
+    assert!(drain > 0.0, "now it drains, in {drain} s");
+}
+
+#[test]
+fn a_consumer_with_headroom_has_low_latency() {
+    let mut sim = Simulation::new(builtin::load("upi-steady").expect("loads"), 1);
+    sim.advance(Duration::from_secs(30));
+    let p50 = last(&sim, "latency_p50_ms");
+    assert!((10.0..1_000.0).contains(&p50), "p50 {p50} ms: a few network hops and a batch");
+    assert!(last(&sim, "lag_ms") < 2_000.0);
+    assert_eq!(values(&sim, "rebalancing")[10..], vec![0.0; 20][..], "stable after the first join");
+    assert_eq!(last(&sim, "rebalances"), 1.0);
+}
+
+#[test]
+fn a_broker_crash_shows_in_isr_errors_and_under_replication() {
+    let mut sim = Simulation::new(builtin::load("upi-replication").expect("loads"), 2);
+    sim.advance(Duration::from_secs(10));
+    assert_eq!(last(&sim, "isr_min"), 3.0);
+    sim.apply(Command::CrashBroker { broker: 1 }).expect("crash");
+    sim.advance(Duration::from_secs(10));
+    assert_eq!(last(&sim, "isr_min"), 2.0);
+    assert!(last(&sim, "under_replicated") >= 4.0);
+    assert!(values(&sim, "produce_errors_per_s").iter().any(|&e| e > 0.0), "requests to the dead leader timed out");
+    sim.apply(Command::RestartBroker { broker: 1 }).expect("restart");
+    sim.advance(Duration::from_secs(20));
+    assert_eq!((last(&sim, "isr_min"), last(&sim, "under_replicated")), (3.0, 0.0));
+}
