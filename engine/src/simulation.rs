@@ -74,6 +74,8 @@ pub(crate) fn consumer_config(scenario: &Scenario, index: u16) -> ConsumerConfig
         heartbeat_interval_us: ms(c.heartbeat_interval_ms),
         strategy: c.assignor,
         instance_id: c.static_membership.then(|| format!("consumer-{index}")),
+        auto_commit_interval_us: c.enable_auto_commit.then(|| ms(c.auto_commit_interval_ms)),
+        offset_reset: c.auto_offset_reset,
         topic: scenario.topic.name.clone(),
         partitions: scenario.topic.partitions,
     }

@@ -115,6 +115,10 @@ impl Broker {
                     }
                 }
             }
+            Msg::ListOffsets { partitions } => {
+                let offsets = partitions.iter().map(|&p| (p, self.replicas.get(&p).filter(|r| r.is_leader()).map(Replica::high_watermark))).collect();
+                out.send(from, Msg::ListOffsetsResponse { offsets });
+            }
             Msg::PartitionChange { state } => {
                 if let Some(replica) = self.replicas.get_mut(&state.partition) {
                     replica.apply_state(self.id, &state, now, out);

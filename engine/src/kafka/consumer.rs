@@ -42,8 +42,23 @@ pub struct ConsumerConfig {
     pub strategy: Strategy,
     /// `group.instance.id`, for static membership.
     pub instance_id: Option<String>,
+    /// `enable.auto.commit`: commit what was processed every `auto_commit_interval_us`
+    /// (Kafka's default); otherwise commit after every processed batch, like commitSync.
+    pub auto_commit_interval_us: Option<u64>,
+    /// `auto.offset.reset`: where to start a partition the group never committed.
+    pub offset_reset: OffsetReset,
     pub topic: String,
     pub partitions: u32,
+}
+
+/// Kafka's `auto.offset.reset`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OffsetReset {
+    /// From the oldest retained record.
+    Earliest,
+    /// From the end: only records written from now on (Kafka's default).
+    Latest,
 }
 
 pub struct Consumer {
@@ -65,6 +80,10 @@ pub struct Consumer {
     buffer: VecDeque<FetchedRecord>,
     batch: Vec<FetchedRecord>,
     outstanding: BTreeMap<u16, u64>,
+    /// Owned partitions with no committed offset, waiting for ListOffsets (reset=latest).
+    resetting: BTreeSet<u32>,
+    /// Brokers asked for latest offsets, not yet answered.
+    listing: BTreeSet<u16>,
     fetch_id_next: u64,
     batch_id: u64,
     processed: u64,
@@ -88,6 +107,8 @@ impl Consumer {
             buffer: VecDeque::new(),
             batch: Vec::new(),
             outstanding: BTreeMap::new(),
+            resetting: BTreeSet::new(),
+            listing: BTreeSet::new(),
             fetch_id_next: 0,
             batch_id: 0,
             processed: 0,
@@ -100,6 +121,9 @@ impl Consumer {
         self.state = ConsumerState::Fetching;
         self.send_join(out);
         out.set_timer(Duration::from_us(self.config.heartbeat_interval_us), Timer::MemberHeartbeat);
+        if let Some(interval) = self.config.auto_commit_interval_us {
+            out.set_timer(Duration::from_us(interval), Timer::AutoCommit);
+        }
     }
 
     /// The process dies: assignment, batch, buffer and fetches are forgotten. A dynamic
@@ -113,6 +137,7 @@ impl Consumer {
         self.revoke(&self.assigned.clone());
         self.batch.clear();
         self.outstanding.clear();
+        self.listing.clear();
         self.batch_id += 1;
     }
 
@@ -178,6 +203,7 @@ impl Consumer {
             self.assigned.remove(p);
             self.positions.remove(p);
             self.consumed.remove(p);
+            self.resetting.remove(p);
         }
         self.buffer.retain(|r| !partitions.contains(&r.partition));
     }
@@ -215,10 +241,27 @@ impl Consumer {
                 self.send_join(out);
             }
             Msg::OffsetFetchResponse { offsets } => {
-                out.note(TraceKind::OffsetsLoaded, [offsets.len() as u64, offsets.iter().map(|o| o.1).sum(), 0]);
-                for (p, offset) in offsets.into_iter().filter(|(p, _)| self.assigned.contains(p)) {
-                    self.positions.insert(p, offset);
-                    self.consumed.insert(p, offset);
+                out.note(TraceKind::OffsetsLoaded, [offsets.len() as u64, offsets.iter().filter_map(|o| o.1).sum(), 0]);
+                let owned: Vec<(u32, Option<u64>)> = offsets.into_iter().filter(|(p, _)| self.assigned.contains(p)).collect();
+                for (p, offset) in owned {
+                    match (offset, self.config.offset_reset) {
+                        (Some(offset), _) => self.start_at(p, offset),
+                        // Never committed: the reset policy decides.
+                        (None, OffsetReset::Earliest) => self.start_at(p, 0),
+                        (None, OffsetReset::Latest) => {
+                            self.resetting.insert(p);
+                        }
+                    }
+                }
+                self.pump(out);
+            }
+            Msg::ListOffsetsResponse { offsets } => {
+                for (p, latest) in offsets {
+                    let Some(leader) = self.leaders[p as usize].0 else { continue };
+                    self.listing.remove(&leader);
+                    if let (Some(offset), true) = (latest, self.resetting.remove(&p)) {
+                        self.start_at(p, offset);
+                    }
                 }
                 self.pump(out);
             }
@@ -238,6 +281,11 @@ impl Consumer {
             }
             other => unreachable!("a consumer is never sent {}", other.name()),
         }
+    }
+
+    fn start_at(&mut self, partition: u32, offset: u64) {
+        self.positions.insert(partition, offset);
+        self.consumed.insert(partition, offset);
     }
 
     fn on_joined(&mut self, result: JoinResult, out: &mut Outbox) {
@@ -307,6 +355,14 @@ impl Consumer {
                 }
                 out.set_timer(Duration::from_us(self.config.heartbeat_interval_us), Timer::MemberHeartbeat);
             }
+            Timer::AutoCommit => {
+                if self.state != ConsumerState::Crashed {
+                    self.commit(out);
+                }
+                if let Some(interval) = self.config.auto_commit_interval_us {
+                    out.set_timer(Duration::from_us(interval), Timer::AutoCommit);
+                }
+            }
             Timer::FetchTimeout { fetch_id } => {
                 let lost = self.outstanding.iter().find(|(_, &id)| id == fetch_id).map(|(&broker, _)| broker);
                 if let Some(broker) = lost {
@@ -330,6 +386,7 @@ impl Consumer {
         if !self.buffer.is_empty() {
             return;
         }
+        self.list_latest_offsets(out);
         let mut by_leader: BTreeMap<u16, Vec<(u32, u64)>> = BTreeMap::new();
         for (&p, &position) in &self.positions {
             if let (Some(leader), _) = self.leaders[p as usize] {
@@ -349,6 +406,22 @@ impl Consumer {
             out.send(NodeId::broker(broker), fetch);
             let timeout = self.config.fetch_max_wait_us + self.config.request_timeout_us;
             out.set_timer(Duration::from_us(timeout), Timer::FetchTimeout { fetch_id });
+        }
+    }
+
+    /// auto.offset.reset=latest: ask each leader for the end of the partitions it leads.
+    fn list_latest_offsets(&mut self, out: &mut Outbox) {
+        let mut by_leader: BTreeMap<u16, Vec<u32>> = BTreeMap::new();
+        for &p in &self.resetting {
+            if let (Some(leader), _) = self.leaders[p as usize] {
+                if !self.listing.contains(&leader) {
+                    by_leader.entry(leader).or_default().push(p);
+                }
+            }
+        }
+        for (leader, partitions) in by_leader {
+            self.listing.insert(leader);
+            out.send(NodeId::broker(leader), Msg::ListOffsets { partitions });
         }
     }
 
@@ -381,7 +454,9 @@ impl Consumer {
         out.note(TraceKind::Processed, [done, 0, 0]);
         self.batch_id += 1;
         self.state = ConsumerState::Fetching;
-        self.commit(out);
+        if self.config.auto_commit_interval_us.is_none() {
+            self.commit(out);
+        }
         if std::mem::take(&mut self.rejoin_after_batch) {
             self.rejoin(out);
         }

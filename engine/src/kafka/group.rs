@@ -52,6 +52,8 @@ pub struct GroupCoordinator {
     /// A new group waits group.initial.rebalance.delay.ms for more members before completing.
     awaiting_initial_delay: bool,
     committed: Vec<u64>,
+    /// Whether the group ever committed each partition (Kafka answers -1 when not).
+    has_committed: Vec<bool>,
     rebalances: u64,
     rebalance_started_at: Option<SimTime>,
     rebalancing_us: u64,
@@ -69,6 +71,7 @@ impl GroupCoordinator {
             round: 0,
             awaiting_initial_delay: false,
             committed: vec![0; config.partitions as usize],
+            has_committed: vec![false; config.partitions as usize],
             rebalances: 0,
             rebalance_started_at: None,
             rebalancing_us: 0,
@@ -81,6 +84,7 @@ impl GroupCoordinator {
     pub fn generation(&self) -> i32 {
         self.generation
     }
+    /// The committed offset of each partition; 0 where the group never committed.
     pub fn committed(&self) -> &[u64] {
         &self.committed
     }
@@ -132,6 +136,7 @@ impl GroupCoordinator {
                 if self.check_member(&member_id, generation).is_ok() && self.state != GroupState::CompletingRebalance {
                     for (p, offset) in offsets {
                         self.committed[p as usize] = offset;
+                        self.has_committed[p as usize] = true;
                     }
                     out.note(TraceKind::Commit, [self.generation as u64, self.committed.iter().sum(), 0]);
                 } else {
@@ -139,7 +144,7 @@ impl GroupCoordinator {
                 }
             }
             Msg::OffsetFetch { partitions } => {
-                let offsets = partitions.iter().map(|&p| (p, self.committed[p as usize])).collect();
+                let offsets = partitions.iter().map(|&p| (p, self.has_committed[p as usize].then_some(self.committed[p as usize]))).collect();
                 out.send(from, Msg::OffsetFetchResponse { offsets });
             }
             other => unreachable!("the group coordinator is never sent {}", other.name()),

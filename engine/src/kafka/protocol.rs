@@ -94,7 +94,13 @@ pub enum Msg {
     OffsetCommit { member_id: String, generation: i32, offsets: Vec<(u32, u64)> },
     /// Member → coordinator: where should these partitions resume?
     OffsetFetch { partitions: Vec<u32> },
-    OffsetFetchResponse { offsets: Vec<(u32, u64)> },
+    /// None: the group never committed an offset for that partition.
+    OffsetFetchResponse { offsets: Vec<(u32, Option<u64>)> },
+    /// Consumer → leader: the latest offset (the HW) of these partitions, for
+    /// `auto.offset.reset=latest`.
+    ListOffsets { partitions: Vec<u32> },
+    /// None for a partition this broker does not lead.
+    ListOffsetsResponse { offsets: Vec<(u32, Option<u64>)> },
 }
 
 /// The coordinator's answer to a JoinGroup: the new generation, and for the leader only,
@@ -144,6 +150,8 @@ impl Msg {
             Msg::Heartbeat { .. } => "heartbeat",
             Msg::HeartbeatResponse { .. } => "heartbeat_response",
             Msg::LeaveGroup { .. } => "leave_group",
+            Msg::ListOffsets { .. } => "list_offsets",
+            Msg::ListOffsetsResponse { .. } => "list_offsets_response",
             Msg::OffsetFetchResponse { .. } => "offset_fetch_response",
         }
     }
@@ -164,6 +172,8 @@ impl Msg {
             Msg::Heartbeat { .. } => 17,
             Msg::HeartbeatResponse { .. } => 18,
             Msg::LeaveGroup { .. } => 19,
+            Msg::ListOffsets { .. } => 20,
+            Msg::ListOffsetsResponse { .. } => 21,
             Msg::OffsetFetchResponse { .. } => 7,
             Msg::ReplicaFetch { .. } => 8,
             Msg::ReplicaFetchResponse { .. } => 9,
@@ -204,6 +214,8 @@ pub enum Timer {
     JoinDeadline { round: u64 },
     /// Time for the coordinator to expire members whose heartbeats stopped.
     MemberSessionCheck,
+    /// Time for a consumer's automatic offset commit (enable.auto.commit).
+    AutoCommit,
 }
 
 impl Timer {
@@ -224,6 +236,7 @@ impl Timer {
             Timer::MemberHeartbeat => (12, 0),
             Timer::JoinDeadline { round } => (13, round),
             Timer::MemberSessionCheck => (14, 0),
+            Timer::AutoCommit => (15, 0),
         }
     }
 }

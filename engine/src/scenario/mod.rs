@@ -173,6 +173,16 @@ pub struct ConsumerSpec {
     /// Give each member a group.instance.id (static membership; default false).
     #[serde(default)]
     pub static_membership: bool,
+    /// enable.auto.commit (default true): commit every auto_commit_interval_ms; false
+    /// commits after every processed batch (commitSync).
+    #[serde(default = "yes")]
+    pub enable_auto_commit: bool,
+    /// auto.commit.interval.ms (default 5,000), 1 to 3,600,000 ms.
+    #[serde(default = "default_auto_commit_interval_ms")]
+    pub auto_commit_interval_ms: u32,
+    /// auto.offset.reset: "latest" (default) or "earliest".
+    #[serde(default = "default_offset_reset")]
+    pub auto_offset_reset: crate::kafka::consumer::OffsetReset,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -210,6 +220,15 @@ fn default_delivery_timeout_ms() -> u32 {
 }
 fn default_retry_backoff_ms() -> u32 {
     100
+}
+fn yes() -> bool {
+    true
+}
+fn default_auto_commit_interval_ms() -> u32 {
+    5_000
+}
+fn default_offset_reset() -> crate::kafka::consumer::OffsetReset {
+    crate::kafka::consumer::OffsetReset::Latest
 }
 fn default_assignor() -> crate::kafka::assignor::Strategy {
     crate::kafka::assignor::Strategy::Range
@@ -280,6 +299,7 @@ impl Scenario {
         check_range("consumer.session_timeout_ms", c.session_timeout_ms, 1_000, CLUSTER_TIMEOUT_MS_MAX, "ms")?;
         check_range("consumer.heartbeat_interval_ms", c.heartbeat_interval_ms, 100, c.session_timeout_ms / 3, "ms (at most a third of consumer.session_timeout_ms)")?;
         check_range("consumer.max_poll_interval_ms", c.max_poll_interval_ms, 1_000, DELIVERY_TIMEOUT_MS_MAX, "ms")?;
+        check_range("consumer.auto_commit_interval_ms", c.auto_commit_interval_ms, 1, DELIVERY_TIMEOUT_MS_MAX, "ms")?;
         check_range("network.latency_ms", self.network.latency_ms, 0, LATENCY_MS_MAX, "ms")?;
         check_range("network.jitter_ms", self.network.jitter_ms, 0, LATENCY_MS_MAX, "ms")?;
         let m = &self.metrics;

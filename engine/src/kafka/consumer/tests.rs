@@ -12,6 +12,8 @@ fn config(strategy: Strategy) -> ConsumerConfig {
         heartbeat_interval_us: 3_000_000,
         strategy,
         instance_id: None,
+        auto_commit_interval_us: None,
+        offset_reset: OffsetReset::Earliest,
         topic: "t".into(),
         partitions: 2,
     }
@@ -37,7 +39,7 @@ fn joined(strategy: Strategy, offsets: [u64; 2]) -> Consumer {
     let mut out = Outbox::default();
     c.on_message(Msg::SyncGroupResponse { generation: 1, result: Ok(vec![0, 1]) }, &mut out);
     assert!(out.sends.contains(&(COORDINATOR, Msg::OffsetFetch { partitions: vec![0, 1] })));
-    c.on_message(Msg::OffsetFetchResponse { offsets: vec![(0, offsets[0]), (1, offsets[1])] }, &mut Outbox::default());
+    c.on_message(Msg::OffsetFetchResponse { offsets: vec![(0, Some(offsets[0])), (1, Some(offsets[1]))] }, &mut Outbox::default());
     c
 }
 
@@ -113,4 +115,39 @@ fn records_of_a_revoked_partition_or_a_stale_position_are_dropped() {
     let mut out = Outbox::default();
     c.on_message(Msg::FetchResponse { fetch_id: 0, records: records(0, 3..6), not_leader: vec![] }, &mut out);
     assert!(!out.timers.iter().any(|(_, t)| matches!(t, Timer::BatchProcessed { .. })), "offsets 3..6 do not follow position 0");
+}
+
+#[test]
+fn without_a_committed_offset_reset_latest_asks_the_leader_for_the_end() {
+    let mut c = Consumer::new(COORDINATOR, ConsumerConfig { offset_reset: OffsetReset::Latest, ..config(Strategy::Range) });
+    for partition in 0..2 {
+        let state = PartitionState { partition, replicas: vec![], leader: Some(partition as u16), leader_epoch: 0, isr: vec![] };
+        c.on_message(Msg::PartitionChange { state }, &mut Outbox::default());
+    }
+    c.start(&mut Outbox::default());
+    let me = JoinedMember { member_id: "m1".into(), instance_id: None, owned: vec![], generation: -1 };
+    c.on_message(Msg::JoinGroupResponse { result: Ok(JoinResult { generation: 1, member_id: "m1".into(), leader: "m1".into(), members: vec![me] }) }, &mut Outbox::default());
+    c.on_message(Msg::SyncGroupResponse { generation: 1, result: Ok(vec![0, 1]) }, &mut Outbox::default());
+    let mut out = Outbox::default();
+    c.on_message(Msg::OffsetFetchResponse { offsets: vec![(0, Some(5)), (1, None)] }, &mut out);
+    assert_eq!(c.position(0), Some(5), "a committed offset wins");
+    assert!(out.sends.contains(&(NodeId::broker(1), Msg::ListOffsets { partitions: vec![1] })));
+    c.on_message(Msg::ListOffsetsResponse { offsets: vec![(1, Some(70))] }, &mut Outbox::default());
+    assert_eq!(c.position(1), Some(70), "starts at the end: earlier records are skipped");
+}
+
+#[test]
+fn auto_commit_commits_on_its_timer_not_after_each_batch() {
+    let mut c = joined(Strategy::Range, [0, 0]);
+    c.config.auto_commit_interval_us = Some(5_000_000);
+    let mut out = Outbox::default();
+    c.on_message(Msg::FetchResponse { fetch_id: 1, records: records(1, 0..10), not_leader: vec![] }, &mut out);
+    let mut out = Outbox::default();
+    c.on_timer(Timer::BatchProcessed { batch_id: 0 }, &mut out);
+    assert!(!out.sends.iter().any(|(_, m)| matches!(m, Msg::OffsetCommit { .. })));
+    let mut out = Outbox::default();
+    c.on_timer(Timer::AutoCommit, &mut out);
+    let commit = Msg::OffsetCommit { member_id: "m1".into(), generation: 1, offsets: vec![(0, 0), (1, 10)] };
+    assert!(out.sends.contains(&(COORDINATOR, commit)));
+    assert!(out.timers.contains(&(Duration::from_ms(5_000), Timer::AutoCommit)));
 }
