@@ -117,3 +117,36 @@ fn after_an_eager_rebalance_every_partition_is_consumed_again() {
         assert!(p.lag_records < 400, "partition {} is stuck: {p:?}\n{:?}", p.partition, snapshot.consumers);
     }
 }
+
+/// A two-member group where member 1 crashes at 12.5 s; returns the duplicates processed.
+fn duplicates_after_a_crash(auto_commit: bool) -> u64 {
+    let mut scenario = group_scenario(2, Strategy::Range, false);
+    scenario.consumer.enable_auto_commit = auto_commit;
+    let mut sim = Simulation::new(scenario, 7);
+    sim.advance(Duration::from_ms(12_500));
+    sim.apply(Command::CrashConsumer { consumer: 1 }).expect("crash");
+    sim.advance(Duration::from_secs(40));
+    // Lag counts from the committed offset, which with auto-commit trails by up to 5 s.
+    assert!(sim.summary().lag_records < 2_500, "the survivor caught up: {:?}", sim.summary());
+    sim.summary().duplicates
+}
+
+#[test]
+fn auto_commit_redelivers_up_to_an_interval_of_records_after_a_crash() {
+    let (auto, manual) = (duplicates_after_a_crash(true), duplicates_after_a_crash(false));
+    // Member 1 consumes about 200 records/s; auto-commit every 5 s leaves up to 1,000 uncommitted.
+    assert!(auto > 100 && auto <= 1_100, "auto-commit duplicates: {auto}");
+    assert!(manual < auto, "committing after each batch redelivers less: {manual} vs {auto}");
+}
+
+#[test]
+fn reset_latest_skips_what_was_written_before_the_group_first_joined() {
+    let mut scenario = group_scenario(1, Strategy::Range, false);
+    scenario.consumer.auto_offset_reset = dhara_engine::kafka::consumer::OffsetReset::Latest;
+    let mut sim = Simulation::new(scenario, 3);
+    sim.advance(Duration::from_secs(20));
+    let summary = sim.summary();
+    // The group formed after the 3 s initial delay: about 1,200 earlier records are skipped.
+    assert!(summary.consumed + 1_000 < summary.acked, "{summary:?}");
+    assert!(summary.lag_records < 300, "and it keeps up from there: {summary:?}");
+}
