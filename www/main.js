@@ -164,6 +164,12 @@ function wireControls() {
   };
   $('crash-broker').onclick = () => command({ command: 'crash_broker', broker: Number($('broker').value) });
   $('restart-broker').onclick = () => command({ command: 'restart_broker', broker: Number($('broker').value) });
+  $('isolate-broker').onclick = () => {
+    const broker = Number($('broker').value);
+    const others = Array.from($('broker').options, (o) => Number(o.value)).filter((b) => b !== broker);
+    command({ command: 'partition_network', a: [`broker-${broker}`], b: ['controller', ...others.map((b) => `broker-${b}`)] });
+  };
+  $('heal').onclick = () => command({ command: 'heal_network' });
   window.addEventListener('hashchange', () => {
     const { state, errors } = readHash(location.hash, app.state, dhara.scenario_names());
     if (errors.length) showMessage(`URL: ${errors.join('; ')}. Kept the rest.`);

@@ -113,6 +113,12 @@ describe('the built page (dist/)', () => {
     assert.match(await page.textContent('#message'), /already crashed/);
     await page.click('#restart-broker');
     assert.equal((await snapshot(page)).brokers[before.leader].up, true);
+    await page.click('#heal');
+    assert.match(await page.textContent('#message'), /no partition to heal/);
+    await page.click('#isolate-broker');
+    await page.waitForFunction(() => window.dhara.app.lab.snapshot().brokers.some((b) => b.fenced), null, { timeout: 15000 });
+    await page.click('#heal');
+    await page.waitForFunction(() => window.dhara.app.lab.snapshot().brokers.every((b) => !b.fenced), null, { timeout: 15000 });
     assertClean(opened, site.origin);
     await page.close();
   });
