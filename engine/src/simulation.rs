@@ -76,6 +76,7 @@ pub(crate) fn consumer_config(scenario: &Scenario, index: u16) -> ConsumerConfig
         instance_id: c.static_membership.then(|| format!("consumer-{index}")),
         auto_commit_interval_us: c.enable_auto_commit.then(|| ms(c.auto_commit_interval_ms)),
         offset_reset: c.auto_offset_reset,
+        max_poll_interval_us: ms(c.max_poll_interval_ms),
         topic: scenario.topic.name.clone(),
         partitions: scenario.topic.partitions,
     }

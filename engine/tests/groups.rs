@@ -150,3 +150,17 @@ fn reset_latest_skips_what_was_written_before_the_group_first_joined() {
     assert!(summary.consumed + 1_000 < summary.acked, "{summary:?}");
     assert!(summary.lag_records < 300, "and it keeps up from there: {summary:?}");
 }
+
+#[test]
+fn a_poll_loop_slower_than_max_poll_interval_is_kicked_out_and_its_batch_processed_twice() {
+    let mut scenario = group_scenario(1, Strategy::Range, false);
+    scenario.consumer.max_poll_interval_ms = 5_000;
+    let mut sim = Simulation::new(scenario, 5);
+    sim.advance(Duration::from_secs(8));
+    // 500 records at 50 records/s: 10 s per batch, twice max.poll.interval.ms.
+    sim.apply(Command::SetConsumerRate { records_per_s: 50 }).expect("valid");
+    sim.advance(Duration::from_secs(40));
+    let snapshot = sim.snapshot();
+    assert!(snapshot.group.rebalances >= 2, "it left and rejoined: {:?}", snapshot.group);
+    assert!(sim.summary().duplicates > 0, "the uncommittable batch was processed again: {:?}", sim.summary());
+}

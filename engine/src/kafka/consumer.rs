@@ -47,6 +47,8 @@ pub struct ConsumerConfig {
     pub auto_commit_interval_us: Option<u64>,
     /// `auto.offset.reset`: where to start a partition the group never committed.
     pub offset_reset: OffsetReset,
+    /// `max.poll.interval.ms`: a batch in hand longer than this makes the member leave.
+    pub max_poll_interval_us: u64,
     pub topic: String,
     pub partitions: u32,
 }
@@ -355,6 +357,18 @@ impl Consumer {
                 }
                 out.set_timer(Duration::from_us(self.config.heartbeat_interval_us), Timer::MemberHeartbeat);
             }
+            Timer::PollIntervalExpired { batch_id } if batch_id == self.batch_id && self.state == ConsumerState::Processing => {
+                // Kafka's heartbeat thread gives up on a poll loop this slow: leave the group.
+                // The batch still finishes, but its commit is refused, and its partitions
+                // have other owners by then: their records will be processed twice.
+                if let Some(member_id) = self.member_id.take() {
+                    out.send(self.coordinator, Msg::LeaveGroup { member_id });
+                    out.note(TraceKind::MemberLeft, [self.generation as u64, 2, 0]);
+                }
+                self.generation = -1;
+                self.rejoin_after_batch = true;
+            }
+            Timer::PollIntervalExpired { .. } => {}
             Timer::AutoCommit => {
                 if self.state != ConsumerState::Crashed {
                     self.commit(out);
@@ -433,6 +447,9 @@ impl Consumer {
         let busy_us = (self.batch.len() as u64 * 1_000_000).div_ceil(rate);
         self.state = ConsumerState::Processing;
         out.set_timer(Duration::from_us(busy_us), Timer::BatchProcessed { batch_id: self.batch_id });
+        if busy_us > self.config.max_poll_interval_us {
+            out.set_timer(Duration::from_us(self.config.max_poll_interval_us), Timer::PollIntervalExpired { batch_id: self.batch_id });
+        }
     }
 
     fn finish_batch(&mut self, out: &mut Outbox) {

@@ -216,6 +216,9 @@ pub enum Timer {
     MemberSessionCheck,
     /// Time for a consumer's automatic offset commit (enable.auto.commit).
     AutoCommit,
+    /// max.poll.interval.ms after batch `batch_id` began: if it is still in hand, the member
+    /// leaves the group (it is too slow to be trusted with its partitions).
+    PollIntervalExpired { batch_id: u64 },
 }
 
 impl Timer {
@@ -237,6 +240,7 @@ impl Timer {
             Timer::JoinDeadline { round } => (13, round),
             Timer::MemberSessionCheck => (14, 0),
             Timer::AutoCommit => (15, 0),
+            Timer::PollIntervalExpired { batch_id } => (16, batch_id),
         }
     }
 }

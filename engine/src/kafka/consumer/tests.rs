@@ -14,6 +14,7 @@ fn config(strategy: Strategy) -> ConsumerConfig {
         instance_id: None,
         auto_commit_interval_us: None,
         offset_reset: OffsetReset::Earliest,
+        max_poll_interval_us: 300_000_000,
         topic: "t".into(),
         partitions: 2,
     }
@@ -150,4 +151,22 @@ fn auto_commit_commits_on_its_timer_not_after_each_batch() {
     let commit = Msg::OffsetCommit { member_id: "m1".into(), generation: 1, offsets: vec![(0, 0), (1, 10)] };
     assert!(out.sends.contains(&(COORDINATOR, commit)));
     assert!(out.timers.contains(&(Duration::from_ms(5_000), Timer::AutoCommit)));
+}
+
+#[test]
+fn a_batch_longer_than_max_poll_interval_makes_the_member_leave_and_rejoin_afterwards() {
+    let mut c = joined(Strategy::Range, [0, 0]);
+    c.config.max_poll_interval_us = 100_000;
+    let mut out = Outbox::default();
+    c.on_message(Msg::FetchResponse { fetch_id: 1, records: records(1, 0..250), not_leader: vec![] }, &mut out);
+    assert!(out.timers.contains(&(Duration::from_ms(100), Timer::PollIntervalExpired { batch_id: 0 })), "250 ms of work > 100 ms");
+    let mut out = Outbox::default();
+    c.on_timer(Timer::PollIntervalExpired { batch_id: 0 }, &mut out);
+    assert_eq!(out.sends, [(COORDINATOR, Msg::LeaveGroup { member_id: "m1".into() })]);
+    let mut out = Outbox::default();
+    c.on_timer(Timer::BatchProcessed { batch_id: 0 }, &mut out);
+    assert!(!out.sends.iter().any(|(_, m)| matches!(m, Msg::OffsetCommit { .. })), "no member id: nothing to commit under");
+    let join = Msg::JoinGroup { member_id: None, instance_id: None, owned: vec![], generation: -1 };
+    assert!(out.sends.contains(&(COORDINATOR, join)), "{:?}", out.sends);
+    assert!(c.assigned().is_empty());
 }
