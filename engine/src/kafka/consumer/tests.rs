@@ -1,5 +1,6 @@
 use super::*;
 use crate::kafka::log::Record;
+use crate::kafka::protocol::{JoinResult, JoinedMember};
 
 const COORDINATOR: NodeId = NodeId::controller();
 
