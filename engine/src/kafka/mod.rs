@@ -14,5 +14,6 @@ pub mod partitioner;
 pub mod producer;
 pub mod replication;
 pub mod protocol;
+pub mod record_format;
 
 pub use protocol::{Msg, Outbox, Timer};

@@ -166,7 +166,7 @@ impl Replica {
             respond(out, Err(ProduceError::NotEnoughReplicas));
             return false;
         }
-        let (offset, evicted) = self.log.append_evicting(record, self.epoch);
+        let (offset, evicted) = self.log.append_evicting(Entry::single(record, self.epoch));
         out.note(TraceKind::Append, [partition.into(), offset, record.record_id]);
         out.account(Accounting::Appended { partition, record_id: record.record_id });
         if let Some(old) = evicted {
@@ -230,7 +230,7 @@ impl Replica {
             l.parked.push((follower, fetch_offset));
             out.set_timer(Duration::from_us(config.replica_fetch_wait_max_us), Timer::ReplicaFetchWaitExpired { partition, follower });
         } else {
-            let entries = self.log.read(fetch_offset, leo, config.replica_fetch_records_max).map(|(_, e)| *e).collect();
+            let entries = self.log.read_batches(fetch_offset, leo, config.replica_fetch_records_max);
             reply(out, self.epoch, ReplicaFetchResult::Records { fetch_offset, entries, leader_hw: self.hw });
         }
         self.advance_hw(now, out)
@@ -244,7 +244,7 @@ impl Replica {
         let (ready, waiting): (Vec<_>, Vec<_>) = l.parked.drain(..).partition(|&(_, offset)| offset < leo);
         l.parked = waiting;
         for (follower, offset) in ready {
-            let entries = self.log.read(offset, leo, config.replica_fetch_records_max).map(|(_, e)| *e).collect();
+            let entries = self.log.read_batches(offset, leo, config.replica_fetch_records_max);
             let result = ReplicaFetchResult::Records { fetch_offset: offset, entries, leader_hw: self.hw };
             out.send(NodeId::broker(follower), Msg::ReplicaFetchResponse { partition: self.partition, leader_epoch: self.epoch, result });
         }
@@ -275,7 +275,7 @@ impl Replica {
         match result {
             ReplicaFetchResult::Records { entries, leader_hw, .. } => {
                 for entry in entries {
-                    self.log.append(entry.record, entry.epoch);
+                    self.log.append_entry(entry);
                 }
                 self.hw = self.hw.max(leader_hw.min(self.log.log_end_offset()));
             }
