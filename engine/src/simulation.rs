@@ -68,15 +68,7 @@ impl Simulation {
         let partitions = scenario.topic.partitions;
         let (cluster, p, c) = (&scenario.cluster, &scenario.producer, &scenario.consumer);
         let keys = KeySpace::new(p.keys, p.key_skew, partitions);
-        let producer_config = ProducerConfig {
-            rate_records_per_s: p.records_per_s,
-            value_bytes: p.value_bytes,
-            acks: p.acks,
-            request_timeout_us: ms(p.request_timeout_ms),
-            delivery_timeout_us: ms(p.delivery_timeout_ms),
-            retry_backoff_us: ms(p.retry_backoff_ms),
-        };
-        let producer = Producer::new(keys, SimRng::stream(seed, "producer-0"), partitions, producer_config);
+        let producer = Producer::new(keys, SimRng::stream(seed, "producer-0"), partitions, ProducerConfig::from_spec(p));
         let consumer_config = ConsumerConfig {
             rate_records_per_s: c.records_per_s,
             max_poll_records: c.max_poll_records,

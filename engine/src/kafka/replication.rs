@@ -4,8 +4,8 @@
 //! high watermark (HW) is the lowest log end offset among them, and only records below it are
 //! committed: visible to consumers and, with acks=all, acknowledged to the producer.
 
-use super::log::{Entry, PartitionLog, Record};
-use super::protocol::{Accounting, Acks, Msg, Outbox, PartitionState, ProduceError, ReplicaFetchResult, Timer};
+use super::log::{Entry, PartitionLog};
+use super::protocol::{Accounting, Acks, Msg, Outbox, PartitionState, ProduceError, RecordBatch, ReplicaFetchResult, Timer};
 use crate::sim::{Duration, NodeId, SimTime, TraceKind};
 use std::collections::BTreeMap;
 
@@ -34,10 +34,12 @@ struct Progress {
     leader_leo_at_last_fetch: u64,
 }
 
+/// An acks=all batch waiting for the high watermark to pass its last offset.
 struct PendingAck {
     request_id: u64,
     from: NodeId,
-    offset: u64,
+    base_offset: u64,
+    last_offset: u64,
 }
 
 pub struct Leadership {
@@ -150,8 +152,10 @@ impl Replica {
         out.set_timer(Duration::from_us(self.config.replica_socket_timeout_us), Timer::ReplicaFetchRetry { partition: self.partition });
     }
 
-    /// A producer's record. Returns true if it was appended (so parked fetches may be answered).
-    pub fn on_produce(&mut self, from: NodeId, request_id: u64, record: Record, acks: Acks, now: SimTime, out: &mut Outbox) -> bool {
+    /// A producer's batch, appended whole at consecutive offsets in the current epoch.
+    /// Returns true if it was appended (so parked fetches may be answered).
+    pub fn on_produce(&mut self, from: NodeId, request_id: u64, batch: &RecordBatch, acks: Acks, now: SimTime, out: &mut Outbox) -> bool {
+        assert!(!batch.records.is_empty(), "a producer never sends an empty batch");
         let partition = self.partition;
         let respond = |out: &mut Outbox, result| {
             if acks != Acks::None {
@@ -166,15 +170,20 @@ impl Replica {
             respond(out, Err(ProduceError::NotEnoughReplicas));
             return false;
         }
-        let (offset, evicted) = self.log.append_evicting(Entry::single(record, self.epoch));
-        out.note(TraceKind::Append, [partition.into(), offset, record.record_id]);
-        out.account(Accounting::Appended { partition, record_id: record.record_id });
-        if let Some(old) = evicted {
-            out.account(Accounting::Expired { record_id: old.record.record_id });
+        let base_offset = self.log.log_end_offset();
+        for (delta, record) in (0u32..).zip(&batch.records) {
+            let entry = Entry { record: *record, epoch: self.epoch, offset_delta: delta, producer: batch.producer };
+            let (offset, evicted) = self.log.append_evicting(entry);
+            out.note(TraceKind::Append, [partition.into(), offset, record.record_id]);
+            out.account(Accounting::Appended { partition, record_id: record.record_id });
+            if let Some(old) = evicted {
+                out.account(Accounting::Expired { record_id: old.record.record_id });
+            }
         }
+        let last_offset = self.log.log_end_offset() - 1;
         match acks {
-            Acks::All => l.pending.push(PendingAck { request_id, from, offset }),
-            Acks::Leader => respond(out, Ok(offset)),
+            Acks::All => l.pending.push(PendingAck { request_id, from, base_offset, last_offset }),
+            Acks::Leader => respond(out, Ok(base_offset)),
             Acks::None => {}
         }
         self.answer_parked(out);
@@ -331,10 +340,10 @@ impl Replica {
         // As Kafka's checkEnoughReplicasReachOffset: committed, but if the ISR shrank below
         // min.insync.replicas meanwhile, the producer is told so (and may retry).
         let enough = l.isr.len() as u32 >= self.config.min_insync_replicas;
-        let (done, waiting): (Vec<_>, Vec<_>) = l.pending.drain(..).partition(|ack| ack.offset < isr_min);
+        let (done, waiting): (Vec<_>, Vec<_>) = l.pending.drain(..).partition(|ack| ack.last_offset < isr_min);
         l.pending = waiting;
         for ack in done {
-            let result = if enough { Ok(ack.offset) } else { Err(ProduceError::NotEnoughReplicasAfterAppend) };
+            let result = if enough { Ok(ack.base_offset) } else { Err(ProduceError::NotEnoughReplicasAfterAppend) };
             out.send(ack.from, Msg::ProduceResponse { request_id: ack.request_id, partition: self.partition, result });
         }
         true

@@ -24,6 +24,9 @@ pub mod limits {
     pub const BROKERS_MAX: u16 = 9;
     pub const CLUSTER_TIMEOUT_MS_MAX: u32 = 600_000;
     pub const DELIVERY_TIMEOUT_MS_MAX: u32 = 3_600_000;
+    /// Kafka's default max.request.size: a larger batch could not be sent with defaults.
+    pub const BATCH_SIZE_BYTES_MAX: u32 = 1_048_576;
+    pub const MAX_IN_FLIGHT_MAX: u32 = 100;
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -134,6 +137,23 @@ pub struct ProducerSpec {
     /// Kafka's retry.backoff.ms (default 100), 0 to 60,000 ms.
     #[serde(default = "default_retry_backoff_ms")]
     pub retry_backoff_ms: u32,
+    /// Kafka's batch.size (default 16,384), 0 to 1,048,576 bytes: a partition's batch takes
+    /// no record that would grow it past this, counting Kafka's v2 format (a 61-byte batch
+    /// header, and per record its key, value and a few bytes of varint framing). 0 puts
+    /// every record in a batch of its own.
+    #[serde(default = "default_batch_size_bytes")]
+    pub batch_size_bytes: u32,
+    /// Kafka's linger.ms (default 5, Kafka 4.0's default; it was 0 before), 0 to 60,000 ms:
+    /// how long a batch that is not full waits for more records before it may be sent.
+    #[serde(default = "default_linger_ms")]
+    pub linger_ms: u32,
+    /// Kafka's compression.type: "none" (default), "gzip", "snappy", "lz4" or "zstd".
+    #[serde(default)]
+    pub compression_type: crate::kafka::compression::CompressionType,
+    /// Kafka's max.in.flight.requests.per.connection (default 5), 1 to 100: unanswered
+    /// Produce requests per broker; ready batches beyond that wait in the accumulator.
+    #[serde(default = "default_max_in_flight")]
+    pub max_in_flight_requests_per_connection: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -187,6 +207,15 @@ fn default_delivery_timeout_ms() -> u32 {
 }
 fn default_retry_backoff_ms() -> u32 {
     100
+}
+fn default_batch_size_bytes() -> u32 {
+    16_384
+}
+fn default_linger_ms() -> u32 {
+    5
+}
+fn default_max_in_flight() -> u32 {
+    5
 }
 fn default_max_poll_records() -> u32 {
     500
@@ -276,9 +305,15 @@ impl Scenario {
         use limits::*;
         let p = &self.producer;
         check_range("producer.request_timeout_ms", p.request_timeout_ms, 1, CLUSTER_TIMEOUT_MS_MAX, "ms")?;
-        let delivery = p.delivery_timeout_ms;
-        check_range("producer.delivery_timeout_ms", delivery, p.request_timeout_ms, DELIVERY_TIMEOUT_MS_MAX, "ms (at least producer.request_timeout_ms)")?;
-        check_range("producer.retry_backoff_ms", p.retry_backoff_ms, 0, 60_000, "ms")
+        check_range("producer.linger_ms", p.linger_ms, 0, WAIT_MS_MAX, "ms")?;
+        // Kafka refuses a delivery.timeout.ms below linger.ms + request.timeout.ms.
+        let delivery_min = p.request_timeout_ms + p.linger_ms;
+        let why = "ms (at least producer.linger_ms + producer.request_timeout_ms)";
+        check_range("producer.delivery_timeout_ms", p.delivery_timeout_ms, delivery_min, DELIVERY_TIMEOUT_MS_MAX, why)?;
+        check_range("producer.retry_backoff_ms", p.retry_backoff_ms, 0, 60_000, "ms")?;
+        check_range("producer.batch_size_bytes", p.batch_size_bytes, 0, BATCH_SIZE_BYTES_MAX, "bytes")?;
+        let in_flight = p.max_in_flight_requests_per_connection;
+        check_range("producer.max_in_flight_requests_per_connection", in_flight, 1, MAX_IN_FLIGHT_MAX, "")
     }
 }
 

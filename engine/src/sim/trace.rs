@@ -19,7 +19,8 @@ use std::collections::VecDeque;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TraceKind {
-    /// A producer handed a record to the network. a = partition, b = key id.
+    /// The application handed the producer a record; it joins its partition's batch.
+    /// a = partition, b = key id.
     Send = 1,
     /// A leader appended a record. a = partition, b = offset, c = record id.
     Append = 2,
@@ -57,8 +58,10 @@ pub enum TraceKind {
     BrokerFenced = 18,
     /// A fenced broker came back. a = broker.
     BrokerUnfenced = 19,
-    /// A produce attempt failed. a = record id, b = error code, c = attempt.
+    /// A produce attempt failed. a = the batch's first record id, b = error code, c = attempt.
     ProduceError = 20,
+    /// A producer sent a batch. a = partition, b = records, c = bytes on the wire.
+    BatchSent = 21,
 }
 
 impl TraceKind {
@@ -85,6 +88,7 @@ impl TraceKind {
             UncleanElection => [Some("partition"), Some("leader"), None],
             BrokerFenced | BrokerUnfenced => [Some("broker"), None, None],
             ProduceError => [Some("record_id"), Some("error_code"), Some("attempt")],
+            BatchSent => [Some("partition"), Some("records"), Some("wire_bytes")],
         }
     }
 }
