@@ -68,7 +68,7 @@ impl Simulation {
         let partitions = scenario.topic.partitions;
         let (cluster, p, c) = (&scenario.cluster, &scenario.producer, &scenario.consumer);
         let keys = KeySpace::new(p.keys, p.key_skew, partitions);
-        let producer = Producer::new(keys, SimRng::stream(seed, "producer-0"), partitions, ProducerConfig::from_spec(p));
+        let producer = Producer::new(keys, SimRng::stream(seed, "producer-0"), partitions, ProducerConfig::from_spec(p, PRODUCER.index));
         let consumer_config = ConsumerConfig {
             rate_records_per_s: c.records_per_s,
             max_poll_records: c.max_poll_records,
@@ -267,7 +267,7 @@ impl Simulation {
             self.trace.record(self.now, kind, node, payload);
         }
         for item in out.accounting {
-            self.account(item);
+            self.account(node, item);
         }
         for (to, msg) in out.sends {
             match self.network.arrival(self.now, node, to) {
@@ -282,7 +282,7 @@ impl Simulation {
         }
     }
 
-    fn account(&mut self, item: Accounting) {
+    fn account(&mut self, node: NodeId, item: Accounting) {
         match item {
             Accounting::Created { record_id, partition } => self.fates.created(record_id, partition),
             Accounting::Acknowledged { record_id, broker } => {
@@ -296,7 +296,10 @@ impl Simulation {
             }
             Accounting::Failed { record_id } => self.fates.failed(record_id),
             Accounting::Unconfirmed { record_id } => self.fates.unconfirmed(record_id),
-            Accounting::Appended { record_id, .. } => self.fates.appended(record_id),
+            Accounting::Appended { partition, record_id, offset } => {
+                let replica = self.brokers[node.index as usize].replica(partition).expect("a leader appends to its own replica");
+                self.fates.appended(record_id, offset, &replica.log);
+            }
             Accounting::Expired { record_id } => self.fates.expired(record_id),
             Accounting::LeaderChanged { partition } => self.recount_lost(partition),
         }

@@ -9,6 +9,7 @@ pub mod compression;
 pub mod consumer;
 pub mod controller;
 pub mod fates;
+pub mod idempotence;
 pub mod keys;
 pub mod log;
 pub mod partitioner;

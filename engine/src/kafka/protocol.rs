@@ -28,6 +28,11 @@ pub enum ProduceError {
     NotEnoughReplicas,
     /// acks=all: written, but the ISR shrank below min.insync.replicas before it committed.
     NotEnoughReplicasAfterAppend,
+    /// Idempotence: the batch's sequence does not follow the last one this leader appended
+    /// for the producer (an earlier batch is missing). Nothing was written.
+    OutOfOrderSequenceNumber,
+    /// Idempotence: the batch carries an older producer epoch than one already appended.
+    InvalidProducerEpoch,
 }
 
 impl ProduceError {
@@ -37,7 +42,15 @@ impl ProduceError {
             ProduceError::NotLeaderOrFollower => 6,
             ProduceError::NotEnoughReplicas => 19,
             ProduceError::NotEnoughReplicasAfterAppend => 20,
+            ProduceError::OutOfOrderSequenceNumber => 45,
+            ProduceError::InvalidProducerEpoch => 47,
         }
+    }
+
+    /// Whether the producer tries the batch again. An idempotent producer retries every
+    /// OUT_OF_ORDER_SEQUENCE_NUMBER (since Kafka 2.5, KIP-360); a fenced epoch is final.
+    pub fn is_retriable(self) -> bool {
+        self != ProduceError::InvalidProducerEpoch
     }
 }
 
@@ -210,8 +223,8 @@ impl Timer {
 /// that only an omniscient observer can judge (was an acknowledged record lost?).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Accounting {
-    /// A leader appended a record (for the duplicates and fate ledgers).
-    Appended { partition: u32, record_id: u64 },
+    /// A leader appended a record at `offset` (for the duplicates and fate ledgers).
+    Appended { partition: u32, record_id: u64, offset: u64 },
     /// A leader's retention deleted a record: gone by policy, not lost.
     Expired { record_id: u64 },
     /// The producer created a record for a partition.

@@ -4,6 +4,7 @@
 //! high watermark (HW) is the lowest log end offset among them, and only records below it are
 //! committed: visible to consumers and, with acks=all, acknowledged to the producer.
 
+use super::idempotence::{Admission, ProducerStates};
 use super::log::{Entry, PartitionLog};
 use super::protocol::{Accounting, Acks, Msg, Outbox, PartitionState, ProduceError, RecordBatch, ReplicaFetchResult, Timer};
 use crate::sim::{Duration, NodeId, SimTime, TraceKind};
@@ -45,6 +46,8 @@ struct PendingAck {
 pub struct Leadership {
     pub isr: Vec<u16>,
     followers: BTreeMap<u16, Progress>,
+    /// The idempotent producers' sequence state, rebuilt from the log on promotion.
+    producers: ProducerStates,
     pending: Vec<PendingAck>,
     parked: Vec<(u16, u64)>,
     alter_in_flight: bool,
@@ -114,7 +117,9 @@ impl Replica {
                     // A new leader gives every follower a full lag window to show up.
                     (b, Progress { leo: 0, caught_up_at: now, last_fetch_at: now, leader_leo_at_last_fetch: 0 })
                 });
-                let leadership = Leadership { isr: state.isr.clone(), followers: followers.collect(), pending: Vec::new(), parked: Vec::new(), alter_in_flight: false };
+                let producers = ProducerStates::rebuild(&self.log);
+                let (followers, isr) = (followers.collect(), state.isr.clone());
+                let leadership = Leadership { isr, followers, producers, pending: Vec::new(), parked: Vec::new(), alter_in_flight: false };
                 self.role = Role::Leader(leadership);
                 self.advance_hw(now, out);
             }
@@ -170,17 +175,25 @@ impl Replica {
             respond(out, Err(ProduceError::NotEnoughReplicas));
             return false;
         }
-        let base_offset = self.log.log_end_offset();
-        for (delta, record) in (0u32..).zip(&batch.records) {
-            let entry = Entry { record: *record, epoch: self.epoch, offset_delta: delta, producer: batch.producer };
-            let (offset, evicted) = self.log.append_evicting(entry);
-            out.note(TraceKind::Append, [partition.into(), offset, record.record_id]);
-            out.account(Accounting::Appended { partition, record_id: record.record_id });
-            if let Some(old) = evicted {
-                out.account(Accounting::Expired { record_id: old.record.record_id });
+        let count = batch.records.len() as u32;
+        let (base_offset, last_offset, appended) = match batch.producer.map(|stamp| (stamp, l.producers.admit(stamp, count))) {
+            Some((_, Admission::Refused(error))) => {
+                respond(out, Err(error));
+                return false;
             }
-        }
-        let last_offset = self.log.log_end_offset() - 1;
+            Some((stamp, Admission::Duplicate { first_offset, last_offset })) => {
+                // A retry of a batch already in the log: answered as the original was.
+                out.note(TraceKind::DuplicateBatch, [partition.into(), first_offset, stamp.base_sequence.into()]);
+                (first_offset, last_offset, false)
+            }
+            _ => {
+                let (base, last) = append_batch(&mut self.log, self.epoch, partition, batch, out);
+                if let Some(stamp) = batch.producer {
+                    l.producers.appended(stamp, count, base);
+                }
+                (base, last, true)
+            }
+        };
         match acks {
             Acks::All => l.pending.push(PendingAck { request_id, from, base_offset, last_offset }),
             Acks::Leader => respond(out, Ok(base_offset)),
@@ -188,7 +201,7 @@ impl Replica {
         }
         self.answer_parked(out);
         self.advance_hw(now, out);
-        true
+        appended
     }
 
     /// A follower asks for records. Returns true if the high watermark moved.
@@ -328,24 +341,43 @@ impl Replica {
     }
 
     /// Recomputes the HW (the minimum log end offset over the ISR) and completes the acks=all
-    /// requests below it. Returns true if the HW moved.
+    /// requests below it (a duplicate batch may be below it already). Returns true if the HW
+    /// moved.
     fn advance_hw(&mut self, _now: SimTime, out: &mut Outbox) -> bool {
         let Role::Leader(l) = &mut self.role else { return false };
         let leo = self.log.log_end_offset();
         let isr_min = l.isr.iter().filter_map(|b| l.followers.get(b)).map(|p| p.leo).fold(leo, u64::min);
-        if isr_min <= self.hw {
-            return false;
+        let moved = isr_min > self.hw;
+        self.hw = self.hw.max(isr_min);
+        if l.pending.iter().all(|ack| ack.last_offset >= self.hw) {
+            return moved;
         }
-        self.hw = isr_min;
         // As Kafka's checkEnoughReplicasReachOffset: committed, but if the ISR shrank below
         // min.insync.replicas meanwhile, the producer is told so (and may retry).
         let enough = l.isr.len() as u32 >= self.config.min_insync_replicas;
-        let (done, waiting): (Vec<_>, Vec<_>) = l.pending.drain(..).partition(|ack| ack.last_offset < isr_min);
+        let hw = self.hw;
+        let (done, waiting): (Vec<_>, Vec<_>) = l.pending.drain(..).partition(|ack| ack.last_offset < hw);
         l.pending = waiting;
         for ack in done {
             let result = if enough { Ok(ack.base_offset) } else { Err(ProduceError::NotEnoughReplicasAfterAppend) };
             out.send(ack.from, Msg::ProduceResponse { request_id: ack.request_id, partition: self.partition, result });
         }
-        true
+        moved
     }
+}
+
+/// Appends a batch at the log end, every record in `epoch`, and returns its first and last
+/// offsets. Retention may delete old records to make room: those are expired, not lost.
+fn append_batch(log: &mut PartitionLog, epoch: u32, partition: u32, batch: &RecordBatch, out: &mut Outbox) -> (u64, u64) {
+    let base_offset = log.log_end_offset();
+    for (delta, record) in (0u32..).zip(&batch.records) {
+        let entry = Entry { record: *record, epoch, offset_delta: delta, producer: batch.producer };
+        let (offset, evicted) = log.append_evicting(entry);
+        out.note(TraceKind::Append, [partition.into(), offset, record.record_id]);
+        out.account(Accounting::Appended { partition, record_id: record.record_id, offset });
+        if let Some(old) = evicted {
+            out.account(Accounting::Expired { record_id: old.record.record_id });
+        }
+    }
+    (base_offset, log.log_end_offset() - 1)
 }

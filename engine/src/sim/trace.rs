@@ -62,6 +62,12 @@ pub enum TraceKind {
     ProduceError = 20,
     /// A producer sent a batch. a = partition, b = records, c = bytes on the wire.
     BatchSent = 21,
+    /// A leader recognised a retried idempotent batch and wrote nothing.
+    /// a = partition, b = the original base offset, c = base sequence.
+    DuplicateBatch = 22,
+    /// An idempotent producer bumped its epoch to restart sequences after a gap.
+    /// a = producer id, b = new epoch, c = partitions whose batches were renumbered.
+    ProducerEpochBump = 23,
 }
 
 impl TraceKind {
@@ -89,6 +95,8 @@ impl TraceKind {
             BrokerFenced | BrokerUnfenced => [Some("broker"), None, None],
             ProduceError => [Some("record_id"), Some("error_code"), Some("attempt")],
             BatchSent => [Some("partition"), Some("records"), Some("wire_bytes")],
+            DuplicateBatch => [Some("partition"), Some("offset"), Some("base_sequence")],
+            ProducerEpochBump => [Some("producer_id"), Some("producer_epoch"), Some("partitions")],
         }
     }
 }

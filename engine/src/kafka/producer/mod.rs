@@ -8,14 +8,21 @@
 
 pub mod accumulator;
 mod sender;
+mod sequences;
 
 use super::keys::KeySpace;
-use super::log::Record;
+use super::log::{ProducerStamp, Record};
 use super::protocol::{Accounting, Acks, Msg, Outbox, PartitionState, ProduceError, Timer};
 use crate::scenario::ProducerSpec;
 use crate::sim::{Duration, SimRng, SimTime, TraceKind};
 use accumulator::{Accumulator, BatchingConfig, ProducerBatch};
+use sequences::Sequences;
 use std::collections::BTreeMap;
+
+/// Producer ids are `PRODUCER_ID_BASE + the producer's index` (producer-0 is 1000). Kafka's
+/// brokers hand out ids from blocks the controller allocates (InitProducerId); a fixed,
+/// documented id keeps runs reproducible and the id recognisable in traces.
+pub const PRODUCER_ID_BASE: u64 = 1_000;
 
 /// Validated producer settings; times in µs.
 #[derive(Clone, Copy, Debug)]
@@ -28,11 +35,14 @@ pub struct ProducerConfig {
     pub batching: BatchingConfig,
     /// Kafka's max.in.flight.requests.per.connection.
     pub max_in_flight_requests_per_connection: u32,
+    /// Kafka's enable.idempotence, as the scenario resolved it.
+    pub idempotence: bool,
+    pub producer_id: u64,
 }
 
 impl ProducerConfig {
-    /// The engine's settings for a validated scenario's producer.
-    pub fn from_spec(spec: &ProducerSpec) -> ProducerConfig {
+    /// The engine's settings for a validated scenario's producer number `index`.
+    pub fn from_spec(spec: &ProducerSpec, index: u16) -> ProducerConfig {
         let us = |ms: u32| Duration::from_ms(ms.into()).as_us();
         ProducerConfig {
             rate_records_per_s: spec.records_per_s,
@@ -47,6 +57,8 @@ impl ProducerConfig {
                 compression: spec.compression_type,
             },
             max_in_flight_requests_per_connection: spec.max_in_flight_requests_per_connection,
+            idempotence: spec.idempotence(),
+            producer_id: PRODUCER_ID_BASE + u64::from(index),
         }
     }
 }
@@ -75,6 +87,9 @@ struct Request {
     broker: u16,
     /// False while the batch is still being compressed.
     on_wire: bool,
+    /// The batch's stamp and size, kept here because the batch may expire before the answer.
+    producer: Option<ProducerStamp>,
+    record_count: u32,
 }
 
 pub struct Producer {
@@ -87,6 +102,8 @@ pub struct Producer {
     /// Batches taken from the accumulator whose request is being compressed or answered.
     sending: BTreeMap<u64, ProducerBatch>,
     requests: BTreeMap<u64, Request>,
+    /// Sequence numbering, for an idempotent producer.
+    sequences: Option<Sequences>,
     /// When the producer's compression work queued so far is done: one thread compresses.
     cpu_free_at: SimTime,
     /// Where the next drain starts, so no partition always goes first (Kafka's drainIndex).
@@ -109,6 +126,7 @@ impl Producer {
             accumulator: Accumulator::new(partitions, config.batching),
             sending: BTreeMap::new(),
             requests: BTreeMap::new(),
+            sequences: config.idempotence.then(|| Sequences::new(config.producer_id, partitions)),
             cpu_free_at: SimTime::ZERO,
             drain_start: 0,
             clock_offset_ms: 0,
@@ -225,11 +243,19 @@ impl Producer {
     fn on_response(&mut self, request_id: u64, result: Result<u64, ProduceError>, now: SimTime, out: &mut Outbox) {
         // Unknown: its connection was closed after a timeout, and the batch already retried.
         let Some(request) = self.requests.remove(&request_id) else { return };
+        if let (Some(sequences), Some(stamp)) = (&mut self.sequences, request.producer) {
+            match result {
+                Ok(_) => sequences.acked(request.partition, stamp, request.record_count),
+                Err(ProduceError::OutOfOrderSequenceNumber) => sequences.out_of_order(request.partition, stamp),
+                Err(_) => {}
+            }
+        }
         // Absent: the batch's delivery timeout passed while the request was out.
         if let Some(batch) = self.sending.remove(&request.batch_id) {
             match result {
                 Ok(base_offset) => self.acknowledge(&batch, base_offset, request.broker, out),
-                Err(error) => self.retry_or_fail(batch, error.code(), now, out),
+                Err(error) if error.is_retriable() => self.retry_or_fail(batch, error.code(), now, out),
+                Err(_) => self.fail(&batch, true, out),
             }
         }
         self.drain(now, out);
@@ -244,12 +270,12 @@ impl Producer {
     }
 
     /// A failed attempt: back into the accumulator for another try after the backoff, unless
-    /// the batch has used up its delivery timeout (every error Dhara models is retriable).
+    /// the batch has used up its delivery timeout.
     fn retry_or_fail(&mut self, batch: ProducerBatch, error_code: u64, now: SimTime, out: &mut Outbox) {
         let first_record = batch.records.first().map_or(0, |r| r.record_id);
         out.note(TraceKind::ProduceError, [first_record, error_code, u64::from(batch.retries) + 1]);
         if now.since(batch.created_at).as_us() >= self.config.delivery_timeout_us {
-            self.fail(&batch, out);
+            self.fail(&batch, true, out);
             return;
         }
         self.stats.retries += 1;
@@ -258,11 +284,16 @@ impl Producer {
         out.set_timer(Duration::from_us(self.config.batching.retry_backoff_us), Timer::Retry { batch_id });
     }
 
-    fn fail(&mut self, batch: &ProducerBatch, out: &mut Outbox) {
+    /// The batch fails for good. `maybe_written`: an attempt of it may be in the log, so an
+    /// idempotent producer cannot be sure where its sequence stands.
+    fn fail(&mut self, batch: &ProducerBatch, maybe_written: bool, out: &mut Outbox) {
         for record in &batch.records {
             out.account(Accounting::Failed { record_id: record.record_id });
         }
         self.stats.failed += u64::from(batch.record_count());
+        if let (Some(sequences), Some(stamp)) = (&mut self.sequences, batch.producer) {
+            sequences.failed(batch.partition, stamp, batch.record_count(), maybe_written);
+        }
     }
 
     /// delivery.timeout.ms has passed since the batch was created: if it is still unsettled,
@@ -271,7 +302,8 @@ impl Producer {
     fn expire(&mut self, batch_id: u64, now: SimTime, out: &mut Outbox) {
         let batch = self.sending.remove(&batch_id).or_else(|| self.accumulator.remove(batch_id));
         if let Some(batch) = batch {
-            self.fail(&batch, out);
+            // As Kafka: only a batch that was already retried leaves its sequence unresolved.
+            self.fail(&batch, batch.retries > 0, out);
             self.drain(now, out);
         }
     }

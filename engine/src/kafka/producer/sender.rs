@@ -2,7 +2,8 @@
 //! from the accumulator into Produce requests, one batch per request, never more than
 //! `max.in.flight.requests.per.connection` unanswered per broker. When a request passes
 //! `request.timeout.ms` it closes that broker's connection, as Kafka's client does, so every
-//! request on it fails at once and its batch goes back for a retry.
+//! request on it fails at once and its batch goes back for a retry. For an idempotent
+//! producer it also numbers batches and keeps retries in sequence order.
 
 use super::{Producer, Request};
 use super::accumulator::ProducerBatch;
@@ -13,6 +14,7 @@ impl Producer {
     /// Sends every batch that is ready and allowed to go, one per partition per pass, the
     /// starting partition rotating between drains so that none is always served first.
     pub(super) fn drain(&mut self, now: SimTime, out: &mut Outbox) {
+        self.bump_epoch_if_wanted(out);
         let partitions = self.leaders.len() as u32;
         loop {
             let mut sent = false;
@@ -30,15 +32,40 @@ impl Producer {
     /// connection to that leader has room. Returns whether it sent.
     fn send_head(&mut self, partition: u32, now: SimTime, out: &mut Outbox) -> bool {
         let Some(leader) = self.leaders[partition as usize].0 else { return false };
-        if self.accumulator.ready_head(partition, now).is_none() {
+        let Some(head) = self.accumulator.ready_head(partition, now) else { return false };
+        if self.sequences.as_ref().is_some_and(|s| !s.may_send(partition, head.producer)) {
             return false;
         }
         if self.requests_in_flight(leader) >= self.config.max_in_flight_requests_per_connection {
             return false;
         }
-        let Some(batch) = self.accumulator.take_head(partition) else { return false };
+        let Some(mut batch) = self.accumulator.take_head(partition) else { return false };
+        if let Some(sequences) = &mut self.sequences {
+            // Numbered on its first send only: a retry keeps its number, so a leader that
+            // already has it recognises it.
+            if batch.producer.is_none() {
+                batch.producer = Some(sequences.assign(partition, batch.batch_id, batch.record_count()));
+            }
+        }
         self.dispatch(batch, leader, now, out);
         true
+    }
+
+    /// Renumbers the partitions that found a gap in their sequences under a new producer
+    /// epoch, once none of their requests is on the wire (an old-epoch batch arriving after
+    /// the renumbering could otherwise be written twice).
+    fn bump_epoch_if_wanted(&mut self, out: &mut Outbox) {
+        let Some(sequences) = &mut self.sequences else { return };
+        let requests = &self.requests;
+        let idle: Vec<u32> = sequences.bumps_wanted().filter(|&p| !requests.values().any(|r| r.partition == p)).collect();
+        if idle.is_empty() {
+            return;
+        }
+        for (partition, batch_id, stamp) in sequences.bump(&idle) {
+            let batch = self.accumulator.queued_mut(partition).find(|b| b.batch_id == batch_id);
+            batch.expect("an unsettled batch with nothing on the wire is queued").producer = Some(stamp);
+        }
+        out.note(TraceKind::ProducerEpochBump, [self.config.producer_id, sequences.epoch().into(), idle.len() as u64]);
     }
 
     /// Opens a request for the batch. Compression runs first, on the producer's one
@@ -47,7 +74,8 @@ impl Producer {
         let request_id = self.request_id_next;
         self.request_id_next += 1;
         let cpu_us = self.config.batching.compression.cpu_us(batch.records_bytes);
-        let request = Request { batch_id: batch.batch_id, partition: batch.partition, broker: leader, on_wire: false };
+        let (producer, record_count) = (batch.producer, batch.record_count());
+        let request = Request { batch_id: batch.batch_id, partition: batch.partition, broker: leader, on_wire: false, producer, record_count };
         self.requests.insert(request_id, request);
         self.sending.insert(batch.batch_id, batch);
         if cpu_us == 0 {

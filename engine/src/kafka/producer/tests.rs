@@ -16,6 +16,8 @@ fn config(acks: Acks) -> ProducerConfig {
         delivery_timeout_us: 120 * SECOND_US,
         batching: BatchingConfig { batch_size_bytes: 16_384, linger_us: 5_000, retry_backoff_us: 100_000, compression: CompressionType::None },
         max_in_flight_requests_per_connection: 5,
+        idempotence: acks == Acks::All,
+        producer_id: PRODUCER_ID_BASE,
     }
 }
 
@@ -197,4 +199,58 @@ fn compression_costs_cpu_time_before_the_send_and_shrinks_the_batch() {
     let batch = &produces(&out)[0].1;
     assert!(batch.wire_bytes < 7_000, "gzip's 0.365 ratio: {} bytes", batch.wire_bytes);
     assert_eq!(p.stats().wire_bytes_sent, u64::from(batch.wire_bytes));
+}
+
+fn stamps(out: &Outbox) -> Vec<(u16, u32)> {
+    produces(out).iter().filter_map(|(_, b)| b.producer).map(|s| (s.producer_epoch, s.base_sequence)).collect()
+}
+
+/// An idempotent producer that sends each record as soon as it is created.
+fn eager_idempotent() -> Producer {
+    let batching = BatchingConfig { linger_us: 0, ..config(Acks::All).batching };
+    producer(ProducerConfig { batching, ..config(Acks::All) })
+}
+
+#[test]
+fn idempotent_batches_are_numbered_by_record_and_retried_in_order_with_their_numbers() {
+    let mut p = eager_idempotent();
+    let mut sent = Vec::new();
+    for (i, count) in [1u32, 1, 1].iter().enumerate() {
+        let out = send_records(&mut p, *count, SimTime::from_us(i as u64));
+        assert_eq!(stamps(&out), [(0, i as u32)]);
+        sent.push(produces(&out)[0].0);
+    }
+    assert_eq!(produces(&out_of(&mut p, sent[0], ProduceError::NotEnoughReplicas)).len(), 0);
+    for &request_id in &sent[1..] {
+        // The leader refuses what follows a batch it did not write.
+        out_of(&mut p, request_id, ProduceError::OutOfOrderSequenceNumber);
+    }
+    let mut out = Outbox::default();
+    p.on_timer(SimTime::from_us(200_000), Timer::Retry { batch_id: 2 }, &mut out);
+    assert_eq!(stamps(&out), [(0, 0)], "only the earliest unsettled batch goes: the rest wait behind it");
+    let first_retry = produces(&out)[0].0;
+    let out = answer(&mut p, first_retry, Ok(0), SimTime::from_us(210_000));
+    assert_eq!(stamps(&out), [(0, 1)]);
+    let out = answer(&mut p, produces(&out)[0].0, Ok(1), SimTime::from_us(220_000));
+    assert_eq!(stamps(&out), [(0, 2)], "same numbers, same order, no epoch bump");
+}
+
+fn out_of(p: &mut Producer, request_id: u64, error: ProduceError) -> Outbox {
+    answer(p, request_id, Err(error), SimTime::from_us(1_000))
+}
+
+#[test]
+fn a_gap_at_the_leader_bumps_the_epoch_and_renumbers_from_zero() {
+    let mut p = eager_idempotent();
+    let first = produces(&send_records(&mut p, 1, SimTime::ZERO))[0].0;
+    let second = produces(&send_records(&mut p, 1, SimTime::from_us(1)))[0].0;
+    let acked = answer(&mut p, first, Ok(0), SimTime::from_us(500));
+    assert!(acked.accounting.contains(&Accounting::Acknowledged { record_id: 0, broker: 0 }));
+    // The leader lost sequence 0's successor state (say, an unclean election): a real gap.
+    let out = out_of(&mut p, second, ProduceError::OutOfOrderSequenceNumber);
+    assert!(out.notes.iter().any(|(k, n)| *k == TraceKind::ProducerEpochBump && *n == [PRODUCER_ID_BASE, 1, 1]), "{:?}", out.notes);
+    let mut out = Outbox::default();
+    p.on_timer(SimTime::from_us(101_000), Timer::Retry { batch_id: 1 }, &mut out);
+    assert_eq!(stamps(&out), [(1, 0)], "epoch 1 starts again at sequence 0");
+    assert_eq!(stamps(&send_records(&mut p, 1, SimTime::from_us(101_001))), [(1, 1)]);
 }
