@@ -88,15 +88,7 @@ impl Simulation {
         let partitions = scenario.topic.partitions;
         let (cluster, p, c) = (&scenario.cluster, &scenario.producer, &scenario.consumer);
         let keys = KeySpace::new(p.keys, p.key_skew, partitions);
-        let producer_config = ProducerConfig {
-            rate_records_per_s: p.records_per_s,
-            value_bytes: p.value_bytes,
-            acks: p.acks,
-            request_timeout_us: ms(p.request_timeout_ms),
-            delivery_timeout_us: ms(p.delivery_timeout_ms),
-            retry_backoff_us: ms(p.retry_backoff_ms),
-        };
-        let producer = Producer::new(keys, SimRng::stream(seed, "producer-0"), partitions, producer_config);
+        let producer = Producer::new(keys, SimRng::stream(seed, "producer-0"), partitions, ProducerConfig::from_spec(p, PRODUCER.index));
         let group = GroupConfig {
             partitions,
             session_timeout_us: ms(c.session_timeout_ms),
@@ -299,7 +291,7 @@ impl Simulation {
             self.trace.record(self.now, kind, node, payload);
         }
         for item in out.accounting {
-            self.account(item);
+            self.account(node, item);
         }
         for (to, msg) in out.sends {
             match self.network.arrival(self.now, node, to) {
@@ -314,7 +306,7 @@ impl Simulation {
         }
     }
 
-    fn account(&mut self, item: Accounting) {
+    fn account(&mut self, node: NodeId, item: Accounting) {
         match item {
             Accounting::Created { record_id, partition } => self.fates.created(record_id, partition),
             Accounting::Acknowledged { record_id, broker } => {
@@ -328,7 +320,10 @@ impl Simulation {
             }
             Accounting::Failed { record_id } => self.fates.failed(record_id),
             Accounting::Unconfirmed { record_id } => self.fates.unconfirmed(record_id),
-            Accounting::Appended { record_id, .. } => self.fates.appended(record_id),
+            Accounting::Appended { partition, record_id, offset } => {
+                let replica = self.brokers[node.index as usize].replica(partition).expect("a leader appends to its own replica");
+                self.fates.appended(record_id, offset, &replica.log);
+            }
             Accounting::Expired { record_id } => self.fates.expired(record_id),
             Accounting::LeaderChanged { partition } => self.recount_lost(partition),
             Accounting::Processed { partition, first, last, created_us } => {

@@ -76,10 +76,10 @@ impl Broker {
     /// Handles a message. Returns the entries any replica truncated (for loss accounting).
     pub fn on_message(&mut self, from: NodeId, msg: Msg, now: SimTime, out: &mut Outbox) -> Vec<(u32, Vec<Entry>)> {
         match msg {
-            Msg::Produce { request_id, partition, record, acks } => {
+            Msg::Produce { request_id, partition, batch, acks } => {
                 match self.replicas.get_mut(&partition) {
                     Some(replica) => {
-                        replica.on_produce(from, request_id, record, acks, now, out);
+                        replica.on_produce(from, request_id, &batch, acks, now, out);
                     }
                     None => {
                         let result = Err(super::protocol::ProduceError::NotLeaderOrFollower);
@@ -200,7 +200,7 @@ impl Broker {
 mod tests {
     use super::*;
     use crate::kafka::log::Record;
-    use crate::kafka::protocol::{Acks, PartitionState, ProduceError};
+    use crate::kafka::protocol::{Acks, PartitionState, ProduceError, RecordBatch};
 
     const PRODUCER: NodeId = NodeId::producer(0);
     const CONSUMER: NodeId = NodeId::consumer(0);
@@ -224,8 +224,9 @@ mod tests {
 
     fn produce(broker: &mut Broker, partition: u32, record_id: u64, acks: Acks) -> Outbox {
         let record = Record { record_id, key_id: 1, timestamp_us: 0, value_bytes: 10 };
+        let batch = RecordBatch { records: vec![record], producer: None, wire_bytes: 100 };
         let mut out = Outbox::default();
-        broker.on_message(PRODUCER, Msg::Produce { request_id: record_id, partition, record, acks }, SimTime::ZERO, &mut out);
+        broker.on_message(PRODUCER, Msg::Produce { request_id: record_id, partition, batch, acks }, SimTime::ZERO, &mut out);
         out
     }
 

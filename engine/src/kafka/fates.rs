@@ -12,8 +12,9 @@ const IN_FLIGHT: u8 = 0;
 const ACKED: u8 = 1;
 const FAILED: u8 = 2;
 const UNCONFIRMED: u8 = 3;
-const APPENDED: u8 = 0b100;
-const EXPIRED: u8 = 0b1000;
+const EXPIRED: u8 = 0b100;
+/// `copy_offset` of a record no leader has appended yet.
+const NO_COPY: u64 = u64::MAX;
 
 /// Counts that always add up: `created = in_flight + acked + failed + unconfirmed`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -26,7 +27,9 @@ pub struct FateCounts {
     pub unconfirmed: u64,
     /// Acknowledged, then lost: not in the current leader's log.
     pub acked_lost: u64,
-    /// Appends of a record already appended once (retries without idempotence).
+    /// Appends of a record whose earlier copy is still in the appending leader's log: the
+    /// partition's history now holds it twice (retries without idempotence). A copy only a
+    /// deposed leader had, truncated away later, does not count.
     pub duplicates_written: u64,
     /// Records processed again downstream (at-least-once redelivery after a crash or rebalance).
     pub duplicates_processed: u64,
@@ -38,6 +41,8 @@ pub struct Fates {
     /// Per partition: acknowledged record ids, in acknowledgement order.
     acked_by_partition: Vec<Vec<u64>>,
     partition_of: Vec<u32>,
+    /// Per record id: the offset of its latest copy a leader appended, or NO_COPY.
+    copy_offset: Vec<u64>,
     lost_by_partition: Vec<u64>,
     /// Per partition, one past the highest offset any consumer has processed: what the
     /// downstream system has seen, across crashes and rebalances.
@@ -51,6 +56,7 @@ impl Fates {
             state: Vec::new(),
             acked_by_partition: vec![Vec::new(); partitions as usize],
             partition_of: Vec::new(),
+            copy_offset: Vec::new(),
             lost_by_partition: vec![0; partitions as usize],
             downstream_end: vec![0; partitions as usize],
             counts: FateCounts::default(),
@@ -67,6 +73,7 @@ impl Fates {
         assert_eq!(record_id, self.state.len() as u64, "record ids are dense, in creation order");
         self.state.push(IN_FLIGHT);
         self.partition_of.push(partition);
+        self.copy_offset.push(NO_COPY);
         self.counts.created += 1;
         self.counts.in_flight += 1;
     }
@@ -101,12 +108,15 @@ impl Fates {
         self.settle(record_id, UNCONFIRMED);
     }
 
-    pub fn appended(&mut self, record_id: u64) {
-        let state = &mut self.state[record_id as usize];
-        if *state & APPENDED != 0 {
+    /// A leader appended the record at `offset` of `leader_log` (the log it wrote into).
+    /// It is a duplicate if its previous copy is still in that log: then both will be
+    /// replicated and read. A copy only a deposed leader had is no duplicate.
+    pub fn appended(&mut self, record_id: u64, offset: u64, leader_log: &PartitionLog) {
+        let previous = std::mem::replace(&mut self.copy_offset[record_id as usize], offset);
+        let still_there = |at: u64| leader_log.entry(at).is_some_and(|e| e.record.record_id == record_id);
+        if previous != NO_COPY && previous != offset && still_there(previous) {
             self.counts.duplicates_written += 1;
         }
-        *state |= APPENDED;
     }
 
     /// A consumer processed offsets `first..=last` of `partition`; those below what was
@@ -174,15 +184,31 @@ mod tests {
     }
 
     #[test]
-    fn expired_records_are_not_lost_and_second_appends_are_duplicates() {
+    fn expired_records_are_not_lost() {
         let mut fates = Fates::new(1);
         fates.created(0, 0);
         fates.acknowledged(0);
         fates.expired(0);
         fates.recount_lost(0, &PartitionLog::new(10));
         assert_eq!(fates.counts().acked_lost, 0);
-        fates.appended(0);
-        fates.appended(0);
+    }
+
+    #[test]
+    fn a_second_copy_in_the_same_history_is_a_duplicate_and_one_on_a_deposed_leader_is_not() {
+        let mut fates = Fates::new(1);
+        fates.created(0, 0);
+        // A deposed leader wrote it at offset 5; the new leader's log has another record there.
+        let mut new_leader = PartitionLog::new(100);
+        for id in [7, 8, 9, 10, 11, 12] {
+            new_leader.append(record(id), 1);
+        }
+        fates.appended(0, 5, &PartitionLog::new(100));
+        new_leader.append(record(0), 1);
+        fates.appended(0, 6, &new_leader);
+        assert_eq!(fates.counts().duplicates_written, 0, "only the new leader's copy is in the history");
+        // A retry after a lost answer writes it again behind the first copy.
+        new_leader.append(record(0), 1);
+        fates.appended(0, 7, &new_leader);
         assert_eq!(fates.counts().duplicates_written, 1);
     }
 

@@ -3,6 +3,10 @@
 //! moving the log start offset forward. Every record remembers the leader epoch it was
 //! written in, so that after a leader change a replica can find where its history diverges
 //! from the new leader's and truncate exactly there (Kafka's KIP-101 / KIP-279).
+//!
+//! Records arrive in batches, and a batch is the unit Kafka appends, replicates and truncates:
+//! each entry keeps its place in its batch and the batch's producer stamp, so a replica can
+//! always tell where a batch ends and can rebuild the idempotent producers' state from disk.
 
 use std::collections::VecDeque;
 
@@ -18,11 +22,36 @@ pub struct Record {
     pub value_bytes: u32,
 }
 
-/// A record in a log, with the leader epoch it was appended in.
+/// The idempotence fields of a v2 batch header: who wrote the batch and where it sits in that
+/// producer's per-partition sequence. A batch's records have sequences base, base+1, ….
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProducerStamp {
+    pub producer_id: u64,
+    pub producer_epoch: u16,
+    pub base_sequence: u32,
+}
+
+/// A record in a log, with the leader epoch it was appended in and its place in its batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Entry {
     pub record: Record,
     pub epoch: u32,
+    /// Position in its batch: 0 starts a batch (Kafka's offset delta).
+    pub offset_delta: u32,
+    /// The batch's producer stamp; None for a producer without idempotence.
+    pub producer: Option<ProducerStamp>,
+}
+
+impl Entry {
+    /// A record that is a batch on its own, from a producer without idempotence.
+    pub fn single(record: Record, epoch: u32) -> Entry {
+        Entry { record, epoch, offset_delta: 0, producer: None }
+    }
+
+    /// This record's producer sequence number, if its batch has a stamp.
+    pub fn sequence(&self) -> Option<u32> {
+        self.producer.map(|stamp| stamp.base_sequence + self.offset_delta)
+    }
 }
 
 pub struct PartitionLog {
@@ -38,16 +67,21 @@ impl PartitionLog {
         PartitionLog { log_start_offset: 0, entries: VecDeque::new(), retention_records_max }
     }
 
-    /// Appends a record written in `epoch` and returns its offset.
+    /// Appends a record written in `epoch` as a batch of its own and returns its offset.
     pub fn append(&mut self, record: Record, epoch: u32) -> u64 {
-        self.append_evicting(record, epoch).0
+        self.append_entry(Entry::single(record, epoch))
+    }
+
+    /// Appends one entry (a follower copying the leader's log) and returns its offset.
+    pub fn append_entry(&mut self, entry: Entry) -> u64 {
+        self.append_evicting(entry).0
     }
 
     /// Appends, and also returns the record retention deleted to make room, if any.
-    pub fn append_evicting(&mut self, record: Record, epoch: u32) -> (u64, Option<Entry>) {
-        assert!(self.last_epoch().is_none_or(|last| last <= epoch), "epochs in a log never decrease");
+    pub fn append_evicting(&mut self, entry: Entry) -> (u64, Option<Entry>) {
+        assert!(self.last_epoch().is_none_or(|last| last <= entry.epoch), "epochs in a log never decrease");
         let offset = self.log_end_offset();
-        self.entries.push_back(Entry { record, epoch });
+        self.entries.push_back(entry);
         let mut evicted = None;
         if self.entries.len() as u64 > self.retention_records_max {
             evicted = self.entries.pop_front();
@@ -86,6 +120,22 @@ impl PartitionLog {
         let skip = (from - self.log_start_offset) as usize;
         let available = end.min(self.log_end_offset()).saturating_sub(from) as usize;
         self.entries.iter().skip(skip).take(max.min(available)).enumerate().map(move |(i, e)| (from + i as u64, e))
+    }
+
+    /// Whole batches from `offset` up to `end`: at least `max` records unless the range runs
+    /// out, then on to the end of the batch the last one belongs to. Kafka replicates whole
+    /// batches, so a follower never holds half of one.
+    pub fn read_batches(&self, offset: u64, end: u64, max: usize) -> Vec<Entry> {
+        let mut entries: Vec<Entry> = self.read(offset, end, max).map(|(_, e)| *e).collect();
+        let mut next = offset.max(self.log_start_offset) + entries.len() as u64;
+        while next < end.min(self.log_end_offset()) {
+            match self.entry(next) {
+                Some(entry) if entry.offset_delta > 0 => entries.push(*entry),
+                _ => break,
+            }
+            next += 1;
+        }
+        entries
     }
 
     /// Where this log's history of `epoch` ends: one past the last offset written in `epoch`
@@ -159,6 +209,20 @@ mod tests {
         assert_eq!(removed.iter().map(|e| e.record.record_id).collect::<Vec<_>>(), [2, 3, 4]);
         assert_eq!(log.log_end_offset(), 2);
         assert_eq!(log.last_epoch(), Some(0));
+    }
+
+    #[test]
+    fn replication_reads_finish_the_batch_they_start() {
+        let mut log = PartitionLog::new(100);
+        log.append(record(0), 0);
+        for delta in 0..3 {
+            log.append_entry(Entry { offset_delta: delta, ..Entry::single(record(1 + u64::from(delta)), 0) });
+        }
+        log.append(record(4), 0);
+        let ids = |entries: Vec<Entry>| entries.iter().map(|e| e.record.record_id).collect::<Vec<_>>();
+        assert_eq!(ids(log.read_batches(0, 5, 2)), [0, 1, 2, 3], "the batch of 1..=3 is not split");
+        assert_eq!(ids(log.read_batches(0, 3, 2)), [0, 1, 2], "but never past `end`");
+        assert_eq!(ids(log.read_batches(4, 5, 10)), [4]);
     }
 
     #[test]

@@ -5,15 +5,18 @@
 
 pub mod assignor;
 pub mod broker;
+pub mod compression;
 pub mod consumer;
 pub mod controller;
 pub mod fates;
 pub mod group;
+pub mod idempotence;
 pub mod keys;
 pub mod log;
 pub mod partitioner;
 pub mod producer;
 pub mod replication;
 pub mod protocol;
+pub mod record_format;
 
 pub use protocol::{Msg, Outbox, Timer};

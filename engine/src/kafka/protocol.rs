@@ -2,7 +2,7 @@
 //! Names follow the Kafka protocol (Produce, Fetch, OffsetCommit, BrokerHeartbeat,
 //! AlterPartition) so what a student sees here maps onto the real wire protocol.
 
-use super::log::{Entry, Record};
+use super::log::{Entry, ProducerStamp, Record};
 use crate::sim::{Duration, NodeId, TraceKind};
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +28,45 @@ pub enum ProduceError {
     NotEnoughReplicas,
     /// acks=all: written, but the ISR shrank below min.insync.replicas before it committed.
     NotEnoughReplicasAfterAppend,
+    /// Idempotence: the batch's sequence does not follow the last one this leader appended
+    /// for the producer (an earlier batch is missing). Nothing was written.
+    OutOfOrderSequenceNumber,
+    /// Idempotence: the batch carries an older producer epoch than one already appended.
+    InvalidProducerEpoch,
+}
+
+impl ProduceError {
+    /// The Kafka protocol's error code, for the trace.
+    pub fn code(self) -> u64 {
+        match self {
+            ProduceError::NotLeaderOrFollower => 6,
+            ProduceError::NotEnoughReplicas => 19,
+            ProduceError::NotEnoughReplicasAfterAppend => 20,
+            ProduceError::OutOfOrderSequenceNumber => 45,
+            ProduceError::InvalidProducerEpoch => 47,
+        }
+    }
+
+    /// Whether the producer tries the batch again. An idempotent producer retries every
+    /// OUT_OF_ORDER_SEQUENCE_NUMBER (since Kafka 2.5, KIP-360); a fenced epoch is final.
+    pub fn is_retriable(self) -> bool {
+        self != ProduceError::InvalidProducerEpoch
+    }
+}
+
+/// Kafka's REQUEST_TIMED_OUT: what every request on a connection gets when one of them
+/// passes request.timeout.ms and the client closes that connection.
+pub const REQUEST_TIMED_OUT: u64 = 7;
+
+/// One record batch as a producer sends it: the unit of Produce requests, of appends and of
+/// replication. The leader appends it whole, at consecutive offsets, in one leader epoch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordBatch {
+    pub records: Vec<Record>,
+    /// Producer id, epoch and base sequence; None without idempotence.
+    pub producer: Option<ProducerStamp>,
+    /// Header plus (compressed) records: what the batch weighs on the wire.
+    pub wire_bytes: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,9 +99,9 @@ pub enum ReplicaFetchResult {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Msg {
-    /// Producer → leader: append one record.
-    Produce { request_id: u64, partition: u32, record: Record, acks: Acks },
-    /// Leader → producer: the record's offset, or why not.
+    /// Producer → leader: append one batch.
+    Produce { request_id: u64, partition: u32, batch: RecordBatch, acks: Acks },
+    /// Leader → producer: the batch's base offset, or why not.
     ProduceResponse { request_id: u64, partition: u32, result: Result<u64, ProduceError> },
     /// Consumer → broker: records from these (partition, offset) positions, at most
     /// `max_records`, held up to `max_wait_us` if none are ready.
@@ -190,8 +229,14 @@ pub enum Timer {
     ProducerSend,
     /// No response to produce request `request_id` within request.timeout.ms.
     RequestTimeout { request_id: u64 },
-    /// retry.backoff.ms has passed: send request `request_id` again.
-    Retry { request_id: u64 },
+    /// retry.backoff.ms has passed: batch `batch_id` may be sent again.
+    Retry { batch_id: u64 },
+    /// linger.ms has passed since batch `batch_id` got its first record: it may be sent.
+    Linger { batch_id: u64 },
+    /// delivery.timeout.ms has passed since batch `batch_id` was created: it fails if unsettled.
+    DeliveryTimeout { batch_id: u64 },
+    /// The producer finished compressing the batch of request `request_id`: send it.
+    BatchCompressed { request_id: u64 },
     /// A parked consumer fetch has waited fetch.max.wait.ms; answer it even if empty.
     FetchWaitExpired { fetch_id: u64 },
     /// The consumer got no answer to fetch `fetch_id` within request.timeout.ms.
@@ -229,7 +274,7 @@ impl Timer {
             Timer::FetchWaitExpired { fetch_id } => (2, fetch_id),
             Timer::BatchProcessed { batch_id } => (3, batch_id),
             Timer::RequestTimeout { request_id } => (4, request_id),
-            Timer::Retry { request_id } => (5, request_id),
+            Timer::Retry { batch_id } => (5, batch_id),
             Timer::ReplicaFetchWaitExpired { partition, follower } => (6, (u64::from(partition) << 16) | u64::from(follower)),
             Timer::ReplicaFetchRetry { partition } => (7, partition.into()),
             Timer::Heartbeat => (8, 0),
@@ -241,6 +286,9 @@ impl Timer {
             Timer::MemberSessionCheck => (14, 0),
             Timer::AutoCommit => (15, 0),
             Timer::PollIntervalExpired { batch_id } => (16, batch_id),
+            Timer::Linger { batch_id } => (17, batch_id),
+            Timer::DeliveryTimeout { batch_id } => (18, batch_id),
+            Timer::BatchCompressed { request_id } => (19, request_id),
         }
     }
 }
@@ -249,8 +297,8 @@ impl Timer {
 /// that only an omniscient observer can judge (was an acknowledged record lost?).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Accounting {
-    /// A leader appended a record (for the duplicates and fate ledgers).
-    Appended { partition: u32, record_id: u64 },
+    /// A leader appended a record at `offset` (for the duplicates and fate ledgers).
+    Appended { partition: u32, record_id: u64, offset: u64 },
     /// A leader's retention deleted a record: gone by policy, not lost.
     Expired { record_id: u64 },
     /// The producer created a record for a partition.

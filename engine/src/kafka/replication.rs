@@ -4,8 +4,9 @@
 //! high watermark (HW) is the lowest log end offset among them, and only records below it are
 //! committed: visible to consumers and, with acks=all, acknowledged to the producer.
 
-use super::log::{Entry, PartitionLog, Record};
-use super::protocol::{Accounting, Acks, Msg, Outbox, PartitionState, ProduceError, ReplicaFetchResult, Timer};
+use super::idempotence::{Admission, ProducerStates};
+use super::log::{Entry, PartitionLog};
+use super::protocol::{Accounting, Acks, Msg, Outbox, PartitionState, ProduceError, RecordBatch, ReplicaFetchResult, Timer};
 use crate::sim::{Duration, NodeId, SimTime, TraceKind};
 use std::collections::BTreeMap;
 
@@ -34,15 +35,19 @@ struct Progress {
     leader_leo_at_last_fetch: u64,
 }
 
+/// An acks=all batch waiting for the high watermark to pass its last offset.
 struct PendingAck {
     request_id: u64,
     from: NodeId,
-    offset: u64,
+    base_offset: u64,
+    last_offset: u64,
 }
 
 pub struct Leadership {
     pub isr: Vec<u16>,
     followers: BTreeMap<u16, Progress>,
+    /// The idempotent producers' sequence state, rebuilt from the log on promotion.
+    producers: ProducerStates,
     pending: Vec<PendingAck>,
     parked: Vec<(u16, u64)>,
     alter_in_flight: bool,
@@ -112,7 +117,9 @@ impl Replica {
                     // A new leader gives every follower a full lag window to show up.
                     (b, Progress { leo: 0, caught_up_at: now, last_fetch_at: now, leader_leo_at_last_fetch: 0 })
                 });
-                let leadership = Leadership { isr: state.isr.clone(), followers: followers.collect(), pending: Vec::new(), parked: Vec::new(), alter_in_flight: false };
+                let producers = ProducerStates::rebuild(&self.log);
+                let (followers, isr) = (followers.collect(), state.isr.clone());
+                let leadership = Leadership { isr, followers, producers, pending: Vec::new(), parked: Vec::new(), alter_in_flight: false };
                 self.role = Role::Leader(leadership);
                 self.advance_hw(now, out);
             }
@@ -150,8 +157,10 @@ impl Replica {
         out.set_timer(Duration::from_us(self.config.replica_socket_timeout_us), Timer::ReplicaFetchRetry { partition: self.partition });
     }
 
-    /// A producer's record. Returns true if it was appended (so parked fetches may be answered).
-    pub fn on_produce(&mut self, from: NodeId, request_id: u64, record: Record, acks: Acks, now: SimTime, out: &mut Outbox) -> bool {
+    /// A producer's batch, appended whole at consecutive offsets in the current epoch.
+    /// Returns true if it was appended (so parked fetches may be answered).
+    pub fn on_produce(&mut self, from: NodeId, request_id: u64, batch: &RecordBatch, acks: Acks, now: SimTime, out: &mut Outbox) -> bool {
+        assert!(!batch.records.is_empty(), "a producer never sends an empty batch");
         let partition = self.partition;
         let respond = |out: &mut Outbox, result| {
             if acks != Acks::None {
@@ -166,20 +175,33 @@ impl Replica {
             respond(out, Err(ProduceError::NotEnoughReplicas));
             return false;
         }
-        let (offset, evicted) = self.log.append_evicting(record, self.epoch);
-        out.note(TraceKind::Append, [partition.into(), offset, record.record_id]);
-        out.account(Accounting::Appended { partition, record_id: record.record_id });
-        if let Some(old) = evicted {
-            out.account(Accounting::Expired { record_id: old.record.record_id });
-        }
+        let count = batch.records.len() as u32;
+        let (base_offset, last_offset, appended) = match batch.producer.map(|stamp| (stamp, l.producers.admit(stamp, count))) {
+            Some((_, Admission::Refused(error))) => {
+                respond(out, Err(error));
+                return false;
+            }
+            Some((stamp, Admission::Duplicate { first_offset, last_offset })) => {
+                // A retry of a batch already in the log: answered as the original was.
+                out.note(TraceKind::DuplicateBatch, [partition.into(), first_offset, stamp.base_sequence.into()]);
+                (first_offset, last_offset, false)
+            }
+            _ => {
+                let (base, last) = append_batch(&mut self.log, self.epoch, partition, batch, out);
+                if let Some(stamp) = batch.producer {
+                    l.producers.appended(stamp, count, base);
+                }
+                (base, last, true)
+            }
+        };
         match acks {
-            Acks::All => l.pending.push(PendingAck { request_id, from, offset }),
-            Acks::Leader => respond(out, Ok(offset)),
+            Acks::All => l.pending.push(PendingAck { request_id, from, base_offset, last_offset }),
+            Acks::Leader => respond(out, Ok(base_offset)),
             Acks::None => {}
         }
         self.answer_parked(out);
         self.advance_hw(now, out);
-        true
+        appended
     }
 
     /// A follower asks for records. Returns true if the high watermark moved.
@@ -230,7 +252,7 @@ impl Replica {
             l.parked.push((follower, fetch_offset));
             out.set_timer(Duration::from_us(config.replica_fetch_wait_max_us), Timer::ReplicaFetchWaitExpired { partition, follower });
         } else {
-            let entries = self.log.read(fetch_offset, leo, config.replica_fetch_records_max).map(|(_, e)| *e).collect();
+            let entries = self.log.read_batches(fetch_offset, leo, config.replica_fetch_records_max);
             reply(out, self.epoch, ReplicaFetchResult::Records { fetch_offset, entries, leader_hw: self.hw });
         }
         self.advance_hw(now, out)
@@ -244,7 +266,7 @@ impl Replica {
         let (ready, waiting): (Vec<_>, Vec<_>) = l.parked.drain(..).partition(|&(_, offset)| offset < leo);
         l.parked = waiting;
         for (follower, offset) in ready {
-            let entries = self.log.read(offset, leo, config.replica_fetch_records_max).map(|(_, e)| *e).collect();
+            let entries = self.log.read_batches(offset, leo, config.replica_fetch_records_max);
             let result = ReplicaFetchResult::Records { fetch_offset: offset, entries, leader_hw: self.hw };
             out.send(NodeId::broker(follower), Msg::ReplicaFetchResponse { partition: self.partition, leader_epoch: self.epoch, result });
         }
@@ -275,7 +297,7 @@ impl Replica {
         match result {
             ReplicaFetchResult::Records { entries, leader_hw, .. } => {
                 for entry in entries {
-                    self.log.append(entry.record, entry.epoch);
+                    self.log.append_entry(entry);
                 }
                 self.hw = self.hw.max(leader_hw.min(self.log.log_end_offset()));
             }
@@ -319,24 +341,43 @@ impl Replica {
     }
 
     /// Recomputes the HW (the minimum log end offset over the ISR) and completes the acks=all
-    /// requests below it. Returns true if the HW moved.
+    /// requests below it (a duplicate batch may be below it already). Returns true if the HW
+    /// moved.
     fn advance_hw(&mut self, _now: SimTime, out: &mut Outbox) -> bool {
         let Role::Leader(l) = &mut self.role else { return false };
         let leo = self.log.log_end_offset();
         let isr_min = l.isr.iter().filter_map(|b| l.followers.get(b)).map(|p| p.leo).fold(leo, u64::min);
-        if isr_min <= self.hw {
-            return false;
+        let moved = isr_min > self.hw;
+        self.hw = self.hw.max(isr_min);
+        if l.pending.iter().all(|ack| ack.last_offset >= self.hw) {
+            return moved;
         }
-        self.hw = isr_min;
         // As Kafka's checkEnoughReplicasReachOffset: committed, but if the ISR shrank below
         // min.insync.replicas meanwhile, the producer is told so (and may retry).
         let enough = l.isr.len() as u32 >= self.config.min_insync_replicas;
-        let (done, waiting): (Vec<_>, Vec<_>) = l.pending.drain(..).partition(|ack| ack.offset < isr_min);
+        let hw = self.hw;
+        let (done, waiting): (Vec<_>, Vec<_>) = l.pending.drain(..).partition(|ack| ack.last_offset < hw);
         l.pending = waiting;
         for ack in done {
-            let result = if enough { Ok(ack.offset) } else { Err(ProduceError::NotEnoughReplicasAfterAppend) };
+            let result = if enough { Ok(ack.base_offset) } else { Err(ProduceError::NotEnoughReplicasAfterAppend) };
             out.send(ack.from, Msg::ProduceResponse { request_id: ack.request_id, partition: self.partition, result });
         }
-        true
+        moved
     }
+}
+
+/// Appends a batch at the log end, every record in `epoch`, and returns its first and last
+/// offsets. Retention may delete old records to make room: those are expired, not lost.
+fn append_batch(log: &mut PartitionLog, epoch: u32, partition: u32, batch: &RecordBatch, out: &mut Outbox) -> (u64, u64) {
+    let base_offset = log.log_end_offset();
+    for (delta, record) in (0u32..).zip(&batch.records) {
+        let entry = Entry { record: *record, epoch, offset_delta: delta, producer: batch.producer };
+        let (offset, evicted) = log.append_evicting(entry);
+        out.note(TraceKind::Append, [partition.into(), offset, record.record_id]);
+        out.account(Accounting::Appended { partition, record_id: record.record_id, offset });
+        if let Some(old) = evicted {
+            out.account(Accounting::Expired { record_id: old.record.record_id });
+        }
+    }
+    (base_offset, log.log_end_offset() - 1)
 }

@@ -3,9 +3,12 @@
 //! the engine itself can assume every number is in range. Units are in the field names.
 
 pub mod builtin;
+mod producer;
 
 use crate::error::{check_range, InputError};
 use serde::{Deserialize, Serialize};
+
+pub use producer::{ProducerSpec, IDEMPOTENT_MAX_IN_FLIGHT};
 
 /// Limits that keep every run in bounded memory and time; the error names them.
 pub mod limits {
@@ -25,6 +28,9 @@ pub mod limits {
     pub const CONSUMERS_MAX: u16 = 16;
     pub const CLUSTER_TIMEOUT_MS_MAX: u32 = 600_000;
     pub const DELIVERY_TIMEOUT_MS_MAX: u32 = 3_600_000;
+    /// Kafka's default max.request.size: a larger batch could not be sent with defaults.
+    pub const BATCH_SIZE_BYTES_MAX: u32 = 1_048_576;
+    pub const MAX_IN_FLIGHT_MAX: u32 = 100;
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -116,32 +122,6 @@ impl ClusterSpec {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ProducerSpec {
-    /// Mean send rate (Poisson arrivals), 1 to 1,000,000 records per second.
-    pub records_per_s: u32,
-    /// How many distinct keys (UPI VPAs), 1 to 1,000,000.
-    pub keys: u32,
-    /// Zipf exponent of key popularity: 0 is uniform, above 1 makes hot keys (0 to 3).
-    #[serde(default)]
-    pub key_skew: f64,
-    /// Size of each record's value, 1 byte to 1 MiB (Kafka's default max.message.bytes).
-    pub value_bytes: u32,
-    /// "0", "1" or "all" (Kafka's default since 3.0: all).
-    #[serde(default = "default_acks")]
-    pub acks: crate::kafka::protocol::Acks,
-    /// Kafka's request.timeout.ms (default 30,000), 1 to 600,000 ms.
-    #[serde(default = "default_request_timeout_ms")]
-    pub request_timeout_ms: u32,
-    /// Kafka's delivery.timeout.ms (default 120,000): at least request.timeout.ms, at most 3,600,000.
-    #[serde(default = "default_delivery_timeout_ms")]
-    pub delivery_timeout_ms: u32,
-    /// Kafka's retry.backoff.ms (default 100), 0 to 60,000 ms.
-    #[serde(default = "default_retry_backoff_ms")]
-    pub retry_backoff_ms: u32,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ConsumerSpec {
     /// Processing speed, 1 to 1,000,000 records per second.
     pub records_per_s: u32,
@@ -209,17 +189,8 @@ fn one() -> u16 {
 fn one_u32() -> u32 {
     1
 }
-fn default_acks() -> crate::kafka::protocol::Acks {
-    crate::kafka::protocol::Acks::All
-}
 fn default_request_timeout_ms() -> u32 {
     30_000
-}
-fn default_delivery_timeout_ms() -> u32 {
-    120_000
-}
-fn default_retry_backoff_ms() -> u32 {
-    100
 }
 fn yes() -> bool {
     true
@@ -282,14 +253,7 @@ impl Scenario {
         check_range("topic.partitions", self.topic.partitions, 1, PARTITIONS_MAX, "")?;
         let retention = self.topic.retention_records_max;
         check_range("topic.retention_records_max", retention, 1, RETENTION_RECORDS_MAX, "records")?;
-        let p = &self.producer;
-        check_range("producer.records_per_s", p.records_per_s, 1, RATE_RECORDS_PER_S_MAX, "records/s")?;
-        check_range("producer.keys", p.keys, 1, KEYS_MAX, "")?;
-        if !p.key_skew.is_finite() {
-            return Err(InputError::new("producer.key_skew", "must be a finite number between 0 and 3"));
-        }
-        check_range("producer.key_skew", p.key_skew, 0.0, KEY_SKEW_MAX, "")?;
-        check_range("producer.value_bytes", p.value_bytes, 1, VALUE_BYTES_MAX, "bytes")?;
+        self.producer.validate()?;
         let c = &self.consumer;
         check_range("consumer.records_per_s", c.records_per_s, 1, RATE_RECORDS_PER_S_MAX, "records/s")?;
         check_range("consumer.max_poll_records", c.max_poll_records, 1, MAX_POLL_RECORDS_MAX, "")?;
@@ -306,8 +270,7 @@ impl Scenario {
         let interval = m.sample_interval_ms;
         check_range("metrics.sample_interval_ms", interval, SAMPLE_INTERVAL_MS_MIN, SAMPLE_INTERVAL_MS_MAX, "ms")?;
         check_range("metrics.series_points_max", m.series_points_max, 10, SERIES_POINTS_MAX, "")?;
-        self.validate_cluster()?;
-        self.validate_delivery()
+        self.validate_cluster()
     }
 
     fn validate_cluster(&self) -> Result<(), InputError> {
@@ -332,14 +295,6 @@ impl Scenario {
         check_range("topic.min_insync_replicas", self.topic.min_insync_replicas, 1, rf, "(at most topic.replication_factor)")
     }
 
-    fn validate_delivery(&self) -> Result<(), InputError> {
-        use limits::*;
-        let p = &self.producer;
-        check_range("producer.request_timeout_ms", p.request_timeout_ms, 1, CLUSTER_TIMEOUT_MS_MAX, "ms")?;
-        let delivery = p.delivery_timeout_ms;
-        check_range("producer.delivery_timeout_ms", delivery, p.request_timeout_ms, DELIVERY_TIMEOUT_MS_MAX, "ms (at least producer.request_timeout_ms)")?;
-        check_range("producer.retry_backoff_ms", p.retry_backoff_ms, 0, 60_000, "ms")
-    }
 }
 
 fn check_name(path: &str, value: &str, len_max: usize, allowed: impl Fn(char) -> bool) -> Result<(), InputError> {
@@ -356,11 +311,11 @@ fn check_name(path: &str, value: &str, len_max: usize, allowed: impl Fn(char) ->
 mod tests {
     use super::*;
 
-    fn default_json() -> serde_json::Value {
+    pub(super) fn default_json() -> serde_json::Value {
         serde_json::from_str(builtin::DEFAULT.json).expect("built-in JSON parses")
     }
 
-    fn error_for(mutate: impl FnOnce(&mut serde_json::Value)) -> InputError {
+    pub(super) fn error_for(mutate: impl FnOnce(&mut serde_json::Value)) -> InputError {
         let mut json = default_json();
         mutate(&mut json);
         Scenario::from_json(&json.to_string()).expect_err("the mutation makes it invalid")
@@ -418,5 +373,9 @@ mod tests {
         let scenario = Scenario::from_json(&json.to_string()).expect("valid");
         assert_eq!(scenario.consumer.max_poll_records, 500);
         assert_eq!(scenario.consumer.fetch_max_wait_ms, 500);
+        let p = &scenario.producer;
+        assert_eq!((p.batch_size_bytes, p.linger_ms, p.max_in_flight_requests_per_connection), (16_384, 5, 5));
+        assert_eq!(p.compression_type, crate::kafka::compression::CompressionType::None);
+        assert!(p.idempotence(), "acks=all and idempotence, Kafka 3.0's defaults");
     }
 }

@@ -19,7 +19,8 @@ use std::collections::VecDeque;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TraceKind {
-    /// A producer handed a record to the network. a = partition, b = key id.
+    /// The application handed the producer a record; it joins its partition's batch.
+    /// a = partition, b = key id.
     Send = 1,
     /// A leader appended a record. a = partition, b = offset, c = record id.
     Append = 2,
@@ -57,7 +58,7 @@ pub enum TraceKind {
     BrokerFenced = 18,
     /// A fenced broker came back. a = broker.
     BrokerUnfenced = 19,
-    /// A produce attempt failed. a = record id, b = error code, c = attempt.
+    /// A produce attempt failed. a = the batch's first record id, b = error code, c = attempt.
     ProduceError = 20,
     /// The group coordinator started a rebalance. a = round, b = members.
     RebalanceStarted = 21,
@@ -69,6 +70,14 @@ pub enum TraceKind {
     CommitRejected = 24,
     /// A member received its assignment. a = generation, b = partitions, c = revoked.
     Assigned = 25,
+    /// A producer sent a batch. a = partition, b = records, c = bytes on the wire.
+    BatchSent = 26,
+    /// A leader recognised a retried idempotent batch and wrote nothing.
+    /// a = partition, b = the original base offset, c = base sequence.
+    DuplicateBatch = 27,
+    /// An idempotent producer bumped its epoch to restart sequences after a gap.
+    /// a = producer id, b = new epoch, c = partitions whose batches were renumbered.
+    ProducerEpochBump = 28,
 }
 
 impl TraceKind {
@@ -100,6 +109,9 @@ impl TraceKind {
             MemberLeft => [Some("generation"), Some("expired"), None],
             CommitRejected => [Some("generation"), Some("current_generation"), None],
             Assigned => [Some("generation"), Some("partitions"), Some("revoked")],
+            BatchSent => [Some("partition"), Some("records"), Some("wire_bytes")],
+            DuplicateBatch => [Some("partition"), Some("offset"), Some("base_sequence")],
+            ProducerEpochBump => [Some("producer_id"), Some("producer_epoch"), Some("partitions")],
         }
     }
 }

@@ -1,0 +1,327 @@
+//! A producer: an application writing records to a topic. Arrivals form a Poisson process
+//! (independent, exponentially spaced), which is how many independent payers look from the
+//! broker's side. Each record's key picks its partition, Kafka-style; the record joins that
+//! partition's batch in the accumulator, and the sender ships ready batches to the
+//! partition's leader, at most `max.in.flight.requests.per.connection` unanswered per broker.
+//! With acks=1 or all the producer waits for an answer and retries retriable errors after
+//! `retry.backoff.ms`, until `delivery.timeout.ms` runs out.
+
+pub mod accumulator;
+mod sender;
+mod sequences;
+
+use super::keys::KeySpace;
+use super::log::{ProducerStamp, Record};
+use super::protocol::{Accounting, Acks, Msg, Outbox, PartitionState, ProduceError, Timer};
+use crate::scenario::ProducerSpec;
+use crate::sim::{Duration, SimRng, SimTime, TraceKind};
+use accumulator::{Accumulator, BatchingConfig, ProducerBatch};
+use sequences::Sequences;
+use std::collections::BTreeMap;
+
+/// Producer ids are `PRODUCER_ID_BASE + the producer's index` (producer-0 is 1000). Kafka's
+/// brokers hand out ids from blocks the controller allocates (InitProducerId); a fixed,
+/// documented id keeps runs reproducible and the id recognisable in traces.
+pub const PRODUCER_ID_BASE: u64 = 1_000;
+
+/// Validated producer settings; times in µs.
+#[derive(Clone, Copy, Debug)]
+pub struct ProducerConfig {
+    pub rate_records_per_s: u32,
+    pub value_bytes: u32,
+    pub acks: Acks,
+    pub request_timeout_us: u64,
+    pub delivery_timeout_us: u64,
+    pub batching: BatchingConfig,
+    /// Kafka's max.in.flight.requests.per.connection.
+    pub max_in_flight_requests_per_connection: u32,
+    /// Kafka's enable.idempotence, as the scenario resolved it.
+    pub idempotence: bool,
+    pub producer_id: u64,
+}
+
+impl ProducerConfig {
+    /// The engine's settings for a validated scenario's producer number `index`.
+    pub fn from_spec(spec: &ProducerSpec, index: u16) -> ProducerConfig {
+        let us = |ms: u32| Duration::from_ms(ms.into()).as_us();
+        ProducerConfig {
+            rate_records_per_s: spec.records_per_s,
+            value_bytes: spec.value_bytes,
+            acks: spec.acks,
+            request_timeout_us: us(spec.request_timeout_ms),
+            delivery_timeout_us: us(spec.delivery_timeout_ms),
+            batching: BatchingConfig {
+                batch_size_bytes: spec.batch_size_bytes,
+                linger_us: us(spec.linger_ms),
+                retry_backoff_us: us(spec.retry_backoff_ms),
+                compression: spec.compression_type,
+            },
+            max_in_flight_requests_per_connection: spec.max_in_flight_requests_per_connection,
+            idempotence: spec.idempotence(),
+            producer_id: PRODUCER_ID_BASE + u64::from(index),
+        }
+    }
+}
+
+/// What the producer has done so far, for views and tests. Records and batches are counted
+/// apart: one batch carries many records.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProducerStats {
+    /// Records created.
+    pub sent: u64,
+    pub acked: u64,
+    pub failed: u64,
+    /// acks=0 records sent without waiting for an answer.
+    pub unconfirmed: u64,
+    /// Batches put back for another attempt.
+    pub retries: u64,
+    /// Error answers and request timeouts.
+    pub errors: u64,
+    /// Produce requests sent, and their bytes on the wire.
+    pub batches_sent: u64,
+    pub wire_bytes_sent: u64,
+}
+
+/// A Produce request the producer has not heard back about.
+struct Request {
+    batch_id: u64,
+    partition: u32,
+    broker: u16,
+    /// False while the batch is still being compressed.
+    on_wire: bool,
+    /// The batch's stamp and size, kept here because the batch may expire before the answer.
+    producer: Option<ProducerStamp>,
+    record_count: u32,
+}
+
+pub struct Producer {
+    keys: KeySpace,
+    rng: SimRng,
+    config: ProducerConfig,
+    /// Per partition: its leader and leader epoch, as the latest metadata says.
+    leaders: Vec<(Option<u16>, u32)>,
+    accumulator: Accumulator,
+    /// Batches taken from the accumulator whose request is being compressed or answered.
+    sending: BTreeMap<u64, ProducerBatch>,
+    requests: BTreeMap<u64, Request>,
+    /// Sequence numbering, for an idempotent producer.
+    sequences: Option<Sequences>,
+    /// When the producer's compression work queued so far is done: one thread compresses.
+    cpu_free_at: SimTime,
+    /// Where the next drain starts, so no partition always goes first (Kafka's drainIndex).
+    drain_start: u32,
+    /// This producer's clock error: it stamps records with now + offset (CreateTime).
+    clock_offset_ms: i64,
+    request_id_next: u64,
+    stats: ProducerStats,
+}
+
+impl Producer {
+    pub fn new(keys: KeySpace, rng: SimRng, partitions: u32, config: ProducerConfig) -> Self {
+        assert!(config.rate_records_per_s > 0, "a rate of zero would never send");
+        assert!(config.max_in_flight_requests_per_connection > 0, "validated: at least one request in flight");
+        Producer {
+            keys,
+            rng,
+            config,
+            leaders: vec![(None, 0); partitions as usize],
+            accumulator: Accumulator::new(partitions, config.batching),
+            sending: BTreeMap::new(),
+            requests: BTreeMap::new(),
+            sequences: config.idempotence.then(|| Sequences::new(config.producer_id, partitions)),
+            cpu_free_at: SimTime::ZERO,
+            drain_start: 0,
+            clock_offset_ms: 0,
+            request_id_next: 0,
+            stats: ProducerStats::default(),
+        }
+    }
+
+    pub fn start(&mut self, out: &mut Outbox) {
+        self.schedule_next(out);
+    }
+
+    pub fn set_rate(&mut self, rate_records_per_s: u32) {
+        assert!(rate_records_per_s > 0, "validated at the command edge");
+        self.config.rate_records_per_s = rate_records_per_s;
+    }
+
+    /// Skews this producer's clock: later records carry timestamps off by `offset_ms`.
+    pub fn set_clock_offset_ms(&mut self, offset_ms: i64) {
+        self.clock_offset_ms = offset_ms;
+    }
+
+    pub fn config(&self) -> ProducerConfig {
+        self.config
+    }
+    pub fn keys(&self) -> &KeySpace {
+        &self.keys
+    }
+    pub fn stats(&self) -> ProducerStats {
+        self.stats
+    }
+    pub fn sent(&self) -> u64 {
+        self.stats.sent
+    }
+    pub fn acked(&self) -> u64 {
+        self.stats.acked
+    }
+    pub fn failed(&self) -> u64 {
+        self.stats.failed
+    }
+    /// Error responses and request timeouts seen so far.
+    pub fn errors(&self) -> u64 {
+        self.stats.errors
+    }
+    pub fn retries(&self) -> u64 {
+        self.stats.retries
+    }
+    /// Records created and not yet settled (acknowledged, failed or sent with acks=0).
+    pub fn in_flight(&self) -> u64 {
+        let s = self.stats;
+        s.sent - s.acked - s.failed - s.unconfirmed
+    }
+    /// Records waiting in the accumulator (not yet taken for a request).
+    pub fn queued_records(&self) -> u64 {
+        self.accumulator.queued_records()
+    }
+    /// Produce requests to `broker` not yet answered: what max.in.flight bounds.
+    pub fn requests_in_flight(&self, broker: u16) -> u32 {
+        self.requests.values().filter(|r| r.broker == broker).count() as u32
+    }
+
+    pub fn on_timer(&mut self, now: SimTime, timer: Timer, out: &mut Outbox) {
+        match timer {
+            Timer::ProducerSend => {
+                self.create_record(now, out);
+                self.schedule_next(out);
+            }
+            Timer::Linger { .. } | Timer::Retry { .. } => self.drain(now, out),
+            Timer::RequestTimeout { request_id } => self.on_request_timeout(request_id, now, out),
+            Timer::DeliveryTimeout { batch_id } => self.expire(batch_id, now, out),
+            Timer::BatchCompressed { request_id } => {
+                self.transmit(request_id, out);
+                self.drain(now, out);
+            }
+            other => unreachable!("a producer never sets {other:?}"),
+        }
+    }
+
+    pub fn on_message(&mut self, msg: Msg, now: SimTime, out: &mut Outbox) {
+        match msg {
+            Msg::ProduceResponse { request_id, result, .. } => self.on_response(request_id, result, now, out),
+            Msg::PartitionChange { state } => self.on_metadata(&state, now, out),
+            other => unreachable!("a producer is never sent {}", other.name()),
+        }
+    }
+
+    /// The application sends a record: it joins its partition's batch.
+    fn create_record(&mut self, now: SimTime, out: &mut Outbox) {
+        let key_id = self.keys.sample(&mut self.rng);
+        let partition = self.keys.partition(key_id);
+        let skew_us = self.clock_offset_ms.saturating_mul(1_000);
+        let timestamp_us = now.as_us().saturating_add_signed(skew_us);
+        let record = Record { record_id: self.stats.sent, key_id, timestamp_us, value_bytes: self.config.value_bytes };
+        self.stats.sent += 1;
+        out.note(TraceKind::Send, [partition.into(), key_id.into(), 0]);
+        out.account(Accounting::Created { record_id: record.record_id, partition });
+        let key_bytes = self.keys.name(key_id).len() as u32;
+        if let Some(batch_id) = self.accumulator.append(partition, record, key_bytes, now) {
+            // Kafka's delivery timeout counts from the batch's creation, for all its records.
+            out.set_timer(Duration::from_us(self.config.delivery_timeout_us), Timer::DeliveryTimeout { batch_id });
+            if self.config.batching.linger_us > 0 {
+                out.set_timer(Duration::from_us(self.config.batching.linger_us), Timer::Linger { batch_id });
+            }
+        }
+        self.drain(now, out);
+    }
+
+    fn on_metadata(&mut self, state: &PartitionState, now: SimTime, out: &mut Outbox) {
+        let known = &mut self.leaders[state.partition as usize];
+        if state.leader_epoch < known.1 {
+            return;
+        }
+        *known = (state.leader, state.leader_epoch);
+        // Batches that were waiting for a leader can go now.
+        self.drain(now, out);
+    }
+
+    fn on_response(&mut self, request_id: u64, result: Result<u64, ProduceError>, now: SimTime, out: &mut Outbox) {
+        // Unknown: its connection was closed after a timeout, and the batch already retried.
+        let Some(request) = self.requests.remove(&request_id) else { return };
+        if let (Some(sequences), Some(stamp)) = (&mut self.sequences, request.producer) {
+            match result {
+                Ok(_) => sequences.acked(request.partition, stamp, request.record_count),
+                Err(ProduceError::OutOfOrderSequenceNumber) => sequences.out_of_order(request.partition, stamp),
+                Err(_) => {}
+            }
+        }
+        // Absent: the batch's delivery timeout passed while the request was out.
+        if let Some(batch) = self.sending.remove(&request.batch_id) {
+            match result {
+                Ok(base_offset) => self.acknowledge(&batch, base_offset, request.broker, out),
+                Err(error) if error.is_retriable() => self.retry_or_fail(batch, error.code(), now, out),
+                Err(_) => self.fail(&batch, true, out),
+            }
+        }
+        self.drain(now, out);
+    }
+
+    fn acknowledge(&mut self, batch: &ProducerBatch, base_offset: u64, broker: u16, out: &mut Outbox) {
+        for (offset, record) in (base_offset..).zip(&batch.records) {
+            out.note(TraceKind::Ack, [batch.partition.into(), offset, record.record_id]);
+            out.account(Accounting::Acknowledged { record_id: record.record_id, broker });
+        }
+        self.stats.acked += u64::from(batch.record_count());
+    }
+
+    /// A failed attempt: back into the accumulator for another try after the backoff, unless
+    /// the batch has used up its delivery timeout.
+    fn retry_or_fail(&mut self, batch: ProducerBatch, error_code: u64, now: SimTime, out: &mut Outbox) {
+        let first_record = batch.records.first().map_or(0, |r| r.record_id);
+        self.stats.errors += 1;
+        out.note(TraceKind::ProduceError, [first_record, error_code, u64::from(batch.retries) + 1]);
+        if now.since(batch.created_at).as_us() >= self.config.delivery_timeout_us {
+            self.fail(&batch, true, out);
+            return;
+        }
+        self.stats.retries += 1;
+        let batch_id = batch.batch_id;
+        self.accumulator.reenqueue(batch, now);
+        out.set_timer(Duration::from_us(self.config.batching.retry_backoff_us), Timer::Retry { batch_id });
+    }
+
+    /// The batch fails for good. `maybe_written`: an attempt of it may be in the log, so an
+    /// idempotent producer cannot be sure where its sequence stands.
+    fn fail(&mut self, batch: &ProducerBatch, maybe_written: bool, out: &mut Outbox) {
+        for record in &batch.records {
+            out.account(Accounting::Failed { record_id: record.record_id });
+        }
+        self.stats.failed += u64::from(batch.record_count());
+        if let (Some(sequences), Some(stamp)) = (&mut self.sequences, batch.producer) {
+            sequences.failed(batch.partition, stamp, batch.record_count(), maybe_written);
+        }
+    }
+
+    /// delivery.timeout.ms has passed since the batch was created: if it is still unsettled,
+    /// it fails now, queued or in flight (Kafka expires in-flight batches too; a late answer
+    /// to their request is then ignored).
+    fn expire(&mut self, batch_id: u64, now: SimTime, out: &mut Outbox) {
+        let batch = self.sending.remove(&batch_id).or_else(|| self.accumulator.remove(batch_id));
+        if let Some(batch) = batch {
+            // As Kafka: only a batch that was already retried leaves its sequence unresolved.
+            self.fail(&batch, batch.retries > 0, out);
+            self.drain(now, out);
+        }
+    }
+
+    fn schedule_next(&mut self, out: &mut Outbox) {
+        let mean_gap_us = 1_000_000.0 / f64::from(self.config.rate_records_per_s);
+        // At least 1 µs apart, so records keep a strict order in time.
+        let gap = self.rng.exponential_us(mean_gap_us).max(1);
+        out.set_timer(Duration::from_us(gap), Timer::ProducerSend);
+    }
+}
+
+#[cfg(test)]
+mod tests;
