@@ -7,6 +7,7 @@
 use crate::command::Command;
 use crate::error::InputError;
 use crate::kafka::broker::{Broker, BrokerConfig};
+use crate::kafka::cleaner::CleanerConfig;
 use crate::kafka::consumer::{Consumer, ConsumerConfig, ConsumerState};
 use crate::kafka::controller::{replicas_of, Controller, ControllerConfig};
 use crate::kafka::group::GroupConfig;
@@ -105,7 +106,15 @@ impl Simulation {
             replica_fetch_records_max: REPLICA_FETCH_RECORDS_MAX,
             retention_records_max: scenario.topic.retention_records_max,
         };
-        let broker_config = BrokerConfig { replication, heartbeat_interval_us: ms(cluster.broker_heartbeat_interval_ms) };
+        let topic = &scenario.topic;
+        let cleaner = CleanerConfig {
+            backoff_us: ms(cluster.log_cleaner_backoff_ms),
+            compact: topic.cleanup_policy.compacts(),
+            retention_us: topic.cleanup_policy.deletes().then(|| topic.retention_ms.saturating_mul(1_000)),
+            delete_retention_us: topic.delete_retention_ms.saturating_mul(1_000),
+            segment_records: topic.segment_records,
+        };
+        let broker_config = BrokerConfig { replication, heartbeat_interval_us: ms(cluster.broker_heartbeat_interval_ms), cleaner };
         let rf = scenario.topic.replication_factor;
         let brokers = (0..cluster.brokers)
             .map(|b| Broker::new(b, (0..partitions).filter(|&p| replicas_of(p, cluster.brokers, rf).contains(&b)), broker_config))

@@ -6,7 +6,8 @@
 //! nothing committed is parked until the high watermark moves or `fetch.max.wait.ms` passes.
 
 use super::log::Entry;
-use super::protocol::{FetchedRecord, Msg, Outbox, Timer};
+use super::cleaner::CleanerConfig;
+use super::protocol::{Accounting, FetchedRecord, Msg, Outbox, Timer};
 use super::replication::{Replica, ReplicationConfig};
 use crate::sim::{Duration, NodeId, SimTime};
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ pub struct BrokerConfig {
     pub replication: ReplicationConfig,
     /// KRaft's broker.heartbeat.interval.ms, in µs.
     pub heartbeat_interval_us: u64,
+    pub cleaner: CleanerConfig,
 }
 
 struct ParkedFetch {
@@ -62,6 +64,7 @@ impl Broker {
         out.set_timer(Duration::from_us(self.config.heartbeat_interval_us), Timer::Heartbeat);
         let isr_check = self.config.replication.replica_lag_time_max_us / 2;
         out.set_timer(Duration::from_us(isr_check.max(1)), Timer::IsrCheck);
+        out.set_timer(Duration::from_us(self.config.cleaner.backoff_us), Timer::LogCleaner);
     }
 
     /// The process dies. Logs survive on disk; leadership, parked requests and timers do not.
@@ -143,6 +146,15 @@ impl Broker {
                 let interval = (self.config.replication.replica_lag_time_max_us / 2).max(1);
                 out.set_timer(Duration::from_us(interval), Timer::IsrCheck);
             }
+            Timer::LogCleaner => {
+                for replica in self.replicas.values_mut() {
+                    for removed in replica.clean(now, &self.config.cleaner) {
+                        // Removed by policy, not lost: the fate ledger must know the difference.
+                        out.account(Accounting::Expired { record_id: removed.record.record_id });
+                    }
+                }
+                out.set_timer(Duration::from_us(self.config.cleaner.backoff_us), Timer::LogCleaner);
+            }
             Timer::FetchWaitExpired { fetch_id } => {
                 if let Some(index) = self.parked.iter().position(|p| p.fetch_id == fetch_id) {
                     let parked = self.parked.remove(index);
@@ -214,7 +226,8 @@ mod tests {
             replica_fetch_records_max: 1_000,
             retention_records_max: 1_000,
         };
-        BrokerConfig { replication, heartbeat_interval_us: 2_000_000 }
+        let cleaner = CleanerConfig { backoff_us: 15_000_000, compact: false, retention_us: None, delete_retention_us: 0, segment_records: 1_000 };
+        BrokerConfig { replication, heartbeat_interval_us: 2_000_000, cleaner }
     }
 
     fn lead(broker: &mut Broker, partition: u32, isr: Vec<u16>) {

@@ -228,8 +228,9 @@ impl Consumer {
                 let first = records.first().map_or([0, 0], |r| [r.partition.into(), r.offset]);
                 out.note(TraceKind::FetchResponse, [records.len() as u64, first[0], first[1]]);
                 for record in records {
-                    // Only records at our position of partitions we still own count.
-                    if self.positions.get(&record.partition) == Some(&record.offset) {
+                    // Only records at or past our position of partitions we still own count
+                    // (past it when the cleaner compacted the offsets in between away).
+                    if self.positions.get(&record.partition).is_some_and(|&p| record.offset >= p) {
                         self.positions.insert(record.partition, record.offset + 1);
                         self.buffer.push_back(record);
                     }

@@ -8,7 +8,7 @@
 //! each entry keeps its place in its batch and the batch's producer stamp, so a replica can
 //! always tell where a batch ends and can rebuild the idempotent producers' state from disk.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 /// One record as stored in a partition. The key is an id into the producer's key table (the
 /// bytes were hashed when partitioning), so a log of millions of records stays small.
@@ -19,7 +19,15 @@ pub struct Record {
     pub key_id: u32,
     /// When the producer created the record, in simulated microseconds (Kafka's CreateTime).
     pub timestamp_us: u64,
+    /// 0 is a tombstone: a record without a value (Kafka's null value), which deletes its key
+    /// from a compacted topic.
     pub value_bytes: u32,
+}
+
+impl Record {
+    pub fn is_tombstone(&self) -> bool {
+        self.value_bytes == 0
+    }
 }
 
 /// The idempotence fields of a v2 batch header: who wrote the batch and where it sits in that
@@ -56,15 +64,21 @@ impl Entry {
 
 pub struct PartitionLog {
     log_start_offset: u64,
-    entries: VecDeque<Entry>,
+    /// The offset the next record gets (the LEO). Offsets are never reused, and compaction
+    /// leaves holes, so entries carry their offsets instead of deriving them from positions.
+    next_offset: u64,
+    entries: VecDeque<(u64, Entry)>,
     /// Size-based retention, counted in records: older records are deleted beyond this.
     retention_records_max: u64,
+    /// Tombstones the cleaner has seen, with the time (µs) after which it may delete them:
+    /// Kafka's delete horizon (KIP-534), so consumers have delete.retention.ms to see them.
+    tombstone_horizons_us: BTreeMap<u64, u64>,
 }
 
 impl PartitionLog {
     pub fn new(retention_records_max: u64) -> Self {
         assert!(retention_records_max > 0, "retention keeps at least one record");
-        PartitionLog { log_start_offset: 0, entries: VecDeque::new(), retention_records_max }
+        PartitionLog { log_start_offset: 0, next_offset: 0, entries: VecDeque::new(), retention_records_max, tombstone_horizons_us: BTreeMap::new() }
     }
 
     /// Appends a record written in `epoch` as a batch of its own and returns its offset.
@@ -72,27 +86,49 @@ impl PartitionLog {
         self.append_entry(Entry::single(record, epoch))
     }
 
-    /// Appends one entry (a follower copying the leader's log) and returns its offset.
+    /// Appends one entry at the log end and returns its offset.
     pub fn append_entry(&mut self, entry: Entry) -> u64 {
         self.append_evicting(entry).0
     }
 
     /// Appends, and also returns the record retention deleted to make room, if any.
     pub fn append_evicting(&mut self, entry: Entry) -> (u64, Option<Entry>) {
+        let offset = self.next_offset;
+        (offset, self.append_at(offset, entry))
+    }
+
+    /// A follower copies the leader's entry at the leader's offset, which may be past the
+    /// log end when the leader's cleaner left a hole. Returns what retention evicted.
+    pub fn append_at(&mut self, offset: u64, entry: Entry) -> Option<Entry> {
+        assert!(offset >= self.next_offset, "offsets only grow: {offset} < {}", self.next_offset);
         assert!(self.last_epoch().is_none_or(|last| last <= entry.epoch), "epochs in a log never decrease");
-        let offset = self.log_end_offset();
-        self.entries.push_back(entry);
-        let mut evicted = None;
-        if self.entries.len() as u64 > self.retention_records_max {
-            evicted = self.entries.pop_front();
-            self.log_start_offset += 1;
+        if self.entries.is_empty() {
+            // A follower whose leader already deleted the start of the log begins where it does.
+            self.log_start_offset = self.log_start_offset.max(offset);
         }
-        (offset, evicted)
+        self.entries.push_back((offset, entry));
+        self.next_offset = offset + 1;
+        if self.entries.len() as u64 > self.retention_records_max {
+            return self.pop_front();
+        }
+        None
+    }
+
+    fn pop_front(&mut self) -> Option<Entry> {
+        let (offset, entry) = self.entries.pop_front()?;
+        self.tombstone_horizons_us.remove(&offset);
+        self.log_start_offset = self.entries.front().map_or(self.next_offset, |(o, _)| *o).max(offset + 1);
+        Some(entry)
     }
 
     /// Every retained entry, oldest first.
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
-        self.entries.iter()
+        self.entries.iter().map(|(_, e)| e)
+    }
+
+    /// Every retained entry with its offset, oldest first.
+    pub fn entries_with_offsets(&self) -> impl Iterator<Item = (u64, &Entry)> {
+        self.entries.iter().map(|(o, e)| (*o, e))
     }
 
     pub fn log_start_offset(&self) -> u64 {
@@ -100,41 +136,50 @@ impl PartitionLog {
     }
 
     pub fn log_end_offset(&self) -> u64 {
-        self.log_start_offset + self.entries.len() as u64
+        self.next_offset
+    }
+
+    /// Records retained (fewer than the offset range once the cleaner has compacted).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 
     /// The epoch of the last record, if any is retained.
     pub fn last_epoch(&self) -> Option<u32> {
-        self.entries.back().map(|e| e.epoch)
+        self.entries.back().map(|(_, e)| e.epoch)
     }
 
+    /// Index of the first entry at or after `offset`.
+    fn index_of(&self, offset: u64) -> usize {
+        self.entries.partition_point(|(o, _)| *o < offset)
+    }
+
+    /// The entry at exactly `offset`, if it is retained (not deleted, not compacted away).
     pub fn entry(&self, offset: u64) -> Option<&Entry> {
-        let index = offset.checked_sub(self.log_start_offset)?;
-        self.entries.get(usize::try_from(index).ok()?)
+        let index = self.index_of(offset);
+        self.entries.get(index).filter(|(o, _)| *o == offset).map(|(_, e)| e)
     }
 
     /// Records from `offset` up to (not including) `end`, at most `max`, as (offset, entry).
-    /// An offset before the log start reads from the log start (`auto.offset.reset=earliest`).
+    /// An offset before the log start reads from the log start (`auto.offset.reset=earliest`);
+    /// offsets the cleaner removed are simply skipped, as a Kafka consumer skips them.
     pub fn read(&self, offset: u64, end: u64, max: usize) -> impl Iterator<Item = (u64, &Entry)> {
-        let from = offset.max(self.log_start_offset);
-        let skip = (from - self.log_start_offset) as usize;
-        let available = end.min(self.log_end_offset()).saturating_sub(from) as usize;
-        self.entries.iter().skip(skip).take(max.min(available)).enumerate().map(move |(i, e)| (from + i as u64, e))
+        let from = self.index_of(offset.max(self.log_start_offset));
+        self.entries.range(from..).take_while(move |(o, _)| *o < end).take(max).map(|(o, e)| (*o, e))
     }
 
     /// Whole batches from `offset` up to `end`: at least `max` records unless the range runs
     /// out, then on to the end of the batch the last one belongs to. Kafka replicates whole
     /// batches, so a follower never holds half of one.
-    pub fn read_batches(&self, offset: u64, end: u64, max: usize) -> Vec<Entry> {
-        let mut entries: Vec<Entry> = self.read(offset, end, max).map(|(_, e)| *e).collect();
-        let mut next = offset.max(self.log_start_offset) + entries.len() as u64;
-        while next < end.min(self.log_end_offset()) {
-            match self.entry(next) {
-                Some(entry) if entry.offset_delta > 0 => entries.push(*entry),
-                _ => break,
-            }
-            next += 1;
-        }
+    pub fn read_batches(&self, offset: u64, end: u64, max: usize) -> Vec<(u64, Entry)> {
+        let mut entries: Vec<(u64, Entry)> = self.read(offset, end, max).map(|(o, e)| (o, *e)).collect();
+        let next = entries.last().map_or(self.index_of(offset.max(self.log_start_offset)), |(o, _)| self.index_of(*o + 1));
+        let rest = self.entries.range(next..).take_while(|(o, e)| *o < end && e.offset_delta > 0);
+        entries.extend(rest.map(|(o, e)| (*o, *e)));
         entries
     }
 
@@ -143,14 +188,59 @@ impl PartitionLog {
     /// agree with this log (Kafka's OffsetsForLeaderEpoch answer).
     pub fn end_offset_for_epoch(&self, epoch: u32) -> u64 {
         // Entries are in epoch order: the first entry of a later epoch ends `epoch`'s history.
-        let later = self.entries.iter().position(|e| e.epoch > epoch);
-        later.map_or(self.log_end_offset(), |i| self.log_start_offset + i as u64)
+        let later = self.entries.iter().find(|(_, e)| e.epoch > epoch);
+        later.map_or(self.log_end_offset(), |(o, _)| *o)
     }
 
     /// Removes every record at `offset` and beyond, returning them (oldest first).
     pub fn truncate_to(&mut self, offset: u64) -> Vec<Entry> {
-        let keep = offset.saturating_sub(self.log_start_offset).min(self.entries.len() as u64) as usize;
-        self.entries.drain(keep..).collect()
+        let keep = self.index_of(offset);
+        self.next_offset = self.next_offset.min(offset.max(self.log_start_offset));
+        self.tombstone_horizons_us.retain(|o, _| *o < offset);
+        self.entries.drain(keep..).map(|(_, e)| e).collect()
+    }
+
+    /// Time-based retention (retention.ms): deletes records created before `cutoff_us` from
+    /// the front of the log, but none at or above offset `below`. Returns what it deleted.
+    pub fn delete_older_than(&mut self, cutoff_us: u64, below: u64) -> Vec<Entry> {
+        let mut deleted = Vec::new();
+        while self.entries.front().is_some_and(|(o, e)| e.record.timestamp_us < cutoff_us && *o < below) {
+            deleted.extend(self.pop_front());
+        }
+        deleted
+    }
+
+    /// Log compaction (cleanup.policy=compact) of the offsets below `clean_below`: of each
+    /// key, only the latest record survives; offsets are kept, leaving holes. A tombstone
+    /// (a record without a value) survives until `delete_retention_us` after the cleaner first
+    /// saw it. Returns the removed records.
+    pub fn compact(&mut self, clean_below: u64, now_us: u64, delete_retention_us: u64) -> Vec<Entry> {
+        let mut latest: BTreeMap<u32, u64> = BTreeMap::new();
+        for (offset, entry) in self.entries.iter().take_while(|(o, _)| *o < clean_below) {
+            latest.insert(entry.record.key_id, *offset);
+        }
+        let horizons = &mut self.tombstone_horizons_us;
+        let mut removed = Vec::new();
+        self.entries.retain(|(offset, entry)| {
+            if *offset >= clean_below {
+                return true;
+            }
+            if latest.get(&entry.record.key_id) != Some(offset) {
+                removed.push(*entry);
+                return false;
+            }
+            if !entry.record.is_tombstone() {
+                return true;
+            }
+            let horizon = *horizons.entry(*offset).or_insert(now_us + delete_retention_us);
+            if now_us >= horizon {
+                horizons.remove(offset);
+                removed.push(*entry);
+                return false;
+            }
+            true
+        });
+        removed
     }
 }
 
@@ -219,10 +309,69 @@ mod tests {
             log.append_entry(Entry { offset_delta: delta, ..Entry::single(record(1 + u64::from(delta)), 0) });
         }
         log.append(record(4), 0);
-        let ids = |entries: Vec<Entry>| entries.iter().map(|e| e.record.record_id).collect::<Vec<_>>();
+        let ids = |entries: Vec<(u64, Entry)>| entries.iter().map(|(_, e)| e.record.record_id).collect::<Vec<_>>();
         assert_eq!(ids(log.read_batches(0, 5, 2)), [0, 1, 2, 3], "the batch of 1..=3 is not split");
         assert_eq!(ids(log.read_batches(0, 3, 2)), [0, 1, 2], "but never past `end`");
         assert_eq!(ids(log.read_batches(4, 5, 10)), [4]);
+    }
+
+    fn keyed(record_id: u64, key_id: u32, value_bytes: u32, timestamp_us: u64) -> Record {
+        Record { record_id, key_id, timestamp_us, value_bytes }
+    }
+
+    #[test]
+    fn compaction_keeps_the_latest_value_per_key_with_its_offset() {
+        let mut log = PartitionLog::new(100);
+        for (id, key) in [(0, 7), (1, 8), (2, 7), (3, 9), (4, 7), (5, 8)] {
+            log.append(keyed(id, key, 10, 0), 0);
+        }
+        let removed = log.compact(5, 0, 1_000);
+        assert_eq!(removed.iter().map(|e| e.record.record_id).collect::<Vec<_>>(), [0, 2], "key 7's older values; key 8's latest below 5 is offset 1");
+        let kept: Vec<(u64, u64)> = log.entries_with_offsets().map(|(o, e)| (o, e.record.record_id)).collect();
+        assert_eq!(kept, [(1, 1), (3, 3), (4, 4), (5, 5)], "offsets are kept, with holes");
+        assert_eq!(log.log_end_offset(), 6);
+        assert!(log.entry(2).is_none() && log.entry(3).is_some());
+        let read: Vec<u64> = log.read(0, 6, 10).map(|(o, _)| o).collect();
+        assert_eq!(read, [1, 3, 4, 5], "readers skip the holes");
+    }
+
+    #[test]
+    fn a_tombstone_deletes_its_key_and_goes_itself_after_delete_retention() {
+        let mut log = PartitionLog::new(100);
+        log.append(keyed(0, 7, 10, 0), 0);
+        log.append(keyed(1, 7, 0, 0), 0);
+        log.append(keyed(2, 8, 10, 0), 0);
+        log.compact(3, 1_000, 5_000);
+        assert_eq!(log.entries().map(|e| e.record.record_id).collect::<Vec<_>>(), [1, 2], "the tombstone stays for now");
+        log.compact(3, 5_999, 5_000);
+        assert_eq!(log.len(), 2, "not before the horizon (first seen at 1,000 + 5,000)");
+        log.compact(3, 6_000, 5_000);
+        assert_eq!(log.entries().map(|e| e.record.record_id).collect::<Vec<_>>(), [2], "key 7 is gone entirely");
+    }
+
+    #[test]
+    fn time_retention_deletes_old_records_from_the_front() {
+        let mut log = PartitionLog::new(100);
+        for (id, ts) in [(0, 100), (1, 200), (2, 300)] {
+            log.append(keyed(id, 0, 10, ts), 0);
+        }
+        assert_eq!(log.delete_older_than(250, u64::MAX).len(), 2);
+        assert_eq!((log.log_start_offset(), log.log_end_offset()), (2, 3));
+        assert_eq!(log.delete_older_than(1_000, 2).len(), 0, "nothing at or above offset 2");
+        assert_eq!(log.delete_older_than(1_000, u64::MAX).len(), 1);
+        assert_eq!((log.log_start_offset(), log.log_end_offset(), log.len()), (3, 3, 0), "an empty log keeps its end");
+        assert_eq!(log.append(keyed(3, 0, 10, 400), 0), 3, "offsets are never reused");
+    }
+
+    #[test]
+    fn a_follower_copies_entries_at_the_leaders_offsets() {
+        let mut log = PartitionLog::new(100);
+        log.append_at(1, Entry::single(record(1), 0));
+        log.append_at(4, Entry::single(record(4), 0));
+        assert_eq!(log.log_end_offset(), 5);
+        assert_eq!(log.entry(4).map(|e| e.record.record_id), Some(4));
+        assert_eq!(log.truncate_to(2).len(), 1);
+        assert_eq!(log.log_end_offset(), 2);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod assignor;
 pub mod broker;
+pub mod cleaner;
 pub mod compression;
 pub mod consumer;
 pub mod controller;

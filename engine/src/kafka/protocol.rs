@@ -89,8 +89,9 @@ pub struct PartitionState {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReplicaFetchResult {
-    /// Records from the fetch offset on, and the leader's high watermark.
-    Records { fetch_offset: u64, entries: Vec<Entry>, leader_hw: u64 },
+    /// Records from the fetch offset on, at the leader's offsets (the cleaner may have left
+    /// holes), and the leader's high watermark.
+    Records { fetch_offset: u64, entries: Vec<(u64, Entry)>, leader_hw: u64 },
     /// The follower's log diverged from the leader's: truncate to `truncate_to` and fetch again.
     Diverging { truncate_to: u64 },
     /// This broker is not the leader for that epoch.
@@ -261,6 +262,8 @@ pub enum Timer {
     MemberSessionCheck,
     /// Time for a consumer's automatic offset commit (enable.auto.commit).
     AutoCommit,
+    /// Time for a broker's log cleaner to run.
+    LogCleaner,
     /// max.poll.interval.ms after batch `batch_id` began: if it is still in hand, the member
     /// leaves the group (it is too slow to be trusted with its partitions).
     PollIntervalExpired { batch_id: u64 },
@@ -286,6 +289,7 @@ impl Timer {
             Timer::MemberSessionCheck => (14, 0),
             Timer::AutoCommit => (15, 0),
             Timer::PollIntervalExpired { batch_id } => (16, batch_id),
+            Timer::LogCleaner => (20, 0),
             Timer::Linger { batch_id } => (17, batch_id),
             Timer::DeliveryTimeout { batch_id } => (18, batch_id),
             Timer::BatchCompressed { request_id } => (19, request_id),

@@ -296,8 +296,8 @@ impl Replica {
         let mut truncated = Vec::new();
         match result {
             ReplicaFetchResult::Records { entries, leader_hw, .. } => {
-                for entry in entries {
-                    self.log.append_entry(entry);
+                for (offset, entry) in entries {
+                    self.log.append_at(offset, entry);
                 }
                 self.hw = self.hw.max(leader_hw.min(self.log.log_end_offset()));
             }
@@ -313,6 +313,12 @@ impl Replica {
         }
         self.fetch_from(leader, now, out);
         truncated
+    }
+
+    /// Runs the log cleaner over this replica (leaders and followers clean independently,
+    /// as in Kafka); returns the records it removed.
+    pub fn clean(&mut self, now: SimTime, config: &super::cleaner::CleanerConfig) -> Vec<Entry> {
+        super::cleaner::clean(&mut self.log, self.hw, now, config)
     }
 
     /// A follower's fetch timer: retry after "not leader", or when the fetch got no answer.

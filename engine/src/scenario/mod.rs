@@ -26,6 +26,7 @@ pub mod limits {
     pub const SERIES_POINTS_MAX: u32 = 100_000;
     pub const BROKERS_MAX: u16 = 9;
     pub const CONSUMERS_MAX: u16 = 16;
+    pub const TEN_YEARS_MS: u64 = 10 * 365 * 24 * 3_600_000;
     pub const CLUSTER_TIMEOUT_MS_MAX: u32 = 600_000;
     pub const DELIVERY_TIMEOUT_MS_MAX: u32 = 3_600_000;
     /// Kafka's default max.request.size: a larger batch could not be sent with defaults.
@@ -70,6 +71,43 @@ pub struct TopicSpec {
     /// Kafka's min.insync.replicas (default 1), 1 to the replication factor.
     #[serde(default = "one_u32")]
     pub min_insync_replicas: u32,
+    /// Kafka's cleanup.policy: "delete" (default), "compact", or "compact,delete".
+    #[serde(default)]
+    pub cleanup_policy: CleanupPolicy,
+    /// Kafka's retention.ms (default 604,800,000: 7 days), 1 ms to 10 years: records
+    /// created longer ago are deleted (under a "delete" policy).
+    #[serde(default = "default_retention_ms")]
+    pub retention_ms: u64,
+    /// Kafka's delete.retention.ms (default 86,400,000: 1 day), 0 to 10 years: how long a
+    /// compacted topic keeps a tombstone after the cleaner first sees it.
+    #[serde(default = "default_delete_retention_ms")]
+    pub delete_retention_ms: u64,
+    /// Records per log segment (Kafka rolls segments by segment.bytes, 1 GiB by default;
+    /// this counts records), 1 to 10,000,000 (default 1,000,000). The cleaner never touches
+    /// the active (last) segment.
+    #[serde(default = "default_segment_records")]
+    pub segment_records: u64,
+}
+
+/// What happens to old records: deleted by age and size, compacted to the latest per key, or both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CleanupPolicy {
+    #[default]
+    #[serde(rename = "delete")]
+    Delete,
+    #[serde(rename = "compact")]
+    Compact,
+    #[serde(rename = "compact,delete")]
+    CompactDelete,
+}
+
+impl CleanupPolicy {
+    pub fn compacts(self) -> bool {
+        matches!(self, CleanupPolicy::Compact | CleanupPolicy::CompactDelete)
+    }
+    pub fn deletes(self) -> bool {
+        matches!(self, CleanupPolicy::Delete | CleanupPolicy::CompactDelete)
+    }
 }
 
 /// The brokers and the controller's failure detection.
@@ -93,6 +131,9 @@ pub struct ClusterSpec {
     pub unclean_leader_election_enable: bool,
     /// The broker's group.initial.rebalance.delay.ms (default 3,000), 0 to 300,000 ms.
     pub group_initial_rebalance_delay_ms: u32,
+    /// Kafka's log.cleaner.backoff.ms (default 15,000), 100 to 600,000 ms: how often each
+    /// broker's cleaner looks for work (compaction and time-based deletion).
+    pub log_cleaner_backoff_ms: u32,
 }
 
 impl Default for ClusterSpec {
@@ -106,6 +147,7 @@ impl Default for ClusterSpec {
             broker_session_timeout_ms: 9_000,
             unclean_leader_election_enable: false,
             group_initial_rebalance_delay_ms: 3_000,
+            log_cleaner_backoff_ms: 15_000,
         }
     }
 }
@@ -213,6 +255,15 @@ fn default_heartbeat_interval_ms() -> u32 {
 fn default_max_poll_interval_ms() -> u32 {
     300_000
 }
+fn default_retention_ms() -> u64 {
+    604_800_000
+}
+fn default_delete_retention_ms() -> u64 {
+    86_400_000
+}
+fn default_segment_records() -> u64 {
+    1_000_000
+}
 fn default_max_poll_records() -> u32 {
     500
 }
@@ -284,6 +335,11 @@ impl Scenario {
             check_name(&format!("cluster.racks[{i}]"), rack, 32, |ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))?;
         }
         check_range("cluster.replica_lag_time_max_ms", c.replica_lag_time_max_ms, 100, CLUSTER_TIMEOUT_MS_MAX, "ms")?;
+        check_range("cluster.log_cleaner_backoff_ms", c.log_cleaner_backoff_ms, 100, CLUSTER_TIMEOUT_MS_MAX, "ms")?;
+        let t = &self.topic;
+        check_range("topic.retention_ms", t.retention_ms, 1, TEN_YEARS_MS, "ms")?;
+        check_range("topic.delete_retention_ms", t.delete_retention_ms, 0, TEN_YEARS_MS, "ms")?;
+        check_range("topic.segment_records", t.segment_records, 1, 10_000_000, "records")?;
         check_range("cluster.group_initial_rebalance_delay_ms", c.group_initial_rebalance_delay_ms, 0, 300_000, "ms")?;
         check_range("cluster.replica_socket_timeout_ms", c.replica_socket_timeout_ms, 100, CLUSTER_TIMEOUT_MS_MAX, "ms")?;
         let heartbeat = c.broker_heartbeat_interval_ms;

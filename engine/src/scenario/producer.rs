@@ -57,6 +57,10 @@ pub struct ProducerSpec {
     /// turns it off then (see `ProducerSpec::idempotence`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_idempotence: Option<bool>,
+    /// Share of records sent as tombstones (no value: "delete this key" on a compacted
+    /// topic), 0 to 100 percent (default 0).
+    #[serde(default)]
+    pub tombstone_percent: u32,
 }
 
 /// Kafka's cap on requests in flight for an idempotent producer: its brokers remember the
@@ -75,6 +79,7 @@ impl ProducerSpec {
     pub(super) fn validate(&self) -> Result<(), InputError> {
         check_range("producer.records_per_s", self.records_per_s, 1, RATE_RECORDS_PER_S_MAX, "records/s")?;
         check_range("producer.keys", self.keys, 1, KEYS_MAX, "")?;
+        check_range("producer.tombstone_percent", self.tombstone_percent, 0, 100, "%")?;
         if !self.key_skew.is_finite() {
             return Err(InputError::new("producer.key_skew", "must be a finite number between 0 and 3"));
         }

@@ -85,7 +85,7 @@ impl TraceKind {
     pub fn field_names(self) -> [Option<&'static str>; 3] {
         use TraceKind::*;
         match self {
-            Send => [Some("partition"), Some("key_id"), None],
+            Send => [Some("partition"), Some("key_id"), Some("tombstone")],
             Append => [Some("partition"), Some("offset"), Some("record_id")],
             Ack => [Some("partition"), Some("offset"), Some("record_id")],
             Fetch => [Some("partitions"), Some("max_records"), None],

@@ -110,13 +110,17 @@ fn a_cooperative_member_keeps_consuming_while_it_rejoins() {
 
 #[test]
 fn records_of_a_revoked_partition_or_a_stale_position_are_dropped() {
-    let mut c = joined(Strategy::Range, [0, 0]);
+    let mut c = joined(Strategy::Range, [5, 0]);
     let mut out = Outbox::default();
-    c.on_message(Msg::FetchResponse { fetch_id: 99, records: records(0, 0..5), not_leader: vec![] }, &mut out);
+    c.on_message(Msg::FetchResponse { fetch_id: 99, records: records(0, 5..9), not_leader: vec![] }, &mut out);
     assert!(out.timers.is_empty(), "an unknown fetch id is ignored");
     let mut out = Outbox::default();
-    c.on_message(Msg::FetchResponse { fetch_id: 0, records: records(0, 3..6), not_leader: vec![] }, &mut out);
-    assert!(!out.timers.iter().any(|(_, t)| matches!(t, Timer::BatchProcessed { .. })), "offsets 3..6 do not follow position 0");
+    c.on_message(Msg::FetchResponse { fetch_id: 0, records: records(0, 2..5), not_leader: vec![] }, &mut out);
+    assert!(!out.timers.iter().any(|(_, t)| matches!(t, Timer::BatchProcessed { .. })), "offsets before the position are stale");
+    let mut out = Outbox::default();
+    c.on_message(Msg::FetchResponse { fetch_id: 2, records: records(0, 8..10), not_leader: vec![] }, &mut out);
+    assert!(out.timers.iter().any(|(_, t)| matches!(t, Timer::BatchProcessed { .. })), "a compacted gap (5..8) is skipped");
+    assert_eq!(c.position(0), Some(10));
 }
 
 #[test]

@@ -38,6 +38,8 @@ pub struct ProducerConfig {
     /// Kafka's enable.idempotence, as the scenario resolved it.
     pub idempotence: bool,
     pub producer_id: u64,
+    /// Share of records sent as tombstones (no value: "delete this key"), 0 to 100 percent.
+    pub tombstone_percent: u32,
 }
 
 impl ProducerConfig {
@@ -57,6 +59,7 @@ impl ProducerConfig {
                 compression: spec.compression_type,
             },
             max_in_flight_requests_per_connection: spec.max_in_flight_requests_per_connection,
+            tombstone_percent: spec.tombstone_percent,
             idempotence: spec.idempotence(),
             producer_id: PRODUCER_ID_BASE + u64::from(index),
         }
@@ -221,9 +224,12 @@ impl Producer {
         let partition = self.keys.partition(key_id);
         let skew_us = self.clock_offset_ms.saturating_mul(1_000);
         let timestamp_us = now.as_us().saturating_add_signed(skew_us);
-        let record = Record { record_id: self.stats.sent, key_id, timestamp_us, value_bytes: self.config.value_bytes };
+        // Draw only when tombstones are on, so other runs keep their random streams.
+        let tombstone = self.config.tombstone_percent > 0 && self.rng.below(100) < u64::from(self.config.tombstone_percent);
+        let value_bytes = if tombstone { 0 } else { self.config.value_bytes };
+        let record = Record { record_id: self.stats.sent, key_id, timestamp_us, value_bytes };
         self.stats.sent += 1;
-        out.note(TraceKind::Send, [partition.into(), key_id.into(), 0]);
+        out.note(TraceKind::Send, [partition.into(), key_id.into(), u64::from(tombstone)]);
         out.account(Accounting::Created { record_id: record.record_id, partition });
         let key_bytes = self.keys.name(key_id).len() as u32;
         if let Some(batch_id) = self.accumulator.append(partition, record, key_bytes, now) {

@@ -18,6 +18,7 @@ fn config(acks: Acks) -> ProducerConfig {
         max_in_flight_requests_per_connection: 5,
         idempotence: acks == Acks::All,
         producer_id: PRODUCER_ID_BASE,
+        tombstone_percent: 0,
     }
 }
 
