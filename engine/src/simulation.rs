@@ -127,7 +127,8 @@ impl Simulation {
             session_check_interval_us: ms(cluster.broker_heartbeat_interval_ms / 2).max(1),
             unclean_leader_election: cluster.unclean_leader_election_enable,
         };
-        let link = LinkConfig { latency_us: ms(scenario.network.latency_ms), jitter_us: ms(scenario.network.jitter_ms) };
+        let n = &scenario.network;
+        let link = LinkConfig { latency_us: ms(n.latency_ms), jitter_us: ms(n.jitter_ms), bandwidth_mbps: n.bandwidth_mbps.into() };
         let mut sim = Simulation {
             seed,
             now: SimTime::ZERO,
@@ -303,7 +304,7 @@ impl Simulation {
             self.account(node, item);
         }
         for (to, msg) in out.sends {
-            match self.network.arrival(self.now, node, to) {
+            match self.network.arrival(self.now, node, to, msg.wire_bytes()) {
                 Some(at) => {
                     self.queue.push(at, Event::Deliver { from: node, to, sent_at: self.now, msg });
                 }

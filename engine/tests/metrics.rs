@@ -53,3 +53,17 @@ fn a_broker_crash_shows_in_isr_errors_and_under_replication() {
     sim.advance(Duration::from_secs(20));
     assert_eq!((last(&sim, "isr_min"), last(&sim, "under_replicated")), (3.0, 0.0));
 }
+
+#[test]
+fn a_narrow_link_adds_transmission_time_to_latency() {
+    let p50_with = |bandwidth_mbps: u32| {
+        let mut scenario = builtin::load("upi-steady").expect("loads");
+        scenario.network.bandwidth_mbps = bandwidth_mbps;
+        let mut sim = Simulation::new(scenario, 3);
+        sim.advance(Duration::from_secs(20));
+        last(&sim, "latency_p50_ms")
+    };
+    // 400 records/s of ~350 bytes is ~1.1 Mbit/s; a 2 Mbit/s link is over half busy.
+    let (unlimited, narrow) = (p50_with(0), p50_with(2));
+    assert!(narrow > unlimited + 5.0, "narrow {narrow} ms vs unlimited {unlimited} ms");
+}

@@ -196,6 +196,21 @@ impl Msg {
         }
     }
 
+    /// What the message weighs on the wire, in bytes, for link bandwidth: record batches at
+    /// their v2 size (a produce batch as compressed; fetched records uncompressed, a
+    /// simplification), every request and response a nominal header of `HEADER_BYTES`.
+    pub fn wire_bytes(&self) -> u64 {
+        const HEADER_BYTES: u64 = 64;
+        let record = |r: &Record| u64::from(super::record_format::RECORD_OVERHEAD_MAX_BYTES + r.value_bytes);
+        HEADER_BYTES
+            + match self {
+                Msg::Produce { batch, .. } => u64::from(batch.wire_bytes),
+                Msg::FetchResponse { records, .. } => records.iter().map(|f| record(&f.record)).sum(),
+                Msg::ReplicaFetchResponse { result: ReplicaFetchResult::Records { entries, .. }, .. } => entries.iter().map(|(_, e)| record(&e.record)).sum(),
+                _ => 0,
+            }
+    }
+
     /// A stable code for the trace hash.
     pub fn code(&self) -> u64 {
         match self {

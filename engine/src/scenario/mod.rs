@@ -214,6 +214,9 @@ pub struct NetworkSpec {
     pub latency_ms: u32,
     /// Extra uniform random delay, 0 to 10,000 ms (default 1).
     pub jitter_ms: u32,
+    /// What each directed link carries, 0 to 100,000 Mbit/s; 0 (default) is unlimited.
+    #[serde(default)]
+    pub bandwidth_mbps: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -272,7 +275,7 @@ fn default_fetch_max_wait_ms() -> u32 {
 }
 impl Default for NetworkSpec {
     fn default() -> Self {
-        NetworkSpec { latency_ms: 1, jitter_ms: 1 }
+        NetworkSpec { latency_ms: 1, jitter_ms: 1, bandwidth_mbps: 0 }
     }
 }
 impl Default for MetricsSpec {
@@ -317,6 +320,7 @@ impl Scenario {
         check_range("consumer.auto_commit_interval_ms", c.auto_commit_interval_ms, 1, DELIVERY_TIMEOUT_MS_MAX, "ms")?;
         check_range("network.latency_ms", self.network.latency_ms, 0, LATENCY_MS_MAX, "ms")?;
         check_range("network.jitter_ms", self.network.jitter_ms, 0, LATENCY_MS_MAX, "ms")?;
+        check_range("network.bandwidth_mbps", self.network.bandwidth_mbps, 0, 100_000, "Mbit/s")?;
         let m = &self.metrics;
         let interval = m.sample_interval_ms;
         check_range("metrics.sample_interval_ms", interval, SAMPLE_INTERVAL_MS_MIN, SAMPLE_INTERVAL_MS_MAX, "ms")?;

@@ -16,6 +16,8 @@ pub struct LinkConfig {
     pub latency_us: u64,
     /// Extra uniform random delay in `0..=jitter_us` microseconds.
     pub jitter_us: u64,
+    /// Bits per microsecond (= Mbit/s) each directed link carries; 0 means unlimited.
+    pub bandwidth_mbps: u64,
 }
 
 pub struct Network {
@@ -23,6 +25,8 @@ pub struct Network {
     rng: SimRng,
     /// Arrival time of the latest message per (from, to) link, to keep links FIFO.
     last_arrival: BTreeMap<(NodeId, NodeId), SimTime>,
+    /// When each link finishes transmitting what it was already sending.
+    busy_until: BTreeMap<(NodeId, NodeId), SimTime>,
     /// Active partitions: no message crosses between the two sides of any of them.
     cuts: Vec<(BTreeSet<NodeId>, BTreeSet<NodeId>)>,
     /// Latency multipliers of slow nodes.
@@ -31,7 +35,7 @@ pub struct Network {
 
 impl Network {
     pub fn new(link: LinkConfig, rng: SimRng) -> Self {
-        Network { link, rng, last_arrival: BTreeMap::new(), cuts: Vec::new(), slow: BTreeMap::new() }
+        Network { link, rng, last_arrival: BTreeMap::new(), busy_until: BTreeMap::new(), cuts: Vec::new(), slow: BTreeMap::new() }
     }
 
     /// Cuts every link between `a` and `b` until `heal`.
@@ -60,14 +64,23 @@ impl Network {
         !self.cuts.iter().any(|(a, b)| (a.contains(&from) && b.contains(&to)) || (b.contains(&from) && a.contains(&to)))
     }
 
-    /// When a message sent now from `from` to `to` arrives; None if a partition drops it.
-    pub fn arrival(&mut self, now: SimTime, from: NodeId, to: NodeId) -> Option<SimTime> {
+    /// When a message of `bytes` sent now from `from` to `to` arrives; None if a partition
+    /// drops it. With a bandwidth limit, a message first waits for the link to finish what
+    /// it is sending, then takes bytes × 8 / bandwidth to put on the wire.
+    pub fn arrival(&mut self, now: SimTime, from: NodeId, to: NodeId, bytes: u64) -> Option<SimTime> {
         if !self.can_reach(from, to) {
             return None;
         }
+        let mut departure = now;
+        if self.link.bandwidth_mbps > 0 {
+            let transmit_us = (bytes * 8).div_ceil(self.link.bandwidth_mbps);
+            let free = self.busy_until.entry((from, to)).or_insert(SimTime::ZERO);
+            departure = now.max(*free) + Duration::from_us(transmit_us);
+            *free = departure;
+        }
         let jitter = if self.link.jitter_us == 0 { 0 } else { self.rng.below(self.link.jitter_us + 1) };
         let factor = u64::from(*self.slow.get(&from).unwrap_or(&1)) * u64::from(*self.slow.get(&to).unwrap_or(&1));
-        let sampled = now + Duration::from_us((self.link.latency_us + jitter).saturating_mul(factor));
+        let sampled = departure + Duration::from_us((self.link.latency_us + jitter).saturating_mul(factor));
         let last = self.last_arrival.entry((from, to)).or_insert(SimTime::ZERO);
         let arrival = sampled.max(*last);
         *last = arrival;
@@ -81,22 +94,22 @@ mod tests {
 
     #[test]
     fn latency_is_within_base_plus_jitter() {
-        let link = LinkConfig { latency_us: 1_000, jitter_us: 500 };
+        let link = LinkConfig { latency_us: 1_000, jitter_us: 500, bandwidth_mbps: 0 };
         let mut net = Network::new(link, SimRng::stream(1, "net"));
         for step in 0..1_000u64 {
             let now = SimTime::from_us(step * 10_000);
-            let delay = net.arrival(now, NodeId::producer(0), NodeId::broker(0)).expect("connected").since(now).as_us();
+            let delay = net.arrival(now, NodeId::producer(0), NodeId::broker(0), 100).expect("connected").since(now).as_us();
             assert!((1_000..=1_500).contains(&delay), "delay {delay}");
         }
     }
 
     #[test]
     fn a_link_never_reorders_messages() {
-        let link = LinkConfig { latency_us: 100, jitter_us: 10_000 };
+        let link = LinkConfig { latency_us: 100, jitter_us: 10_000, bandwidth_mbps: 0 };
         let mut net = Network::new(link, SimRng::stream(2, "net"));
         let mut last = SimTime::ZERO;
         for step in 0..1_000u64 {
-            let arrival = net.arrival(SimTime::from_us(step), NodeId::producer(0), NodeId::broker(0)).expect("connected");
+            let arrival = net.arrival(SimTime::from_us(step), NodeId::producer(0), NodeId::broker(0), 100).expect("connected");
             assert!(arrival >= last);
             last = arrival;
         }
@@ -104,18 +117,30 @@ mod tests {
 
     #[test]
     fn a_partition_drops_messages_both_ways_until_healed_and_slow_nodes_lag() {
-        let link = LinkConfig { latency_us: 100, jitter_us: 0 };
+        let link = LinkConfig { latency_us: 100, jitter_us: 0, bandwidth_mbps: 0 };
         let mut net = Network::new(link, SimRng::stream(3, "net"));
         let (b0, b1, c) = (NodeId::broker(0), NodeId::broker(1), NodeId::controller());
         net.partition([b0].into(), [b1, c].into());
-        assert_eq!(net.arrival(SimTime::ZERO, b0, c), None);
-        assert_eq!(net.arrival(SimTime::ZERO, b1, b0), None);
-        assert!(net.arrival(SimTime::ZERO, b1, c).is_some(), "same side");
+        assert_eq!(net.arrival(SimTime::ZERO, b0, c, 100), None);
+        assert_eq!(net.arrival(SimTime::ZERO, b1, b0, 100), None);
+        assert!(net.arrival(SimTime::ZERO, b1, c, 100).is_some(), "same side");
         net.heal();
-        assert_eq!(net.arrival(SimTime::ZERO, b0, c), Some(SimTime::from_us(100)));
+        assert_eq!(net.arrival(SimTime::ZERO, b0, c, 100), Some(SimTime::from_us(100)));
         net.set_slow(b1, 10);
-        assert_eq!(net.arrival(SimTime::from_us(1_000), b1, c), Some(SimTime::from_us(2_000)));
+        assert_eq!(net.arrival(SimTime::from_us(1_000), b1, c, 100), Some(SimTime::from_us(2_000)));
         net.set_slow(b1, 1);
-        assert_eq!(net.arrival(SimTime::from_us(5_000), b1, c), Some(SimTime::from_us(5_100)));
+        assert_eq!(net.arrival(SimTime::from_us(5_000), b1, c, 100), Some(SimTime::from_us(5_100)));
+    }
+
+    #[test]
+    fn a_narrow_link_queues_messages_behind_each_other() {
+        // 8 Mbit/s: a 1,000-byte message takes 1,000 µs to transmit.
+        let link = LinkConfig { latency_us: 100, jitter_us: 0, bandwidth_mbps: 8 };
+        let mut net = Network::new(link, SimRng::stream(4, "net"));
+        let (a, b) = (NodeId::producer(0), NodeId::broker(0));
+        assert_eq!(net.arrival(SimTime::ZERO, a, b, 1_000), Some(SimTime::from_us(1_100)));
+        assert_eq!(net.arrival(SimTime::ZERO, a, b, 1_000), Some(SimTime::from_us(2_100)), "waits for the first");
+        assert_eq!(net.arrival(SimTime::ZERO, b, a, 1_000), Some(SimTime::from_us(1_100)), "the other direction is free");
+        assert_eq!(net.arrival(SimTime::from_us(5_000), a, b, 8), Some(SimTime::from_us(5_108)));
     }
 }
