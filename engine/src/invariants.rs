@@ -1,7 +1,8 @@
 //! The cluster's invariants, checked after every event in debug and test builds. They are
 //! the rules a Kafka committer would state about any correct execution: a replica's high
 //! watermark never passes its log end, at most one broker leads a partition in an epoch, the
-//! group never commits past what was committed to the log, and the fate ledger adds up.
+//! group never commits past what was committed to the log, each partition has at most one
+//! owner per group generation, and the fate ledger adds up.
 
 use crate::simulation::Simulation;
 
@@ -28,10 +29,25 @@ impl Simulation {
                 }
             }
         }
+        self.check_ownership()?;
         let fates = self.fates.counts();
         let settled = fates.in_flight + fates.acked + fates.failed + fates.unconfirmed;
         if settled != fates.created || fates.acked_lost > fates.acked {
             return Err(format!("fate ledger does not add up: {fates:?}"));
+        }
+        Ok(())
+    }
+
+    /// Within one generation, no two live members own the same partition.
+    fn check_ownership(&self) -> Result<(), String> {
+        let mut owners: std::collections::BTreeMap<(i32, u32), usize> = std::collections::BTreeMap::new();
+        let live = self.consumers.iter().enumerate().filter(|(_, c)| c.state() != crate::kafka::consumer::ConsumerState::Crashed);
+        for (i, consumer) in live {
+            for &p in consumer.assigned() {
+                if let Some(other) = owners.insert((consumer.generation(), p), i) {
+                    return Err(format!("partition {p} owned by consumer-{other} and consumer-{i} in generation {}", consumer.generation()));
+                }
+            }
         }
         Ok(())
     }

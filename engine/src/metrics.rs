@@ -62,10 +62,12 @@ pub struct Sample<'a> {
 /// (bounded memory even at a million records per second).
 const LATENCIES_PER_INTERVAL_MAX: usize = 100_000;
 
-/// Every series names a contract with the page (`series(name)`); see `SERIES`.
+/// Every series names a contract with the page (`series(name)`): those in `SERIES`, plus
+/// `lag_records.p<N>` and `lag_ms.p<N>` per partition.
 pub struct Metrics {
     series: BTreeMap<&'static str, Series>,
     lag_per_partition: Vec<Series>,
+    lag_ms_per_partition: Vec<Series>,
     latencies_us: Vec<u64>,
     last: Option<(SimTime, u64, u64, u64)>,
     /// (time, produced, processed) of the last `DRAIN_WINDOW_SAMPLES` + 1 samples.
@@ -98,6 +100,7 @@ impl Metrics {
         Metrics {
             series: SERIES.iter().map(|&name| (name, Series::new(points_max))).collect(),
             lag_per_partition: (0..partition_count).map(|_| Series::new(points_max)).collect(),
+            lag_ms_per_partition: (0..partition_count).map(|_| Series::new(points_max)).collect(),
             latencies_us: Vec::new(),
             last: None,
             window: VecDeque::new(),
@@ -119,6 +122,9 @@ impl Metrics {
         self.push("lag_records", now, lag_total as f64);
         for (series, lag) in self.lag_per_partition.iter_mut().zip(s.lags) {
             series.push(now, *lag as f64);
+        }
+        for (series, age_us) in self.lag_ms_per_partition.iter_mut().zip(s.lag_ages_us) {
+            series.push(now, *age_us as f64 / 1e3);
         }
         let oldest = s.lag_ages_us.iter().copied().max().unwrap_or(0);
         self.push("lag_ms", now, oldest as f64 / 1e3);
@@ -169,6 +175,9 @@ impl Metrics {
     pub fn series(&self, name: &str) -> Option<&Series> {
         if let Some(series) = self.series.get(name) {
             return Some(series);
+        }
+        if let Some(partition) = name.strip_prefix("lag_ms.p") {
+            return self.lag_ms_per_partition.get(partition.parse::<usize>().ok()?);
         }
         let partition: usize = name.strip_prefix("lag_records.p")?.parse().ok()?;
         self.lag_per_partition.get(partition)

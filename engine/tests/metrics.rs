@@ -18,6 +18,8 @@ fn a_falling_behind_consumer_shows_growing_time_lag_and_no_drain_time() {
     let mut sim = Simulation::new(builtin::load("upi-lag").expect("loads"), 1);
     sim.advance(Duration::from_secs(60));
     let lag_ms = values(&sim, "lag_ms");
+    let oldest_per_partition = (0..6).map(|p| last(&sim, &format!("lag_ms.p{p}"))).fold(0.0, f64::max);
+    assert_eq!(oldest_per_partition, last(&sim, "lag_ms"), "the topic's time lag is its worst partition's");
     assert!(lag_ms[55] > lag_ms[20] + 5_000.0, "the oldest unconsumed record ages: {lag_ms:?}");
     assert_eq!(last(&sim, "time_to_drain_s"), -1.0, "the backlog is not shrinking");
     assert!(last(&sim, "latency_p99_ms") >= last(&sim, "latency_p50_ms"));

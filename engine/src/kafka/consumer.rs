@@ -160,6 +160,10 @@ impl Consumer {
     pub fn is_joining(&self) -> bool {
         self.joining
     }
+    /// The group generation this member last joined (-1 before it has one).
+    pub fn generation(&self) -> i32 {
+        self.generation
+    }
     /// The fetch position of `partition`, if this member owns it and knows where to start.
     pub fn position(&self, partition: u32) -> Option<u64> {
         self.positions.get(&partition).copied()
