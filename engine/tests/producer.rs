@@ -236,3 +236,26 @@ fn idempotence_with_acks_1_is_refused_naming_the_field() {
     assert_eq!(err.path, "producer.acks");
     assert!(err.message.contains("\"all\""), "{err}");
 }
+
+#[test]
+fn keyless_records_stick_to_a_partition_for_about_a_batch_then_move_on() {
+    let mut scenario = dhara_engine::scenario::builtin::load("upi-steady").expect("loads");
+    scenario.producer.keyless_percent = 100;
+    let mut sim = dhara_engine::Simulation::new(scenario, 2);
+    let mut partitions: Vec<u64> = Vec::new();
+    let mut seen = 0;
+    sim.advance_with(dhara_engine::sim::Duration::from_secs(30), |s| {
+        partitions.extend(s.trace().since(seen).filter(|e| e.kind == dhara_engine::sim::TraceKind::Send).map(|e| e.a));
+        seen = s.trace().len();
+    });
+    let switches = partitions.windows(2).filter(|w| w[0] != w[1]).count();
+    let run = partitions.len() as f64 / (switches + 1) as f64;
+    // batch.size 16,384 bytes of ~320-byte values: about 50 records per partition in a row.
+    assert!((30.0..80.0).contains(&run), "records per sticky run: {run}");
+    let used: std::collections::BTreeSet<u64> = partitions.iter().copied().collect();
+    assert_eq!(used.len(), 6, "over time every partition is chosen");
+    let mut bad = dhara_engine::scenario::builtin::load("upi-steady").expect("loads");
+    bad.producer.keyless_percent = 10;
+    bad.topic.cleanup_policy = dhara_engine::scenario::CleanupPolicy::Compact;
+    assert_eq!(bad.validate().unwrap_err().path, "producer.keyless_percent");
+}

@@ -24,9 +24,15 @@ pub struct Record {
     pub value_bytes: u32,
 }
 
+/// The key id of a record without a key.
+pub const NO_KEY: u32 = u32::MAX;
+
 impl Record {
     pub fn is_tombstone(&self) -> bool {
         self.value_bytes == 0
+    }
+    pub fn has_key(&self) -> bool {
+        self.key_id != NO_KEY
     }
 }
 

@@ -344,6 +344,9 @@ impl Scenario {
         check_range("topic.retention_ms", t.retention_ms, 1, TEN_YEARS_MS, "ms")?;
         check_range("topic.delete_retention_ms", t.delete_retention_ms, 0, TEN_YEARS_MS, "ms")?;
         check_range("topic.segment_records", t.segment_records, 1, 10_000_000, "records")?;
+        if t.cleanup_policy.compacts() && self.producer.keyless_percent > 0 {
+            return Err(InputError::new("producer.keyless_percent", "must be 0 on a compacted topic (cleanup_policy compact): Kafka refuses records without a key there"));
+        }
         check_range("cluster.group_initial_rebalance_delay_ms", c.group_initial_rebalance_delay_ms, 0, 300_000, "ms")?;
         check_range("cluster.replica_socket_timeout_ms", c.replica_socket_timeout_ms, 100, CLUSTER_TIMEOUT_MS_MAX, "ms")?;
         let heartbeat = c.broker_heartbeat_interval_ms;

@@ -61,6 +61,10 @@ pub struct ProducerSpec {
     /// topic), 0 to 100 percent (default 0).
     #[serde(default)]
     pub tombstone_percent: u32,
+    /// Share of records sent without a key, 0 to 100 percent (default 0): Kafka's sticky
+    /// partitioner spreads them. A compacted topic refuses keyless records, as Kafka does.
+    #[serde(default)]
+    pub keyless_percent: u32,
 }
 
 /// Kafka's cap on requests in flight for an idempotent producer: its brokers remember the
@@ -80,6 +84,7 @@ impl ProducerSpec {
         check_range("producer.records_per_s", self.records_per_s, 1, RATE_RECORDS_PER_S_MAX, "records/s")?;
         check_range("producer.keys", self.keys, 1, KEYS_MAX, "")?;
         check_range("producer.tombstone_percent", self.tombstone_percent, 0, 100, "%")?;
+        check_range("producer.keyless_percent", self.keyless_percent, 0, 100, "%")?;
         if !self.key_skew.is_finite() {
             return Err(InputError::new("producer.key_skew", "must be a finite number between 0 and 3"));
         }

@@ -11,7 +11,7 @@ mod sender;
 mod sequences;
 
 use super::keys::KeySpace;
-use super::log::{ProducerStamp, Record};
+use super::log::{ProducerStamp, Record, NO_KEY};
 use super::protocol::{Accounting, Acks, Msg, Outbox, PartitionState, ProduceError, Timer};
 use crate::scenario::ProducerSpec;
 use crate::sim::{Duration, SimRng, SimTime, TraceKind};
@@ -40,6 +40,8 @@ pub struct ProducerConfig {
     pub producer_id: u64,
     /// Share of records sent as tombstones (no value: "delete this key"), 0 to 100 percent.
     pub tombstone_percent: u32,
+    /// Share of records sent without a key (sticky partitioning), 0 to 100 percent.
+    pub keyless_percent: u32,
 }
 
 impl ProducerConfig {
@@ -60,6 +62,7 @@ impl ProducerConfig {
             },
             max_in_flight_requests_per_connection: spec.max_in_flight_requests_per_connection,
             tombstone_percent: spec.tombstone_percent,
+            keyless_percent: spec.keyless_percent,
             idempotence: spec.idempotence(),
             producer_id: PRODUCER_ID_BASE + u64::from(index),
         }
@@ -115,6 +118,8 @@ pub struct Producer {
     drain_start: u32,
     /// This producer's clock error: it stamps records with now + offset (CreateTime).
     clock_offset_ms: i64,
+    /// The keyless records' current partition and the bytes sent to it (NO_KEY: none yet).
+    sticky: (u32, u64),
     request_id_next: u64,
     stats: ProducerStats,
 }
@@ -135,6 +140,7 @@ impl Producer {
             cpu_free_at: SimTime::ZERO,
             drain_start: 0,
             clock_offset_ms: 0,
+            sticky: (NO_KEY, 0),
             request_id_next: 0,
             stats: ProducerStats::default(),
         }
@@ -220,8 +226,14 @@ impl Producer {
 
     /// The application sends a record: it joins its partition's batch.
     fn create_record(&mut self, now: SimTime, out: &mut Outbox) {
-        let key_id = self.keys.sample(&mut self.rng);
-        let partition = self.keys.partition(key_id);
+        // Draw only when keyless records are on, so other runs keep their random streams.
+        let keyless = self.config.keyless_percent > 0 && self.rng.below(100) < u64::from(self.config.keyless_percent);
+        let (key_id, partition) = if keyless {
+            (NO_KEY, self.sticky_partition())
+        } else {
+            let key_id = self.keys.sample(&mut self.rng);
+            (key_id, self.keys.partition(key_id))
+        };
         let skew_us = self.clock_offset_ms.saturating_mul(1_000);
         let timestamp_us = now.as_us().saturating_add_signed(skew_us);
         // Draw only when tombstones are on, so other runs keep their random streams.
@@ -231,7 +243,10 @@ impl Producer {
         self.stats.sent += 1;
         out.note(TraceKind::Send, [partition.into(), key_id.into(), u64::from(tombstone)]);
         out.account(Accounting::Created { record_id: record.record_id, partition });
-        let key_bytes = self.keys.name(key_id).len() as u32;
+        let key_bytes = if keyless { 0 } else { self.keys.name(key_id).len() as u32 };
+        if keyless {
+            self.sticky.1 += u64::from(value_bytes + key_bytes);
+        }
         if let Some(batch_id) = self.accumulator.append(partition, record, key_bytes, now) {
             // Kafka's delivery timeout counts from the batch's creation, for all its records.
             out.set_timer(Duration::from_us(self.config.delivery_timeout_us), Timer::DeliveryTimeout { batch_id });
@@ -240,6 +255,18 @@ impl Producer {
             }
         }
         self.drain(now, out);
+    }
+
+    /// Kafka's built-in partitioner for keyless records (KIP-794, the uniform sticky
+    /// partitioner): stick to one partition until about batch.size bytes have gone to it,
+    /// then pick another at random, so batches fill instead of spreading thin.
+    fn sticky_partition(&mut self) -> u32 {
+        let (partition, bytes) = self.sticky;
+        if partition == NO_KEY || bytes >= u64::from(self.config.batching.batch_size_bytes) {
+            let partitions = self.leaders.len() as u64;
+            self.sticky = (self.rng.below(partitions) as u32, 0);
+        }
+        self.sticky.0
     }
 
     fn on_metadata(&mut self, state: &PartitionState, now: SimTime, out: &mut Outbox) {

@@ -19,6 +19,7 @@ fn config(acks: Acks) -> ProducerConfig {
         idempotence: acks == Acks::All,
         producer_id: PRODUCER_ID_BASE,
         tombstone_percent: 0,
+        keyless_percent: 0,
     }
 }
 
