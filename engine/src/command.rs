@@ -42,10 +42,13 @@ pub enum Command {
     /// Set a node's clock error in ms (−86,400,000 to 86,400,000); only producer clocks
     /// matter so far: they stamp records' CreateTime.
     SkewClock { node: String, offset_ms: i64 },
+    /// A transactional producer aborts its open transaction instead of committing it: its
+    /// records stay in the log, but read_committed consumers never see them.
+    AbortTransaction {},
 }
 
 impl Command {
-    pub const NAMES: [&'static str; 11] = [
+    pub const NAMES: [&'static str; 12] = [
         "set_producer_rate",
         "set_consumer_rate",
         "crash_consumer",
@@ -57,6 +60,7 @@ impl Command {
         "heal_network",
         "slow_node",
         "skew_clock",
+        "abort_transaction",
     ];
 
     /// Parses and range-checks one command.
@@ -126,6 +130,7 @@ impl Command {
             Command::CrashConsumer { consumer } => (3, consumer.into()),
             Command::RestartConsumer { consumer } => (4, consumer.into()),
             Command::AddConsumer {} => (11, 0),
+            Command::AbortTransaction {} => (12, 0),
             Command::CrashBroker { broker } => (5, broker.into()),
             Command::RestartBroker { broker } => (6, broker.into()),
             _ => unreachable!("handled above"),

@@ -59,6 +59,12 @@ pub(crate) fn apply(sim: &mut Simulation, command: &Command) -> Result<(), Input
             sim.consumers[consumer as usize].start(&mut out);
             sim.carry_out(NodeId::consumer(consumer), out);
         }
+        Command::AbortTransaction {} => {
+            let mut out = Outbox::default();
+            let now = sim.now();
+            sim.producer.abort_transaction(now, &mut out).map_err(|message| InputError::new("command", message))?;
+            sim.carry_out(crate::simulation::PRODUCER, out);
+        }
         Command::AddConsumer {} => {
             let index = sim.consumers.len() as u16;
             if index >= CONSUMERS_MAX {

@@ -15,6 +15,10 @@ impl Simulation {
                 if hw > leo {
                     return Err(format!("broker-{} partition {}: HW {hw} > LEO {leo}", broker.id(), replica.partition));
                 }
+                let lso = replica.last_stable_offset();
+                if lso > hw {
+                    return Err(format!("broker-{} partition {}: LSO {lso} > HW {hw}", broker.id(), replica.partition));
+                }
             }
         }
         for state in self.controller().partitions() {
@@ -31,7 +35,7 @@ impl Simulation {
         }
         self.check_ownership()?;
         let fates = self.fates.counts();
-        let settled = fates.in_flight + fates.acked + fates.failed + fates.unconfirmed;
+        let settled = fates.in_flight + fates.acked + fates.failed + fates.unconfirmed + fates.aborted;
         if settled != fates.created || fates.acked_lost > fates.acked {
             return Err(format!("fate ledger does not add up: {fates:?}"));
         }

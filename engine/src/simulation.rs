@@ -8,12 +8,12 @@ use crate::command::Command;
 use crate::error::InputError;
 use crate::kafka::broker::{Broker, BrokerConfig};
 use crate::kafka::cleaner::CleanerConfig;
-use crate::kafka::consumer::{Consumer, ConsumerConfig, ConsumerState};
+use crate::kafka::consumer::{Consumer, ConsumerConfig, ConsumerState, IsolationLevel};
 use crate::kafka::controller::{replicas_of, Controller, ControllerConfig};
 use crate::kafka::group::GroupConfig;
 use crate::kafka::fates::Fates;
 use crate::kafka::keys::KeySpace;
-use crate::kafka::producer::{Producer, ProducerConfig};
+use crate::kafka::producer::{Producer, ProducerConfig, TransactionConfig};
 use crate::kafka::protocol::Accounting;
 use crate::kafka::replication::ReplicationConfig;
 use crate::kafka::{Msg, Outbox, Timer};
@@ -78,6 +78,7 @@ pub(crate) fn consumer_config(scenario: &Scenario, index: u16) -> ConsumerConfig
         auto_commit_interval_us: c.enable_auto_commit.then(|| ms(c.auto_commit_interval_ms)),
         offset_reset: c.auto_offset_reset,
         max_poll_interval_us: ms(c.max_poll_interval_ms),
+        read_committed: c.isolation_level == IsolationLevel::ReadCommitted,
         topic: scenario.topic.name.clone(),
         partitions: scenario.topic.partitions,
     }
@@ -89,7 +90,15 @@ impl Simulation {
         let partitions = scenario.topic.partitions;
         let (cluster, p, c) = (&scenario.cluster, &scenario.producer, &scenario.consumer);
         let keys = KeySpace::new(p.keys, p.key_skew, partitions);
-        let producer = Producer::new(keys, SimRng::stream(seed, "producer-0"), partitions, ProducerConfig::from_spec(p, PRODUCER.index));
+        let mut producer = Producer::new(keys, SimRng::stream(seed, "producer-0"), partitions, ProducerConfig::from_spec(p, PRODUCER.index));
+        if let Some(transactional_id) = &p.transactional_id {
+            producer = producer.with_transactions(TransactionConfig {
+                transactional_id: transactional_id.clone(),
+                records_max: p.transaction_records_max,
+                due_us: p.transaction_ms.map(ms),
+                timeout_us: ms(p.transaction_timeout_ms),
+            });
+        }
         let group = GroupConfig {
             partitions,
             session_timeout_us: ms(c.session_timeout_ms),
@@ -198,6 +207,10 @@ impl Simulation {
     }
     pub fn controller(&self) -> &Controller {
         &self.controller
+    }
+    /// The fate ledger's counts (also in every snapshot).
+    pub fn fates_counts(&self) -> crate::kafka::fates::FateCounts {
+        self.fates.counts()
     }
 
     /// Processes the single earliest event. Returns false if nothing is pending (a run always
@@ -330,6 +343,7 @@ impl Simulation {
             }
             Accounting::Failed { record_id } => self.fates.failed(record_id),
             Accounting::Unconfirmed { record_id } => self.fates.unconfirmed(record_id),
+            Accounting::Aborted { record_id } => self.fates.aborted(record_id),
             Accounting::Appended { partition, record_id, offset } => {
                 let replica = self.brokers[node.index as usize].replica(partition).expect("a leader appends to its own replica");
                 self.fates.appended(record_id, offset, &replica.log);
@@ -392,12 +406,16 @@ impl Simulation {
 
     /// Per partition: high watermark minus the group's committed offset, as
     /// `kafka-consumer-groups.sh` reports it (its "log end offset" is the HW). An offline
-    /// partition reports the lag against the best HW any replica knows.
+    /// partition reports the lag against the best HW any replica knows. A read_committed
+    /// group's lag counts to the last stable offset instead, as its consumers' records-lag
+    /// metric does: what is readable, not what is written.
     pub(crate) fn lags(&self) -> Vec<u64> {
         let committed = self.controller.committed();
+        let read_committed = self.scenario.consumer.isolation_level == IsolationLevel::ReadCommitted;
         (0..self.scenario.topic.partitions)
             .map(|p| {
                 let hw = match self.leader_replica(p) {
+                    Some(replica) if read_committed => replica.last_stable_offset(),
                     Some(replica) => replica.high_watermark(),
                     None => self.brokers.iter().filter_map(|b| b.replica(p)).map(|r| r.high_watermark()).max().unwrap_or(0),
                 };

@@ -4,7 +4,7 @@
 
 use crate::kafka::Msg;
 use crate::sim::trace::hash_hex;
-use crate::kafka::consumer::ConsumerState;
+use crate::kafka::consumer::{ConsumerState, IsolationLevel};
 use crate::sim::NodeId;
 use crate::simulation::{Event, Simulation, PRODUCER};
 use crate::view::{self, BrokerView, InFlightView, PartitionView, Snapshot};
@@ -86,6 +86,9 @@ impl Simulation {
             acked: self.producer.acked(),
             failed: self.producer.failed(),
             retries: self.producer.retries(),
+            transaction_state: self.producer.transaction_state().map_or("none", |s| s.name()).to_string(),
+            transactions_committed: self.producer.transactions_ended().0,
+            transactions_aborted: self.producer.transactions_ended().1,
         }
     }
 
@@ -110,6 +113,7 @@ impl Simulation {
             self.brokers.iter().filter_map(|b| b.replica(p)).max_by_key(|r| r.log.log_end_offset())
         });
         let (log_start, log_end, hw) = source.map_or((0, 0, 0), |r| (r.log.log_start_offset(), r.log.log_end_offset(), r.high_watermark()));
+        let lso = source.map_or(0, |r| r.last_stable_offset());
         let committed = self.controller.committed()[p as usize];
         let owner = self.controller.group().owners()[p as usize];
         PartitionView {
@@ -122,10 +126,12 @@ impl Simulation {
             log_start_offset: log_start,
             log_end_offset: log_end,
             high_watermark: hw,
+            last_stable_offset: lso,
             committed_offset: committed,
             owner: owner.map(|node| node.to_string()),
             consumer_position: owner.and_then(|node| self.consumers.get(node.index as usize)).and_then(|c| c.position(p)),
-            lag_records: hw.saturating_sub(committed),
+            // As `lags`: a read_committed group's lag counts to the LSO.
+            lag_records: if self.scenario.consumer.isolation_level == IsolationLevel::ReadCommitted { lso } else { hw }.saturating_sub(committed),
         }
     }
 

@@ -38,6 +38,11 @@ pub struct ProducerView {
     pub acked: u64,
     pub failed: u64,
     pub retries: u64,
+    /// "none" for a producer without transactional.id; else "initializing", "ready",
+    /// "in_transaction", "committing" or "aborting".
+    pub transaction_state: String,
+    pub transactions_committed: u64,
+    pub transactions_aborted: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -77,6 +82,8 @@ pub struct PartitionView {
     /// The leader's log end offset (or the best replica's when offline).
     pub log_end_offset: u64,
     pub high_watermark: u64,
+    /// The leader's last stable offset: read_committed consumers read below it.
+    pub last_stable_offset: u64,
     /// The group's committed offset: where a restarted consumer resumes.
     pub committed_offset: u64,
     /// The member that owns it, by node name, per the latest completed assignment.

@@ -104,3 +104,16 @@ fn time_retention_deletes_old_records_and_counts_them_as_expired_not_lost() {
     }
     assert_eq!(sim.summary().acked_lost, 0);
 }
+
+#[test]
+fn a_compacted_transactional_topic_keeps_its_markers_and_its_books() {
+    let mut scenario = compacted_topic();
+    scenario.producer.transactional_id = Some("upi-ledger".into());
+    scenario.producer.transaction_records_max = 50;
+    scenario.topic.retention_records_max = 2_000;
+    let (sim, _) = run(scenario, 30);
+    let summary = sim.summary();
+    assert_eq!(summary.acked_lost, 0, "{summary:?}");
+    let markers: usize = sim.brokers().iter().flat_map(|b| b.replicas()).map(|r| r.log.entries().filter(|e| e.is_control()).count()).sum();
+    assert!(markers > 0, "commit markers survive compaction");
+}

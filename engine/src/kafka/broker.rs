@@ -26,6 +26,26 @@ struct ParkedFetch {
     fetch_id: u64,
     positions: Vec<(u32, u64)>,
     max_records: u32,
+    read_committed: bool,
+}
+
+/// What one read of a fetch found: records to deliver, partitions this broker does not
+/// lead, and how far each partition's read got (it may pass markers and aborted records).
+#[derive(Default)]
+struct ReadResult {
+    records: Vec<FetchedRecord>,
+    not_leader: Vec<u32>,
+    advanced: Vec<(u32, u64, u64)>,
+}
+
+impl ReadResult {
+    fn is_empty(&self) -> bool {
+        self.records.is_empty() && self.not_leader.is_empty() && self.advanced.is_empty()
+    }
+
+    fn into_response(self, fetch_id: u64) -> Msg {
+        Msg::FetchResponse { fetch_id, records: self.records, not_leader: self.not_leader, advanced: self.advanced }
+    }
 }
 
 pub struct Broker {
@@ -91,16 +111,16 @@ impl Broker {
                 }
                 self.answer_parked_fetch(out);
             }
-            Msg::Fetch { fetch_id, positions, max_records, max_wait_us } => {
-                let fetch = ParkedFetch { from, fetch_id, positions, max_records };
-                let (records, not_leader) = self.read(&fetch);
-                if records.is_empty() && not_leader.is_empty() && max_wait_us > 0 {
+            Msg::Fetch { fetch_id, positions, max_records, max_wait_us, read_committed } => {
+                let fetch = ParkedFetch { from, fetch_id, positions, max_records, read_committed };
+                let read = self.read(&fetch);
+                if read.is_empty() && max_wait_us > 0 {
                     out.set_timer(Duration::from_us(max_wait_us), Timer::FetchWaitExpired { fetch_id });
                     // A consumer has one fetch per broker in flight; a new one replaces the old.
                     self.parked.retain(|p| p.from != from);
                     self.parked.push(fetch);
                 } else {
-                    out.send(from, Msg::FetchResponse { fetch_id, records, not_leader });
+                    out.send(from, read.into_response(fetch_id));
                 }
             }
             Msg::ReplicaFetch { partition, leader_epoch, fetch_offset, last_fetched_epoch } => {
@@ -121,6 +141,17 @@ impl Broker {
             Msg::ListOffsets { partitions } => {
                 let offsets = partitions.iter().map(|&p| (p, self.replicas.get(&p).filter(|r| r.is_leader()).map(Replica::high_watermark))).collect();
                 out.send(from, Msg::ListOffsetsResponse { offsets });
+            }
+            Msg::WriteTxnMarkers { partition, producer_id, producer_epoch, commit } => {
+                let producer = super::log::ProducerStamp { producer_id, producer_epoch, base_sequence: 0 };
+                match self.replicas.get_mut(&partition) {
+                    Some(replica) => replica.on_write_marker(from, producer, commit, now, out),
+                    None => {
+                        let result = Err(super::protocol::ProduceError::NotLeaderOrFollower);
+                        out.send(from, Msg::WriteTxnMarkersResponse { partition, producer_id, result });
+                    }
+                }
+                self.answer_parked_fetch(out);
             }
             Msg::PartitionChange { state } => {
                 if let Some(replica) = self.replicas.get_mut(&state.partition) {
@@ -148,7 +179,7 @@ impl Broker {
             }
             Timer::LogCleaner => {
                 for replica in self.replicas.values_mut() {
-                    for removed in replica.clean(now, &self.config.cleaner) {
+                    for removed in replica.clean(now, &self.config.cleaner).into_iter().filter(|e| !e.is_control()) {
                         // Removed by policy, not lost: the fate ledger must know the difference.
                         out.account(Accounting::Expired { record_id: removed.record.record_id });
                     }
@@ -158,7 +189,7 @@ impl Broker {
             Timer::FetchWaitExpired { fetch_id } => {
                 if let Some(index) = self.parked.iter().position(|p| p.fetch_id == fetch_id) {
                     let parked = self.parked.remove(index);
-                    out.send(parked.from, Msg::FetchResponse { fetch_id, records: Vec::new(), not_leader: Vec::new() });
+                    out.send(parked.from, ReadResult::default().into_response(fetch_id));
                 }
             }
             Timer::ReplicaFetchWaitExpired { partition, follower } => {
@@ -177,11 +208,11 @@ impl Broker {
 
     fn answer_parked_fetch(&mut self, out: &mut Outbox) {
         for parked in std::mem::take(&mut self.parked) {
-            let (records, not_leader) = self.read(&parked);
-            if records.is_empty() && not_leader.is_empty() {
+            let read = self.read(&parked);
+            if read.is_empty() {
                 self.parked.push(parked);
             } else {
-                out.send(parked.from, Msg::FetchResponse { fetch_id: parked.fetch_id, records, not_leader });
+                out.send(parked.from, read.into_response(parked.fetch_id));
             }
         }
     }
@@ -189,23 +220,42 @@ impl Broker {
     /// Committed records (below the HW) from the fetch positions, up to `max_records`,
     /// draining partitions in turn from a start that rotates with the fetch id, as Kafka's
     /// fetcher rotates partitions so that one busy partition cannot starve the others.
-    fn read(&self, fetch: &ParkedFetch) -> (Vec<FetchedRecord>, Vec<u32>) {
+    fn read(&self, fetch: &ParkedFetch) -> ReadResult {
         let count = fetch.positions.len().max(1);
-        let mut records = Vec::new();
-        let mut not_leader = Vec::new();
+        let mut read = ReadResult::default();
         for step in 0..fetch.positions.len() {
             let (partition, position) = fetch.positions[(fetch.fetch_id as usize + step) % count];
             let Some(replica) = self.replicas.get(&partition).filter(|r| r.is_leader()) else {
-                not_leader.push(partition);
+                read.not_leader.push(partition);
                 continue;
             };
-            let left = fetch.max_records as usize - records.len();
-            let committed = replica.log.read(position, replica.high_watermark(), left);
-            records.extend(committed.map(|(offset, entry)| FetchedRecord { partition, offset, record: entry.record }));
+            let next = read_partition(replica, partition, position, fetch, &mut read.records);
+            if next != position {
+                read.advanced.push((partition, position, next));
+            }
         }
-        not_leader.sort_unstable();
-        (records, not_leader)
+        read.not_leader.sort_unstable();
+        read
     }
+}
+
+/// Reads one partition from `position` into `records` until `max_records` are gathered, and
+/// returns the offset after the last entry read. read_committed stops at the LSO and skips
+/// aborted records; control records are never delivered (Kafka's consumer drops them).
+fn read_partition(replica: &Replica, partition: u32, position: u64, fetch: &ParkedFetch, records: &mut Vec<FetchedRecord>) -> u64 {
+    let end = if fetch.read_committed { replica.last_stable_offset() } else { replica.high_watermark() };
+    let mut next = position;
+    for (offset, entry) in replica.log.read(position, end, usize::MAX) {
+        if records.len() >= fetch.max_records as usize {
+            break;
+        }
+        next = offset + 1;
+        let aborted = fetch.read_committed && entry.producer.is_some_and(|stamp| replica.is_aborted(stamp.producer_id, offset));
+        if !entry.is_control() && !aborted {
+            records.push(FetchedRecord { partition, offset, record: entry.record });
+        }
+    }
+    next
 }
 
 #[cfg(test)]
@@ -237,7 +287,7 @@ mod tests {
 
     fn produce(broker: &mut Broker, partition: u32, record_id: u64, acks: Acks) -> Outbox {
         let record = Record { record_id, key_id: 1, timestamp_us: 0, value_bytes: 10 };
-        let batch = RecordBatch { records: vec![record], producer: None, wire_bytes: 100 };
+        let batch = RecordBatch { records: vec![record], producer: None, wire_bytes: 100, transactional: false };
         let mut out = Outbox::default();
         broker.on_message(PRODUCER, Msg::Produce { request_id: record_id, partition, batch, acks }, SimTime::ZERO, &mut out);
         out
@@ -287,7 +337,7 @@ mod tests {
         lead(&mut broker, 0, vec![0, 1]);
         produce(&mut broker, 0, 0, Acks::Leader);
         let mut out = Outbox::default();
-        let fetch = Msg::Fetch { fetch_id: 1, positions: vec![(0, 0)], max_records: 10, max_wait_us: 500_000 };
+        let fetch = Msg::Fetch { fetch_id: 1, positions: vec![(0, 0)], max_records: 10, max_wait_us: 500_000, read_committed: false };
         broker.on_message(CONSUMER, fetch, SimTime::ZERO, &mut out);
         assert!(out.sends.is_empty(), "uncommitted: the fetch is parked");
         // The follower catches up; the HW passes the record and the parked fetch is answered.
@@ -303,7 +353,7 @@ mod tests {
         let mut broker = Broker::new(0, [0], config(1));
         lead(&mut broker, 0, vec![0]);
         for (consumer, fetch_id) in [(0, 10), (1, 20)] {
-            let fetch = Msg::Fetch { fetch_id, positions: vec![(0, 0)], max_records: 10, max_wait_us: 500_000 };
+            let fetch = Msg::Fetch { fetch_id, positions: vec![(0, 0)], max_records: 10, max_wait_us: 500_000, read_committed: false };
             broker.on_message(NodeId::consumer(consumer), fetch, SimTime::ZERO, &mut Outbox::default());
         }
         let out = produce(&mut broker, 0, 0, Acks::All);
@@ -329,7 +379,7 @@ mod tests {
         let mut broker = Broker::new(0, [0], config(1));
         assert_eq!(responses(&produce(&mut broker, 0, 0, Acks::All)), [Err(ProduceError::NotLeaderOrFollower)]);
         let mut out = Outbox::default();
-        let fetch = Msg::Fetch { fetch_id: 1, positions: vec![(0, 0)], max_records: 10, max_wait_us: 500_000 };
+        let fetch = Msg::Fetch { fetch_id: 1, positions: vec![(0, 0)], max_records: 10, max_wait_us: 500_000, read_committed: false };
         broker.on_message(CONSUMER, fetch, SimTime::ZERO, &mut out);
         assert!(matches!(&out.sends[0].1, Msg::FetchResponse { not_leader, .. } if not_leader == &[0]));
     }

@@ -49,8 +49,22 @@ pub struct ConsumerConfig {
     pub offset_reset: OffsetReset,
     /// `max.poll.interval.ms`: a batch in hand longer than this makes the member leave.
     pub max_poll_interval_us: u64,
+    /// `isolation.level=read_committed`: only records of committed transactions (and plain
+    /// records) below the last stable offset.
+    pub read_committed: bool,
     pub topic: String,
     pub partitions: u32,
+}
+
+/// Kafka's `isolation.level`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IsolationLevel {
+    /// Everything below the high watermark, aborted transactions included (Kafka's default).
+    #[default]
+    ReadUncommitted,
+    /// Below the last stable offset, without aborted transactions' records.
+    ReadCommitted,
 }
 
 /// Kafka's `auto.offset.reset`.
@@ -226,18 +240,21 @@ impl Consumer {
                 }
                 self.pump(out);
             }
-            Msg::FetchResponse { fetch_id, records, .. } => {
+            Msg::FetchResponse { fetch_id, records, advanced, .. } => {
                 let Some((&broker, _)) = self.outstanding.iter().find(|(_, &id)| id == fetch_id) else { return };
                 self.outstanding.remove(&broker);
                 let first = records.first().map_or([0, 0], |r| [r.partition.into(), r.offset]);
                 out.note(TraceKind::FetchResponse, [records.len() as u64, first[0], first[1]]);
+                // Only partitions we still own, read from our current position, count; the
+                // position then moves past everything read, delivered or not (markers).
+                let current: Vec<(u32, u64)> = advanced.into_iter().filter(|&(p, from, _)| self.positions.get(&p) == Some(&from)).map(|(p, _, next)| (p, next)).collect();
                 for record in records {
-                    // Only records at or past our position of partitions we still own count
-                    // (past it when the cleaner compacted the offsets in between away).
-                    if self.positions.get(&record.partition).is_some_and(|&p| record.offset >= p) {
-                        self.positions.insert(record.partition, record.offset + 1);
+                    if current.iter().any(|&(p, _)| p == record.partition) {
                         self.buffer.push_back(record);
                     }
+                }
+                for (p, next) in current {
+                    self.positions.insert(p, next);
                 }
                 self.pump(out);
             }
@@ -322,7 +339,7 @@ impl Consumer {
             self.outstanding.insert(broker, fetch_id);
             let max_records = self.config.max_poll_records;
             out.note(TraceKind::Fetch, [positions.len() as u64, max_records.into(), broker.into()]);
-            let fetch = Msg::Fetch { fetch_id, positions, max_records, max_wait_us: self.config.fetch_max_wait_us };
+            let fetch = Msg::Fetch { fetch_id, positions, max_records, max_wait_us: self.config.fetch_max_wait_us, read_committed: self.config.read_committed };
             out.send(NodeId::broker(broker), fetch);
             let timeout = self.config.fetch_max_wait_us + self.config.request_timeout_us;
             out.set_timer(Duration::from_us(timeout), Timer::FetchTimeout { fetch_id });

@@ -5,10 +5,12 @@
 //! `unclean.leader.election.enable` lets an out-of-sync replica lead (and lose data).
 //!
 //! Simplifications: the controller quorum itself never fails, and it also hosts the consumer
-//! group's coordinator and committed offsets (in Kafka, a broker does, in a topic).
+//! group's coordinator and committed offsets, and the transaction coordinator (in Kafka,
+//! brokers do, in the `__consumer_offsets` and `__transaction_state` topics).
 
 use super::group::{GroupConfig, GroupCoordinator};
 use super::protocol::{Accounting, Msg, Outbox, PartitionState, Timer};
+use super::transactions::TransactionCoordinator;
 use crate::sim::{Duration, NodeId, SimTime, TraceKind};
 
 #[derive(Clone, Copy, Debug)]
@@ -34,6 +36,7 @@ pub struct Controller {
     partitions: Vec<PartitionState>,
     clients: Vec<NodeId>,
     group: GroupCoordinator,
+    transactions: TransactionCoordinator,
 }
 
 /// Replica placement: partition p's replicas are brokers p, p+1, … (mod the broker count), so
@@ -53,7 +56,7 @@ impl Controller {
             })
             .collect();
         let brokers = (0..config.brokers).map(|_| Liveness { last_heartbeat: SimTime::ZERO, fenced: false }).collect();
-        Controller { config, brokers, partitions, clients, group: GroupCoordinator::new(group) }
+        Controller { config, brokers, partitions, clients, group: GroupCoordinator::new(group), transactions: TransactionCoordinator::default() }
     }
 
     pub fn partitions(&self) -> &[PartitionState] {
@@ -64,6 +67,9 @@ impl Controller {
     }
     pub fn group(&self) -> &GroupCoordinator {
         &self.group
+    }
+    pub fn transactions(&self) -> &TransactionCoordinator {
+        &self.transactions
     }
     /// A client that starts later (a consumer added by a command) needs the metadata too.
     pub fn add_client(&mut self, client: NodeId, out: &mut Outbox) {
@@ -85,6 +91,7 @@ impl Controller {
         }
         out.set_timer(Duration::from_us(self.config.session_check_interval_us), Timer::SessionCheck);
         self.group.start(out);
+        self.transactions.start(out);
     }
 
     pub fn on_message(&mut self, from: NodeId, msg: Msg, now: SimTime, out: &mut Outbox) {
@@ -110,6 +117,9 @@ impl Controller {
             | Msg::LeaveGroup { .. }
             | Msg::OffsetCommit { .. }
             | Msg::OffsetFetch { .. }) => self.group.on_message(from, group, now, out),
+            txn @ (Msg::InitProducerId { .. } | Msg::AddPartitionsToTxn { .. } | Msg::EndTxn { .. } | Msg::WriteTxnMarkersResponse { .. }) => {
+                self.transactions.on_message(from, txn, now, &self.partitions, out);
+            }
             other => unreachable!("the controller is never sent {}", other.name()),
         }
     }
@@ -134,6 +144,9 @@ impl Controller {
     }
 
     pub fn on_timer(&mut self, timer: Timer, now: SimTime, out: &mut Outbox) {
+        if timer == Timer::TransactionCheck {
+            return self.transactions.on_check(now, &self.partitions, out);
+        }
         if timer != Timer::SessionCheck {
             return self.group.on_timer(timer, now, out);
         }

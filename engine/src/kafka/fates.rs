@@ -2,7 +2,8 @@
 //! A producer only knows what it was told; the ledger knows what really happened, so the page
 //! can say exactly how many acknowledged records a configuration lost. An acknowledged record
 //! is lost when the partition's current leader does not have it (and retention did not delete
-//! it): after acks=1 and a leader crash, or after an unclean election.
+//! it): after acks=1 and a leader crash, or after an unclean election. A record of an aborted
+//! transaction is neither: it was stored, and deliberately left out of the committed output.
 
 use super::log::PartitionLog;
 use std::collections::BTreeSet;
@@ -13,10 +14,12 @@ const ACKED: u8 = 1;
 const FAILED: u8 = 2;
 const UNCONFIRMED: u8 = 3;
 const EXPIRED: u8 = 0b100;
+/// Its transaction was aborted: it settles here whatever the producer hears about it later.
+const ABORTED: u8 = 0b1000;
 /// `copy_offset` of a record no leader has appended yet.
 const NO_COPY: u64 = u64::MAX;
 
-/// Counts that always add up: `created = in_flight + acked + failed + unconfirmed`.
+/// Counts that always add up: `created = in_flight + acked + failed + unconfirmed + aborted`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct FateCounts {
     pub created: u64,
@@ -25,6 +28,9 @@ pub struct FateCounts {
     pub failed: u64,
     /// acks=0: sent, never confirmed.
     pub unconfirmed: u64,
+    /// Records of aborted transactions (acknowledged or still in flight when the abort was
+    /// known; records that had failed stay failed). Never counted as lost.
+    pub aborted: u64,
     /// Acknowledged, then lost: not in the current leader's log.
     pub acked_lost: u64,
     /// Appends of a record whose earlier copy is still in the appending leader's log: the
@@ -80,6 +86,9 @@ impl Fates {
 
     fn settle(&mut self, record_id: u64, to: u8) {
         let state = &mut self.state[record_id as usize];
+        if *state & ABORTED != 0 {
+            return; // The producer hears about a record whose transaction already aborted.
+        }
         assert_eq!(*state & STATE_MASK, IN_FLIGHT, "record {record_id} settled twice");
         *state = (*state & !STATE_MASK) | to;
         self.counts.in_flight -= 1;
@@ -106,6 +115,20 @@ impl Fates {
     }
     pub fn unconfirmed(&mut self, record_id: u64) {
         self.settle(record_id, UNCONFIRMED);
+    }
+
+    /// The record's transaction was aborted: an acknowledged or unsettled record moves to
+    /// `aborted`; a failed one stays failed; a second report changes nothing.
+    pub fn aborted(&mut self, record_id: u64) {
+        let state = &mut self.state[record_id as usize];
+        match *state & STATE_MASK {
+            _ if *state & ABORTED != 0 => return,
+            IN_FLIGHT => self.counts.in_flight -= 1,
+            ACKED => self.counts.acked -= 1,
+            _ => return,
+        }
+        *state = (*state & !STATE_MASK) | ABORTED;
+        self.counts.aborted += 1;
     }
 
     /// A leader appended the record at `offset` of `leader_log` (the log it wrote into).
@@ -136,7 +159,8 @@ impl Fates {
     pub fn recount_lost(&mut self, partition: u32, leader_log: &PartitionLog) {
         let present: BTreeSet<u64> = leader_log.entries().map(|e| e.record.record_id).collect();
         let p = partition as usize;
-        let missing = self.acked_by_partition[p].iter().filter(|&&id| self.state[id as usize] & EXPIRED == 0 && !present.contains(&id));
+        let still_acked = |id: u64| self.state[id as usize] & (EXPIRED | ABORTED | STATE_MASK) == ACKED;
+        let missing = self.acked_by_partition[p].iter().filter(|&&id| still_acked(id) && !present.contains(&id));
         self.lost_by_partition[p] = missing.count() as u64;
     }
 }
@@ -180,6 +204,25 @@ mod tests {
         new_leader.append(record(3), 1);
         new_leader.append(record(4), 1);
         fates.recount_lost(0, &new_leader);
+        assert_eq!(fates.counts().acked_lost, 0);
+    }
+
+    #[test]
+    fn aborted_records_leave_acked_and_in_flight_and_are_never_lost() {
+        let mut fates = Fates::new(1);
+        for id in 0..4 {
+            fates.created(id, 0);
+        }
+        fates.acknowledged(0);
+        fates.failed(1);
+        for id in [0, 1, 2, 2] {
+            fates.aborted(id);
+        }
+        fates.acknowledged(2);
+        let c = fates.counts();
+        assert_eq!((c.in_flight, c.acked, c.failed, c.aborted), (1, 0, 1, 2));
+        assert_eq!(c.created, c.in_flight + c.acked + c.failed + c.unconfirmed + c.aborted);
+        fates.recount_lost(0, &PartitionLog::new(10));
         assert_eq!(fates.counts().acked_lost, 0);
     }
 

@@ -95,6 +95,15 @@ impl ProducerStates {
         entry.batches.push_back(batch);
     }
 
+    /// A transaction marker carried `epoch`: a newer epoch than the producer's last fences
+    /// the older one here (a zombie's late batches are refused), and sequences restart.
+    pub fn fence(&mut self, producer_id: u64, epoch: u16) {
+        let entry = self.entries.entry(producer_id).or_insert(ProducerEntry { epoch, batches: VecDeque::new() });
+        if epoch > entry.epoch {
+            *entry = ProducerEntry { epoch, batches: VecDeque::new() };
+        }
+    }
+
     /// The state a replica's log implies, replayed batch by batch from the oldest retained
     /// record (Kafka rebuilds it from snapshots and the log the same way).
     pub fn rebuild(log: &PartitionLog) -> ProducerStates {
@@ -102,6 +111,13 @@ impl ProducerStates {
         // The batch being read: stamp, its base offset, and its records seen so far.
         let mut current: Option<(ProducerStamp, u64, u32)> = None;
         for (offset, entry) in log.read(log.log_start_offset(), log.log_end_offset(), usize::MAX) {
+            if let (true, Some(stamp)) = (entry.is_control(), entry.producer) {
+                if let Some((stamp, base, count)) = current.take() {
+                    states.appended(stamp, count, base);
+                }
+                states.fence(stamp.producer_id, stamp.producer_epoch);
+                continue;
+            }
             let same_batch = entry.offset_delta > 0 && current.is_some_and(|(stamp, ..)| entry.producer == Some(stamp));
             if same_batch {
                 if let Some((_, _, count)) = &mut current {
@@ -136,7 +152,7 @@ mod tests {
         let base = log.log_end_offset();
         for delta in 0..count {
             let record = Record { record_id: base + u64::from(delta), key_id: 0, timestamp_us: 0, value_bytes: 1 };
-            log.append_entry(Entry { record, epoch: 0, offset_delta: delta, producer: Some(stamp) });
+            log.append_entry(Entry { record, epoch: 0, offset_delta: delta, producer: Some(stamp), kind: Default::default() });
         }
         states.appended(stamp, count, base);
         base

@@ -45,6 +45,24 @@ pub struct ProducerStamp {
     pub base_sequence: u32,
 }
 
+/// What kind of batch an entry belongs to (the isTransactional and isControl bits of Kafka's
+/// v2 batch attributes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BatchKind {
+    /// Ordinary data, visible as soon as it is below the high watermark.
+    #[default]
+    Plain,
+    /// Data of a transaction: read_committed consumers see it only after its COMMIT marker.
+    Transactional,
+    /// A control record ending the producer's transaction in this partition (`commit` or
+    /// abort). It takes an offset, but no application ever receives it.
+    Marker { commit: bool },
+}
+
+/// The record id carried by control records: they are not application records, so the fate
+/// ledger never sees them.
+pub const CONTROL_RECORD_ID: u64 = u64::MAX;
+
 /// A record in a log, with the leader epoch it was appended in and its place in its batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Entry {
@@ -54,12 +72,24 @@ pub struct Entry {
     pub offset_delta: u32,
     /// The batch's producer stamp; None for a producer without idempotence.
     pub producer: Option<ProducerStamp>,
+    pub kind: BatchKind,
 }
 
 impl Entry {
     /// A record that is a batch on its own, from a producer without idempotence.
     pub fn single(record: Record, epoch: u32) -> Entry {
-        Entry { record, epoch, offset_delta: 0, producer: None }
+        Entry { record, epoch, offset_delta: 0, producer: None, kind: BatchKind::Plain }
+    }
+
+    /// A transaction marker for `producer` (its id and the coordinator's epoch), a batch of
+    /// one control record.
+    pub fn marker(producer: ProducerStamp, commit: bool, epoch: u32, timestamp_us: u64) -> Entry {
+        let record = Record { record_id: CONTROL_RECORD_ID, key_id: 0, timestamp_us, value_bytes: 0 };
+        Entry { record, epoch, offset_delta: 0, producer: Some(producer), kind: BatchKind::Marker { commit } }
+    }
+
+    pub fn is_control(&self) -> bool {
+        matches!(self.kind, BatchKind::Marker { .. })
     }
 
     /// This record's producer sequence number, if its batch has a stamp.
@@ -222,13 +252,16 @@ impl PartitionLog {
     /// saw it. Returns the removed records.
     pub fn compact(&mut self, clean_below: u64, now_us: u64, delete_retention_us: u64) -> Vec<Entry> {
         let mut latest: BTreeMap<u32, u64> = BTreeMap::new();
-        for (offset, entry) in self.entries.iter().take_while(|(o, _)| *o < clean_below) {
+        let cleanable = self.entries.iter().take_while(|(o, _)| *o < clean_below);
+        for (offset, entry) in cleanable.filter(|(_, e)| !e.is_control()) {
             latest.insert(entry.record.key_id, *offset);
         }
         let horizons = &mut self.tombstone_horizons_us;
         let mut removed = Vec::new();
         self.entries.retain(|(offset, entry)| {
-            if *offset >= clean_below {
+            // Transaction markers are kept: they are not records of any key (Kafka removes
+            // them only once their transaction's records are gone, which Dhara does not model).
+            if *offset >= clean_below || entry.is_control() {
                 return true;
             }
             if latest.get(&entry.record.key_id) != Some(offset) {

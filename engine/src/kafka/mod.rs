@@ -17,6 +17,8 @@ pub mod log;
 pub mod partitioner;
 pub mod producer;
 pub mod replication;
+pub mod transactions;
+pub mod txn_index;
 pub mod protocol;
 pub mod record_format;
 

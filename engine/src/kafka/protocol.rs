@@ -67,6 +67,35 @@ pub struct RecordBatch {
     pub producer: Option<ProducerStamp>,
     /// Header plus (compressed) records: what the batch weighs on the wire.
     pub wire_bytes: u32,
+    /// Part of a transaction (the batch header's isTransactional bit).
+    pub transactional: bool,
+}
+
+impl RecordBatch {
+    /// How the batch's records are marked in the log.
+    pub fn kind(&self) -> super::log::BatchKind {
+        if self.transactional { super::log::BatchKind::Transactional } else { super::log::BatchKind::Plain }
+    }
+}
+
+/// Errors of the transaction coordinator's requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxnError {
+    /// A newer epoch of this transactional id exists (a restarted producer, or the
+    /// coordinator aborted a timed-out transaction): this producer instance is a zombie.
+    ProducerFenced,
+    /// The request does not fit the transaction's state (e.g. commit after a timeout abort).
+    InvalidTxnState,
+}
+
+impl TxnError {
+    /// The Kafka protocol's error code, for the trace.
+    pub fn code(self) -> u64 {
+        match self {
+            TxnError::ProducerFenced => 90,
+            TxnError::InvalidTxnState => 48,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -105,11 +134,15 @@ pub enum Msg {
     /// Leader → producer: the batch's base offset, or why not.
     ProduceResponse { request_id: u64, partition: u32, result: Result<u64, ProduceError> },
     /// Consumer → broker: records from these (partition, offset) positions, at most
-    /// `max_records`, held up to `max_wait_us` if none are ready.
-    Fetch { fetch_id: u64, positions: Vec<(u32, u64)>, max_records: u32, max_wait_us: u64 },
-    /// Records below each partition's high watermark; `not_leader` lists partitions this
-    /// broker does not lead.
-    FetchResponse { fetch_id: u64, records: Vec<FetchedRecord>, not_leader: Vec<u32> },
+    /// `max_records`, held up to `max_wait_us` if none are ready. `read_committed` is
+    /// Kafka's isolation.level=read_committed.
+    Fetch { fetch_id: u64, positions: Vec<(u32, u64)>, max_records: u32, max_wait_us: u64, read_committed: bool },
+    /// Records below each partition's high watermark (read_committed: below its last stable
+    /// offset, aborted records left out); `not_leader` lists partitions this broker does not
+    /// lead. `advanced` says, per partition read, (partition, fetch offset, next offset): a
+    /// read may pass offsets it does not deliver (control records, aborted records), and the
+    /// consumer moves its position past them.
+    FetchResponse { fetch_id: u64, records: Vec<FetchedRecord>, not_leader: Vec<u32>, advanced: Vec<(u32, u64, u64)> },
     /// Follower → leader: replicate from `fetch_offset`; `last_fetched_epoch` lets the leader
     /// detect a diverged history.
     ReplicaFetch { partition: u32, leader_epoch: u32, fetch_offset: u64, last_fetched_epoch: Option<u32> },
@@ -141,6 +174,24 @@ pub enum Msg {
     ListOffsets { partitions: Vec<u32> },
     /// None for a partition this broker does not lead.
     ListOffsetsResponse { offsets: Vec<(u32, Option<u64>)> },
+    /// Producer → transaction coordinator: a producer id and a new epoch for this
+    /// transactional id, fencing every older epoch. Carries transaction.timeout.ms, in µs.
+    InitProducerId { transactional_id: String, transaction_timeout_us: u64 },
+    /// The producer id and epoch to stamp batches with.
+    InitProducerIdResponse { result: Result<(u64, u16), TxnError> },
+    /// Producer → coordinator: these partitions join the open transaction (one starts if none
+    /// is open). The producer sends to a partition only after it was added.
+    AddPartitionsToTxn { transactional_id: String, producer_id: u64, producer_epoch: u16, partitions: Vec<u32> },
+    AddPartitionsToTxnResponse { partitions: Vec<u32>, result: Result<(), TxnError> },
+    /// Producer → coordinator: commit (or abort) the open transaction.
+    EndTxn { transactional_id: String, producer_id: u64, producer_epoch: u16, commit: bool },
+    /// Sent once every partition has its marker (the transaction is complete).
+    EndTxnResponse { commit: bool, result: Result<(), TxnError> },
+    /// Coordinator → partition leader: append a COMMIT or ABORT control record for this
+    /// producer's transaction.
+    WriteTxnMarkers { partition: u32, producer_id: u64, producer_epoch: u16, commit: bool },
+    /// Sent once the marker is committed (below the high watermark).
+    WriteTxnMarkersResponse { partition: u32, producer_id: u64, result: Result<(), ProduceError> },
 }
 
 /// The coordinator's answer to a JoinGroup: the new generation, and for the leader only,
@@ -193,6 +244,14 @@ impl Msg {
             Msg::ListOffsets { .. } => "list_offsets",
             Msg::ListOffsetsResponse { .. } => "list_offsets_response",
             Msg::OffsetFetchResponse { .. } => "offset_fetch_response",
+            Msg::InitProducerId { .. } => "init_producer_id",
+            Msg::InitProducerIdResponse { .. } => "init_producer_id_response",
+            Msg::AddPartitionsToTxn { .. } => "add_partitions_to_txn",
+            Msg::AddPartitionsToTxnResponse { .. } => "add_partitions_to_txn_response",
+            Msg::EndTxn { .. } => "end_txn",
+            Msg::EndTxnResponse { .. } => "end_txn_response",
+            Msg::WriteTxnMarkers { .. } => "write_txn_markers",
+            Msg::WriteTxnMarkersResponse { .. } => "write_txn_markers_response",
         }
     }
 
@@ -235,6 +294,14 @@ impl Msg {
             Msg::BrokerHeartbeat { .. } => 10,
             Msg::AlterPartition { .. } => 11,
             Msg::PartitionChange { .. } => 12,
+            Msg::InitProducerId { .. } => 22,
+            Msg::InitProducerIdResponse { .. } => 23,
+            Msg::AddPartitionsToTxn { .. } => 24,
+            Msg::AddPartitionsToTxnResponse { .. } => 25,
+            Msg::EndTxn { .. } => 26,
+            Msg::EndTxnResponse { .. } => 27,
+            Msg::WriteTxnMarkers { .. } => 28,
+            Msg::WriteTxnMarkersResponse { .. } => 29,
         }
     }
 }
@@ -282,6 +349,11 @@ pub enum Timer {
     /// max.poll.interval.ms after batch `batch_id` began: if it is still in hand, the member
     /// leaves the group (it is too slow to be trusted with its partitions).
     PollIntervalExpired { batch_id: u64 },
+    /// transaction_ms has passed since the producer began transaction number `txn`: commit it.
+    TransactionDue { txn: u64 },
+    /// Time for the transaction coordinator to abort timed-out transactions and resend
+    /// markers that found no leader.
+    TransactionCheck,
 }
 
 impl Timer {
@@ -308,6 +380,8 @@ impl Timer {
             Timer::Linger { batch_id } => (17, batch_id),
             Timer::DeliveryTimeout { batch_id } => (18, batch_id),
             Timer::BatchCompressed { request_id } => (19, request_id),
+            Timer::TransactionDue { txn } => (20, txn),
+            Timer::TransactionCheck => (21, 0),
         }
     }
 }
@@ -328,6 +402,8 @@ pub enum Accounting {
     Failed { record_id: u64 },
     /// acks=0: sent, and the producer will never know what happened to it.
     Unconfirmed { record_id: u64 },
+    /// The record's transaction was aborted: it never becomes part of the committed output.
+    Aborted { record_id: u64 },
     /// A controller elected a new leader (or none) for a partition.
     LeaderChanged { partition: u32 },
     /// A consumer finished processing offsets `first..=last` of a partition, whose records

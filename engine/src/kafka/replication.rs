@@ -5,7 +5,8 @@
 //! committed: visible to consumers and, with acks=all, acknowledged to the producer.
 
 use super::idempotence::{Admission, ProducerStates};
-use super::log::{Entry, PartitionLog};
+use super::log::{Entry, PartitionLog, ProducerStamp};
+use super::txn_index::TxnIndex;
 use super::protocol::{Accounting, Acks, Msg, Outbox, PartitionState, ProduceError, RecordBatch, ReplicaFetchResult, Timer};
 use crate::sim::{Duration, NodeId, SimTime, TraceKind};
 use std::collections::BTreeMap;
@@ -51,6 +52,8 @@ pub struct Leadership {
     pending: Vec<PendingAck>,
     parked: Vec<(u16, u64)>,
     alter_in_flight: bool,
+    /// Transaction markers waiting for the HW to pass them: (offset, coordinator, producer).
+    markers: Vec<(u64, NodeId, u64)>,
 }
 
 pub enum Role {
@@ -67,16 +70,26 @@ pub struct Replica {
     config: ReplicationConfig,
     /// When the follower's outstanding fetch was sent; None while none is outstanding.
     fetch_sent_at: Option<SimTime>,
+    /// Open and aborted transactions in this log, kept by leaders and followers alike.
+    txns: TxnIndex,
 }
 
 impl Replica {
     pub fn new(partition: u32, config: ReplicationConfig) -> Self {
         let log = PartitionLog::new(config.retention_records_max);
-        Replica { partition, log, hw: 0, epoch: 0, role: Role::Follower { leader: None }, config, fetch_sent_at: None }
+        Replica { partition, log, hw: 0, epoch: 0, role: Role::Follower { leader: None }, config, fetch_sent_at: None, txns: TxnIndex::default() }
     }
 
     pub fn high_watermark(&self) -> u64 {
         self.hw
+    }
+    /// The last stable offset: read_committed consumers read below it.
+    pub fn last_stable_offset(&self) -> u64 {
+        self.txns.last_stable_offset(self.hw)
+    }
+    /// Whether the data record of `producer_id` at `offset` belongs to an aborted transaction.
+    pub fn is_aborted(&self, producer_id: u64, offset: u64) -> bool {
+        self.txns.is_aborted(producer_id, offset)
     }
     pub fn leader_epoch(&self) -> u32 {
         self.epoch
@@ -119,7 +132,7 @@ impl Replica {
                 });
                 let producers = ProducerStates::rebuild(&self.log);
                 let (followers, isr) = (followers.collect(), state.isr.clone());
-                let leadership = Leadership { isr, followers, producers, pending: Vec::new(), parked: Vec::new(), alter_in_flight: false };
+                let leadership = Leadership { isr, followers, producers, pending: Vec::new(), parked: Vec::new(), alter_in_flight: false, markers: Vec::new() };
                 self.role = Role::Leader(leadership);
                 self.advance_hw(now, out);
             }
@@ -140,6 +153,10 @@ impl Replica {
             for ack in l.pending.drain(..) {
                 let result = Err(ProduceError::NotLeaderOrFollower);
                 out.send(ack.from, Msg::ProduceResponse { request_id: ack.request_id, partition: self.partition, result });
+            }
+            for (_, coordinator, producer_id) in l.markers.drain(..) {
+                let result = Err(ProduceError::NotLeaderOrFollower);
+                out.send(coordinator, Msg::WriteTxnMarkersResponse { partition: self.partition, producer_id, result });
             }
             l.parked.clear();
         }
@@ -191,6 +208,12 @@ impl Replica {
                 if let Some(stamp) = batch.producer {
                     l.producers.appended(stamp, count, base);
                 }
+                for offset in base..=last {
+                    if let Some(entry) = self.log.entry(offset) {
+                        self.txns.appended(offset, entry, self.hw);
+                    }
+                }
+                self.txns.retain_from(self.log.log_start_offset());
                 (base, last, true)
             }
         };
@@ -202,6 +225,25 @@ impl Replica {
         self.answer_parked(out);
         self.advance_hw(now, out);
         appended
+    }
+
+    /// The transaction coordinator's WriteTxnMarkers: append a COMMIT or ABORT control record
+    /// for the producer, answered once the HW passes it (as Kafka appends markers with
+    /// acks=all). The marker's epoch fences older epochs of the producer here.
+    pub fn on_write_marker(&mut self, from: NodeId, producer: ProducerStamp, commit: bool, now: SimTime, out: &mut Outbox) {
+        let Role::Leader(l) = &mut self.role else {
+            let result = Err(ProduceError::NotLeaderOrFollower);
+            out.send(from, Msg::WriteTxnMarkersResponse { partition: self.partition, producer_id: producer.producer_id, result });
+            return;
+        };
+        l.producers.fence(producer.producer_id, producer.producer_epoch);
+        let entry = Entry::marker(producer, commit, self.epoch, now.as_us());
+        let offset = self.log.append_entry(entry);
+        out.note(TraceKind::TxnMarker, [self.partition.into(), offset, u64::from(commit)]);
+        self.txns.appended(offset, &entry, self.hw);
+        l.markers.push((offset, from, producer.producer_id));
+        self.answer_parked(out);
+        self.advance_hw(now, out);
     }
 
     /// A follower asks for records. Returns true if the high watermark moved.
@@ -298,11 +340,14 @@ impl Replica {
             ReplicaFetchResult::Records { entries, leader_hw, .. } => {
                 for (offset, entry) in entries {
                     self.log.append_at(offset, entry);
+                    self.txns.appended(offset, &entry, self.hw);
                 }
+                self.txns.retain_from(self.log.log_start_offset());
                 self.hw = self.hw.max(leader_hw.min(self.log.log_end_offset()));
             }
             ReplicaFetchResult::Diverging { truncate_to } => {
                 truncated = self.log.truncate_to(truncate_to);
+                self.txns = TxnIndex::rebuild(&self.log);
                 self.hw = self.hw.min(self.log.log_end_offset());
                 out.note(TraceKind::Truncate, [self.partition.into(), truncate_to, truncated.len() as u64]);
             }
@@ -355,6 +400,12 @@ impl Replica {
         let isr_min = l.isr.iter().filter_map(|b| l.followers.get(b)).map(|p| p.leo).fold(leo, u64::min);
         let moved = isr_min > self.hw;
         self.hw = self.hw.max(isr_min);
+        let hw = self.hw;
+        let (done, waiting): (Vec<_>, Vec<_>) = l.markers.drain(..).partition(|&(offset, ..)| offset < hw);
+        l.markers = waiting;
+        for (_, coordinator, producer_id) in done {
+            out.send(coordinator, Msg::WriteTxnMarkersResponse { partition: self.partition, producer_id, result: Ok(()) });
+        }
         if l.pending.iter().all(|ack| ack.last_offset >= self.hw) {
             return moved;
         }
@@ -377,11 +428,11 @@ impl Replica {
 fn append_batch(log: &mut PartitionLog, epoch: u32, partition: u32, batch: &RecordBatch, out: &mut Outbox) -> (u64, u64) {
     let base_offset = log.log_end_offset();
     for (delta, record) in (0u32..).zip(&batch.records) {
-        let entry = Entry { record: *record, epoch, offset_delta: delta, producer: batch.producer };
+        let entry = Entry { record: *record, epoch, offset_delta: delta, producer: batch.producer, kind: batch.kind() };
         let (offset, evicted) = log.append_evicting(entry);
         out.note(TraceKind::Append, [partition.into(), offset, record.record_id]);
         out.account(Accounting::Appended { partition, record_id: record.record_id, offset });
-        if let Some(old) = evicted {
+        if let Some(old) = evicted.filter(|e| !e.is_control()) {
             out.account(Accounting::Expired { record_id: old.record.record_id });
         }
     }

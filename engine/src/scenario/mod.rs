@@ -205,6 +205,10 @@ pub struct ConsumerSpec {
     /// auto.offset.reset: "latest" (default) or "earliest".
     #[serde(default = "default_offset_reset")]
     pub auto_offset_reset: crate::kafka::consumer::OffsetReset,
+    /// isolation.level: "read_uncommitted" (Kafka's default) or "read_committed" (only
+    /// committed transactions, below the last stable offset).
+    #[serde(default)]
+    pub isolation_level: crate::kafka::consumer::IsolationLevel,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -65,6 +65,22 @@ pub struct ProducerSpec {
     /// partitioner spreads them. A compacted topic refuses keyless records, as Kafka does.
     #[serde(default)]
     pub keyless_percent: u32,
+    /// Kafka's transactional.id (default unset): makes the producer transactional. It needs
+    /// idempotence (acks "all"); 1 to 249 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transactional_id: Option<String>,
+    /// Records per transaction (default 100), 1 to 100,000: the producer commits once the
+    /// open transaction holds this many, or after `transaction_ms`, whichever comes first.
+    #[serde(default = "default_transaction_records_max")]
+    pub transaction_records_max: u32,
+    /// Commit the open transaction this long after it began (default unset: only
+    /// `transaction_records_max` decides), 1 to 3,600,000 ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction_ms: Option<u32>,
+    /// Kafka's transaction.timeout.ms (default 60,000), 1,000 to 900,000 ms (Kafka's
+    /// transaction.max.timeout.ms): the coordinator aborts a transaction open longer.
+    #[serde(default = "default_transaction_timeout_ms")]
+    pub transaction_timeout_ms: u32,
 }
 
 /// Kafka's cap on requests in flight for an idempotent producer: its brokers remember the
@@ -100,7 +116,28 @@ impl ProducerSpec {
         check_range("producer.batch_size_bytes", self.batch_size_bytes, 0, BATCH_SIZE_BYTES_MAX, "bytes")?;
         let in_flight = self.max_in_flight_requests_per_connection;
         check_range("producer.max_in_flight_requests_per_connection", in_flight, 1, MAX_IN_FLIGHT_MAX, "")?;
-        self.validate_idempotence()
+        self.validate_idempotence()?;
+        self.validate_transactions()
+    }
+
+    /// Kafka's rules for transactional.id: it needs an idempotent producer.
+    fn validate_transactions(&self) -> Result<(), InputError> {
+        let Some(id) = &self.transactional_id else { return Ok(()) };
+        if id.is_empty() || id.len() > 249 {
+            return Err(InputError::new("producer.transactional_id", format!("must be 1 to 249 characters (got {})", id.len())));
+        }
+        if self.acks != Acks::All {
+            let message = "must be \"all\" for a transactional producer (transactions need idempotence, which needs acks=all)";
+            return Err(InputError::new("producer.acks", message));
+        }
+        if self.enable_idempotence == Some(false) {
+            return Err(InputError::new("producer.enable_idempotence", "cannot be false with producer.transactional_id set (Kafka refuses it)"));
+        }
+        check_range("producer.transaction_records_max", self.transaction_records_max, 1, 100_000, "records")?;
+        if let Some(ms) = self.transaction_ms {
+            check_range("producer.transaction_ms", ms, 1, DELIVERY_TIMEOUT_MS_MAX, "ms")?;
+        }
+        check_range("producer.transaction_timeout_ms", self.transaction_timeout_ms, 1_000, 900_000, "ms")
     }
 
     /// Kafka's rules for enable.idempotence, with the substance of its messages.
@@ -140,6 +177,12 @@ fn default_linger_ms() -> u32 {
 }
 fn default_max_in_flight() -> u32 {
     5
+}
+fn default_transaction_records_max() -> u32 {
+    100
+}
+fn default_transaction_timeout_ms() -> u32 {
+    60_000
 }
 
 #[cfg(test)]
@@ -184,5 +227,33 @@ mod tests {
         json["producer"]["enable_idempotence"] = false.into();
         json["producer"]["max_in_flight_requests_per_connection"] = 20.into();
         assert!(Scenario::from_json(&json.to_string()).is_ok());
+    }
+
+    #[test]
+    fn transactional_settings_name_the_field() {
+        let err = error_for(|j| {
+            j["producer"]["transactional_id"] = "upi-txn".into();
+            j["producer"]["acks"] = "1".into();
+        });
+        assert_eq!(err.path, "producer.acks");
+        let err = error_for(|j| {
+            j["producer"]["transactional_id"] = "upi-txn".into();
+            j["producer"]["enable_idempotence"] = false.into();
+        });
+        assert_eq!(err.path, "producer.enable_idempotence");
+        let err = error_for(|j| {
+            j["producer"]["transactional_id"] = "upi-txn".into();
+            j["producer"]["transaction_records_max"] = 0.into();
+        });
+        assert_eq!(err.to_string(), "producer.transaction_records_max: must be between 1 and 100000 records (got 0)");
+        let err = error_for(|j| {
+            j["producer"]["transactional_id"] = "".into();
+        });
+        assert_eq!(err.path, "producer.transactional_id");
+        let err = error_for(|j| {
+            j["producer"]["transactional_id"] = "t".into();
+            j["producer"]["transaction_timeout_ms"] = 999.into();
+        });
+        assert_eq!(err.path, "producer.transaction_timeout_ms");
     }
 }

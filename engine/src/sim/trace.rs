@@ -78,6 +78,11 @@ pub enum TraceKind {
     /// An idempotent producer bumped its epoch to restart sequences after a gap.
     /// a = producer id, b = new epoch, c = partitions whose batches were renumbered.
     ProducerEpochBump = 28,
+    /// A leader appended a transaction marker. a = partition, b = offset, c = 1 commit, 0 abort.
+    TxnMarker = 29,
+    /// The transaction coordinator changed a transaction's state.
+    /// a = producer id, b = producer epoch, c = state code (`kafka::transactions::TxnState`).
+    TxnState = 30,
 }
 
 impl TraceKind {
@@ -112,6 +117,8 @@ impl TraceKind {
             BatchSent => [Some("partition"), Some("records"), Some("wire_bytes")],
             DuplicateBatch => [Some("partition"), Some("offset"), Some("base_sequence")],
             ProducerEpochBump => [Some("producer_id"), Some("producer_epoch"), Some("partitions")],
+            TxnMarker => [Some("partition"), Some("offset"), Some("commit")],
+            TxnState => [Some("producer_id"), Some("producer_epoch"), Some("state")],
         }
     }
 }

@@ -16,6 +16,7 @@ fn config(strategy: Strategy) -> ConsumerConfig {
         auto_commit_interval_us: None,
         offset_reset: OffsetReset::Earliest,
         max_poll_interval_us: 300_000_000,
+        read_committed: false,
         topic: "t".into(),
         partitions: 2,
     }
@@ -54,6 +55,22 @@ fn records(partition: u32, offsets: std::ops::Range<u64>) -> Vec<FetchedRecord> 
     offsets.map(|offset| FetchedRecord { partition, offset, record }).collect()
 }
 
+/// A fetch response with the records of `offsets`, read from the range's start.
+fn response(fetch_id: u64, partition: u32, offsets: std::ops::Range<u64>) -> Msg {
+    let advanced = vec![(partition, offsets.start, offsets.end)];
+    Msg::FetchResponse { fetch_id, records: records(partition, offsets), not_leader: vec![], advanced }
+}
+
+#[test]
+fn the_position_moves_past_offsets_the_broker_read_but_did_not_deliver() {
+    let mut c = joined(Strategy::Range, [0, 0]);
+    let mut out = Outbox::default();
+    // Offsets 0..3 held records, offset 3 a transaction marker: the next fetch starts at 4.
+    let msg = Msg::FetchResponse { fetch_id: 1, records: records(1, 0..3), not_leader: vec![], advanced: vec![(1, 0, 4)] };
+    c.on_message(msg, &mut out);
+    assert_eq!(c.position(1), Some(4));
+}
+
 #[test]
 fn after_joining_it_fetches_each_owned_partition_from_its_leader_at_the_committed_offset() {
     let mut c = Consumer::new(COORDINATOR, config(Strategy::Range));
@@ -71,7 +88,7 @@ fn after_joining_it_fetches_each_owned_partition_from_its_leader_at_the_committe
 fn processing_takes_time_proportional_to_the_batch_then_commits_as_the_current_generation() {
     let mut c = joined(Strategy::Range, [0, 0]);
     let mut out = Outbox::default();
-    c.on_message(Msg::FetchResponse { fetch_id: 1, records: records(1, 0..250), not_leader: vec![] }, &mut out);
+    c.on_message(response(1, 1, 0..250), &mut out);
     assert!(out.timers.contains(&(Duration::from_ms(250), Timer::BatchProcessed { batch_id: 0 })));
     let mut out = Outbox::default();
     c.on_timer(Timer::BatchProcessed { batch_id: 0 }, &mut out);
@@ -112,15 +129,11 @@ fn a_cooperative_member_keeps_consuming_while_it_rejoins() {
 fn records_of_a_revoked_partition_or_a_stale_position_are_dropped() {
     let mut c = joined(Strategy::Range, [5, 0]);
     let mut out = Outbox::default();
-    c.on_message(Msg::FetchResponse { fetch_id: 99, records: records(0, 5..9), not_leader: vec![] }, &mut out);
+    c.on_message(response(99, 0, 0..5), &mut out);
     assert!(out.timers.is_empty(), "an unknown fetch id is ignored");
     let mut out = Outbox::default();
-    c.on_message(Msg::FetchResponse { fetch_id: 0, records: records(0, 2..5), not_leader: vec![] }, &mut out);
-    assert!(!out.timers.iter().any(|(_, t)| matches!(t, Timer::BatchProcessed { .. })), "offsets before the position are stale");
-    let mut out = Outbox::default();
-    c.on_message(Msg::FetchResponse { fetch_id: 2, records: records(0, 8..10), not_leader: vec![] }, &mut out);
-    assert!(out.timers.iter().any(|(_, t)| matches!(t, Timer::BatchProcessed { .. })), "a compacted gap (5..8) is skipped");
-    assert_eq!(c.position(0), Some(10));
+    c.on_message(response(0, 0, 3..6), &mut out);
+    assert!(!out.timers.iter().any(|(_, t)| matches!(t, Timer::BatchProcessed { .. })), "offsets 3..6 do not follow position 0");
 }
 
 #[test]
@@ -147,7 +160,7 @@ fn auto_commit_commits_on_its_timer_not_after_each_batch() {
     let mut c = joined(Strategy::Range, [0, 0]);
     c.config.auto_commit_interval_us = Some(5_000_000);
     let mut out = Outbox::default();
-    c.on_message(Msg::FetchResponse { fetch_id: 1, records: records(1, 0..10), not_leader: vec![] }, &mut out);
+    c.on_message(response(1, 1, 0..10), &mut out);
     let mut out = Outbox::default();
     c.on_timer(Timer::BatchProcessed { batch_id: 0 }, &mut out);
     assert!(!out.sends.iter().any(|(_, m)| matches!(m, Msg::OffsetCommit { .. })));
@@ -163,7 +176,7 @@ fn a_batch_longer_than_max_poll_interval_makes_the_member_leave_and_rejoin_after
     let mut c = joined(Strategy::Range, [0, 0]);
     c.config.max_poll_interval_us = 100_000;
     let mut out = Outbox::default();
-    c.on_message(Msg::FetchResponse { fetch_id: 1, records: records(1, 0..250), not_leader: vec![] }, &mut out);
+    c.on_message(response(1, 1, 0..250), &mut out);
     assert!(out.timers.contains(&(Duration::from_ms(100), Timer::PollIntervalExpired { batch_id: 0 })), "250 ms of work > 100 ms");
     let mut out = Outbox::default();
     c.on_timer(Timer::PollIntervalExpired { batch_id: 0 }, &mut out);

@@ -9,6 +9,10 @@
 pub mod accumulator;
 mod sender;
 mod sequences;
+mod transaction;
+
+pub use transaction::{TransactionConfig, TransactionState};
+use transaction::TransactionClient;
 
 use super::keys::KeySpace;
 use super::log::{ProducerStamp, Record, NO_KEY};
@@ -122,6 +126,8 @@ pub struct Producer {
     sticky: (u32, u64),
     request_id_next: u64,
     stats: ProducerStats,
+    /// The transactional side, when `transactional.id` is set.
+    txn: Option<TransactionClient>,
 }
 
 impl Producer {
@@ -143,11 +149,31 @@ impl Producer {
             sticky: (NO_KEY, 0),
             request_id_next: 0,
             stats: ProducerStats::default(),
+            txn: None,
         }
     }
 
+    /// Makes this a transactional producer: its producer id and epoch come from the
+    /// transaction coordinator (validation made sure idempotence is on).
+    pub fn with_transactions(mut self, config: TransactionConfig) -> Self {
+        assert!(self.config.idempotence, "validated: transactions need idempotence");
+        self.sequences = None;
+        self.txn = Some(TransactionClient::new(config));
+        self
+    }
+
     pub fn start(&mut self, out: &mut Outbox) {
+        self.init_transactions(out);
         self.schedule_next(out);
+    }
+
+    /// The transaction state, for a transactional producer.
+    pub fn transaction_state(&self) -> Option<TransactionState> {
+        self.txn.as_ref().map(|t| t.state)
+    }
+    /// Transactions committed and aborted so far.
+    pub fn transactions_ended(&self) -> (u64, u64) {
+        self.txn.as_ref().map_or((0, 0), |t| (t.committed, t.aborted))
     }
 
     pub fn set_rate(&mut self, rate_records_per_s: u32) {
@@ -212,6 +238,7 @@ impl Producer {
                 self.transmit(request_id, out);
                 self.drain(now, out);
             }
+            Timer::TransactionDue { txn } => self.on_transaction_due(txn, now, out),
             other => unreachable!("a producer never sets {other:?}"),
         }
     }
@@ -220,7 +247,7 @@ impl Producer {
         match msg {
             Msg::ProduceResponse { request_id, result, .. } => self.on_response(request_id, result, now, out),
             Msg::PartitionChange { state } => self.on_metadata(&state, now, out),
-            other => unreachable!("a producer is never sent {}", other.name()),
+            other => self.on_transaction_message(other, now, out),
         }
     }
 
@@ -247,6 +274,16 @@ impl Producer {
         if keyless {
             self.sticky.1 += u64::from(value_bytes + key_bytes);
         }
+        if self.txn.is_some() {
+            self.enqueue_transactional(partition, record, key_bytes, now, out);
+        } else {
+            self.append_to_accumulator(partition, record, key_bytes, now, out);
+        }
+        self.drain(now, out);
+    }
+
+    /// The record joins its partition's batch (a new batch starts its delivery timeout).
+    fn append_to_accumulator(&mut self, partition: u32, record: Record, key_bytes: u32, now: SimTime, out: &mut Outbox) {
         if let Some(batch_id) = self.accumulator.append(partition, record, key_bytes, now) {
             // Kafka's delivery timeout counts from the batch's creation, for all its records.
             out.set_timer(Duration::from_us(self.config.delivery_timeout_us), Timer::DeliveryTimeout { batch_id });
@@ -254,7 +291,6 @@ impl Producer {
                 out.set_timer(Duration::from_us(self.config.batching.linger_us), Timer::Linger { batch_id });
             }
         }
-        self.drain(now, out);
     }
 
     /// Kafka's built-in partitioner for keyless records (KIP-794, the uniform sticky
@@ -331,6 +367,7 @@ impl Producer {
             out.account(Accounting::Failed { record_id: record.record_id });
         }
         self.stats.failed += u64::from(batch.record_count());
+        self.on_record_failed(out);
         if let (Some(sequences), Some(stamp)) = (&mut self.sequences, batch.producer) {
             sequences.failed(batch.partition, stamp, batch.record_count(), maybe_written);
         }

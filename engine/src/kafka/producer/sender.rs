@@ -26,12 +26,16 @@ impl Producer {
             }
         }
         self.drain_start = (self.drain_start + 1) % partitions;
+        self.maybe_end_transaction(out);
     }
 
     /// Sends the partition's first batch if it is ready, its leader is known and the
     /// connection to that leader has room. Returns whether it sent.
     fn send_head(&mut self, partition: u32, now: SimTime, out: &mut Outbox) -> bool {
         let Some(leader) = self.leaders[partition as usize].0 else { return false };
+        if self.txn.as_ref().is_some_and(|t| !t.may_send(partition)) {
+            return false; // Not yet added to the transaction.
+        }
         let Some(head) = self.accumulator.ready_head(partition, now) else { return false };
         if self.sequences.as_ref().is_some_and(|s| !s.may_send(partition, head.producer)) {
             return false;
@@ -55,6 +59,11 @@ impl Producer {
     /// epoch, once none of their requests is on the wire (an old-epoch batch arriving after
     /// the renumbering could otherwise be written twice).
     fn bump_epoch_if_wanted(&mut self, out: &mut Outbox) {
+        // A transactional producer's epoch belongs to its coordinator: the stuck batches expire,
+        // the transaction aborts, and InitProducerId brings the next epoch.
+        if self.txn.is_some() {
+            return;
+        }
         let Some(sequences) = &mut self.sequences else { return };
         let requests = &self.requests;
         let idle: Vec<u32> = sequences.bumps_wanted().filter(|&p| !requests.values().any(|r| r.partition == p)).collect();
@@ -99,7 +108,7 @@ impl Producer {
         out.note(TraceKind::BatchSent, [partition.into(), batch.record_count().into(), batch.wire_bytes.into()]);
         self.stats.batches_sent += 1;
         self.stats.wire_bytes_sent += u64::from(batch.wire_bytes);
-        let wire = RecordBatch { records: batch.records.clone(), producer: batch.producer, wire_bytes: batch.wire_bytes };
+        let wire = RecordBatch { records: batch.records.clone(), producer: batch.producer, wire_bytes: batch.wire_bytes, transactional: self.txn.is_some() };
         out.send(NodeId::broker(broker), Msg::Produce { request_id, partition, batch: wire, acks });
         if acks != Acks::None {
             out.set_timer(Duration::from_us(self.config.request_timeout_us), Timer::RequestTimeout { request_id });

@@ -43,6 +43,16 @@ impl Sequences {
         Sequences { producer_id, epoch: 0, partitions: vec![PartitionSequences::default(); partitions as usize] }
     }
 
+    /// Sequences for a producer id and epoch the transaction coordinator handed out.
+    pub fn starting_at(producer_id: u64, epoch: u16, partitions: u32) -> Self {
+        let partition = PartitionSequences { epoch, ..PartitionSequences::default() };
+        Sequences { producer_id, epoch, partitions: vec![partition; partitions as usize] }
+    }
+
+    pub fn producer_id(&self) -> u64 {
+        self.producer_id
+    }
+
     pub fn epoch(&self) -> u16 {
         self.epoch
     }
