@@ -71,6 +71,7 @@ pub(crate) fn consumer_config(scenario: &Scenario, index: u16) -> ConsumerConfig
         rate_records_per_s: c.records_per_s,
         max_poll_records: c.max_poll_records,
         fetch_max_wait_us: ms(c.fetch_max_wait_ms),
+        fetch_min_bytes: c.fetch_min_bytes,
         request_timeout_us: ms(c.request_timeout_ms),
         heartbeat_interval_us: ms(c.heartbeat_interval_ms),
         strategy: c.assignor,

@@ -26,6 +26,8 @@ struct ParkedFetch {
     fetch_id: u64,
     positions: Vec<(u32, u64)>,
     max_records: u32,
+    /// Kafka's fetch.min.bytes: hold the fetch until this much is ready (or the wait ends).
+    min_bytes: u32,
     read_committed: bool,
 }
 
@@ -41,6 +43,18 @@ struct ReadResult {
 impl ReadResult {
     fn is_empty(&self) -> bool {
         self.records.is_empty() && self.not_leader.is_empty() && self.advanced.is_empty()
+    }
+
+    /// Enough to answer at once: fetch.min.bytes of data, or news the consumer must act on
+    /// (a partition this broker no longer leads).
+    fn is_ready(&self, min_bytes: u32) -> bool {
+        let record = |r: &FetchedRecord| u64::from(super::record_format::RECORD_OVERHEAD_MAX_BYTES + r.record.value_bytes);
+        let mut bytes: u64 = self.records.iter().map(record).sum();
+        if self.records.is_empty() && self.advanced.iter().any(|a| a.1 != a.2) {
+            // Only markers to move past: a control batch's worth (its v2 header).
+            bytes = u64::from(super::record_format::BATCH_HEADER_BYTES);
+        }
+        !self.not_leader.is_empty() || (!self.is_empty() && bytes >= u64::from(min_bytes))
     }
 
     fn into_response(self, fetch_id: u64) -> Msg {
@@ -111,10 +125,10 @@ impl Broker {
                 }
                 self.answer_parked_fetch(out);
             }
-            Msg::Fetch { fetch_id, positions, max_records, max_wait_us, read_committed } => {
-                let fetch = ParkedFetch { from, fetch_id, positions, max_records, read_committed };
+            Msg::Fetch { fetch_id, positions, max_records, min_bytes, max_wait_us, read_committed } => {
+                let fetch = ParkedFetch { from, fetch_id, positions, max_records, min_bytes, read_committed };
                 let read = self.read(&fetch);
-                if read.is_empty() && max_wait_us > 0 {
+                if !read.is_ready(min_bytes) && max_wait_us > 0 {
                     out.set_timer(Duration::from_us(max_wait_us), Timer::FetchWaitExpired { fetch_id });
                     // A consumer has one fetch per broker in flight; a new one replaces the old.
                     self.parked.retain(|p| p.from != from);
@@ -188,8 +202,9 @@ impl Broker {
             }
             Timer::FetchWaitExpired { fetch_id } => {
                 if let Some(index) = self.parked.iter().position(|p| p.fetch_id == fetch_id) {
+                    // fetch.max.wait.ms is up: answer with whatever there is, even too little.
                     let parked = self.parked.remove(index);
-                    out.send(parked.from, ReadResult::default().into_response(fetch_id));
+                    out.send(parked.from, self.read(&parked).into_response(fetch_id));
                 }
             }
             Timer::ReplicaFetchWaitExpired { partition, follower } => {
@@ -209,7 +224,7 @@ impl Broker {
     fn answer_parked_fetch(&mut self, out: &mut Outbox) {
         for parked in std::mem::take(&mut self.parked) {
             let read = self.read(&parked);
-            if read.is_empty() {
+            if !read.is_ready(parked.min_bytes) {
                 self.parked.push(parked);
             } else {
                 out.send(parked.from, read.into_response(parked.fetch_id));
@@ -337,7 +352,7 @@ mod tests {
         lead(&mut broker, 0, vec![0, 1]);
         produce(&mut broker, 0, 0, Acks::Leader);
         let mut out = Outbox::default();
-        let fetch = Msg::Fetch { fetch_id: 1, positions: vec![(0, 0)], max_records: 10, max_wait_us: 500_000, read_committed: false };
+        let fetch = Msg::Fetch { fetch_id: 1, positions: vec![(0, 0)], max_records: 10, min_bytes: 1, max_wait_us: 500_000, read_committed: false };
         broker.on_message(CONSUMER, fetch, SimTime::ZERO, &mut out);
         assert!(out.sends.is_empty(), "uncommitted: the fetch is parked");
         // The follower catches up; the HW passes the record and the parked fetch is answered.
@@ -349,11 +364,32 @@ mod tests {
     }
 
     #[test]
+    fn fetch_min_bytes_holds_a_fetch_until_enough_is_ready_or_the_wait_ends() {
+        let mut broker = Broker::new(0, [0], config(1));
+        lead(&mut broker, 0, vec![0]);
+        produce(&mut broker, 0, 0, Acks::All);
+        let mut out = Outbox::default();
+        let fetch = Msg::Fetch { fetch_id: 1, positions: vec![(0, 0)], max_records: 10, min_bytes: 50, max_wait_us: 500_000, read_committed: false };
+        broker.on_message(CONSUMER, fetch, SimTime::ZERO, &mut out);
+        assert!(out.sends.is_empty(), "one 10-byte record is less than 50 bytes: parked");
+        let out = produce(&mut broker, 0, 1, Acks::All);
+        let answered = out.sends.iter().any(|(to, m)| *to == CONSUMER && matches!(m, Msg::FetchResponse { records, .. } if records.len() == 2));
+        assert!(answered, "two records are enough: {:?}", out.sends);
+        let mut out = Outbox::default();
+        let fetch = Msg::Fetch { fetch_id: 2, positions: vec![(0, 1)], max_records: 10, min_bytes: 500, max_wait_us: 500_000, read_committed: false };
+        broker.on_message(CONSUMER, fetch, SimTime::ZERO, &mut out);
+        assert!(out.sends.is_empty());
+        let mut out = Outbox::default();
+        broker.on_timer(Timer::FetchWaitExpired { fetch_id: 2 }, SimTime::from_us(500_000), &mut out);
+        assert!(matches!(&out.sends[0].1, Msg::FetchResponse { records, .. } if records.len() == 1), "at the deadline, whatever there is");
+    }
+
+    #[test]
     fn every_consumers_parked_fetch_is_answered() {
         let mut broker = Broker::new(0, [0], config(1));
         lead(&mut broker, 0, vec![0]);
         for (consumer, fetch_id) in [(0, 10), (1, 20)] {
-            let fetch = Msg::Fetch { fetch_id, positions: vec![(0, 0)], max_records: 10, max_wait_us: 500_000, read_committed: false };
+            let fetch = Msg::Fetch { fetch_id, positions: vec![(0, 0)], max_records: 10, min_bytes: 1, max_wait_us: 500_000, read_committed: false };
             broker.on_message(NodeId::consumer(consumer), fetch, SimTime::ZERO, &mut Outbox::default());
         }
         let out = produce(&mut broker, 0, 0, Acks::All);
@@ -379,7 +415,7 @@ mod tests {
         let mut broker = Broker::new(0, [0], config(1));
         assert_eq!(responses(&produce(&mut broker, 0, 0, Acks::All)), [Err(ProduceError::NotLeaderOrFollower)]);
         let mut out = Outbox::default();
-        let fetch = Msg::Fetch { fetch_id: 1, positions: vec![(0, 0)], max_records: 10, max_wait_us: 500_000, read_committed: false };
+        let fetch = Msg::Fetch { fetch_id: 1, positions: vec![(0, 0)], max_records: 10, min_bytes: 1, max_wait_us: 500_000, read_committed: false };
         broker.on_message(CONSUMER, fetch, SimTime::ZERO, &mut out);
         assert!(matches!(&out.sends[0].1, Msg::FetchResponse { not_leader, .. } if not_leader == &[0]));
     }

@@ -34,6 +34,8 @@ pub struct ConsumerConfig {
     pub max_poll_records: u32,
     /// Kafka's `fetch.max.wait.ms`.
     pub fetch_max_wait_us: u64,
+    /// Kafka's `fetch.min.bytes`.
+    pub fetch_min_bytes: u32,
     /// Kafka's consumer `request.timeout.ms`: a fetch lost to a network partition is given
     /// up after this long (beyond the broker's wait) and sent again.
     pub request_timeout_us: u64,
@@ -339,7 +341,8 @@ impl Consumer {
             self.outstanding.insert(broker, fetch_id);
             let max_records = self.config.max_poll_records;
             out.note(TraceKind::Fetch, [positions.len() as u64, max_records.into(), broker.into()]);
-            let fetch = Msg::Fetch { fetch_id, positions, max_records, max_wait_us: self.config.fetch_max_wait_us, read_committed: self.config.read_committed };
+            let min_bytes = self.config.fetch_min_bytes;
+            let fetch = Msg::Fetch { fetch_id, positions, max_records, min_bytes, max_wait_us: self.config.fetch_max_wait_us, read_committed: self.config.read_committed };
             out.send(NodeId::broker(broker), fetch);
             let timeout = self.config.fetch_max_wait_us + self.config.request_timeout_us;
             out.set_timer(Duration::from_us(timeout), Timer::FetchTimeout { fetch_id });

@@ -136,7 +136,7 @@ pub enum Msg {
     /// Consumer → broker: records from these (partition, offset) positions, at most
     /// `max_records`, held up to `max_wait_us` if none are ready. `read_committed` is
     /// Kafka's isolation.level=read_committed.
-    Fetch { fetch_id: u64, positions: Vec<(u32, u64)>, max_records: u32, max_wait_us: u64, read_committed: bool },
+    Fetch { fetch_id: u64, positions: Vec<(u32, u64)>, max_records: u32, min_bytes: u32, max_wait_us: u64, read_committed: bool },
     /// Records below each partition's high watermark (read_committed: below its last stable
     /// offset, aborted records left out); `not_leader` lists partitions this broker does not
     /// lead. `advanced` says, per partition read, (partition, fetch offset, next offset): a

@@ -173,6 +173,10 @@ pub struct ConsumerSpec {
     /// Kafka's fetch.max.wait.ms (default 500), 0 to 60,000 ms.
     #[serde(default = "default_fetch_max_wait_ms")]
     pub fetch_max_wait_ms: u32,
+    /// Kafka's fetch.min.bytes (default 1), 1 to 52,428,800 (fetch.max.bytes): a broker
+    /// holds a fetch until this much data is ready or fetch.max.wait.ms passes.
+    #[serde(default = "one_u32")]
+    pub fetch_min_bytes: u32,
     /// Kafka's consumer request.timeout.ms (default 30,000), 1 to 600,000 ms.
     #[serde(default = "default_request_timeout_ms")]
     pub request_timeout_ms: u32,
@@ -316,6 +320,7 @@ impl Scenario {
         check_range("consumer.records_per_s", c.records_per_s, 1, RATE_RECORDS_PER_S_MAX, "records/s")?;
         check_range("consumer.max_poll_records", c.max_poll_records, 1, MAX_POLL_RECORDS_MAX, "")?;
         check_range("consumer.fetch_max_wait_ms", c.fetch_max_wait_ms, 0, WAIT_MS_MAX, "ms")?;
+        check_range("consumer.fetch_min_bytes", c.fetch_min_bytes, 1, 52_428_800, "bytes")?;
         check_range("consumer.request_timeout_ms", c.request_timeout_ms, 1, CLUSTER_TIMEOUT_MS_MAX, "ms")?;
         check_range("consumer.count", c.count, 1, CONSUMERS_MAX, "")?;
         check_range("consumer.session_timeout_ms", c.session_timeout_ms, 1_000, CLUSTER_TIMEOUT_MS_MAX, "ms")?;

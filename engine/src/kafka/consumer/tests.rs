@@ -9,6 +9,7 @@ fn config(strategy: Strategy) -> ConsumerConfig {
         rate_records_per_s: 1_000,
         max_poll_records: 500,
         fetch_max_wait_us: 500_000,
+        fetch_min_bytes: 1,
         request_timeout_us: 30_000_000,
         heartbeat_interval_us: 3_000_000,
         strategy,
