@@ -7,6 +7,7 @@ pub mod command;
 pub mod error;
 mod faults;
 mod invariants;
+mod observe;
 pub mod kafka;
 pub mod metrics;
 pub mod scenario;

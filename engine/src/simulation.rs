@@ -17,13 +17,11 @@ use crate::kafka::producer::{Producer, ProducerConfig, TransactionConfig};
 use crate::kafka::protocol::Accounting;
 use crate::kafka::replication::ReplicationConfig;
 use crate::kafka::{Msg, Outbox, Timer};
-use crate::metrics::{Metrics, Sample, Series};
+use crate::metrics::{Metrics, Series};
 use crate::scenario::Scenario;
 use crate::sim::network::{LinkConfig, Network};
 use crate::sim::node::NodeKind;
-use crate::sim::trace::hash_hex;
 use crate::sim::{Duration, EventQueue, NodeId, SimRng, SimTime, Trace, TraceKind};
-use crate::view::Summary;
 
 pub(crate) const PRODUCER: NodeId = NodeId::producer(0);
 pub(crate) const CONSUMER: NodeId = NodeId::consumer(0);
@@ -44,19 +42,19 @@ pub(crate) enum Event {
 
 pub struct Simulation {
     pub(crate) scenario: Scenario,
-    seed: u64,
-    now: SimTime,
+    pub(crate) seed: u64,
+    pub(crate) now: SimTime,
     pub(crate) queue: EventQueue<Event>,
     pub(crate) network: Network,
     pub(crate) producer: Producer,
     pub(crate) brokers: Vec<Broker>,
     pub(crate) controller: Controller,
     pub(crate) consumers: Vec<Consumer>,
-    trace: Trace,
-    metrics: Metrics,
+    pub(crate) trace: Trace,
+    pub(crate) metrics: Metrics,
     pub(crate) fates: Fates,
-    sample_interval: Duration,
-    events: u64,
+    pub(crate) sample_interval: Duration,
+    pub(crate) events: u64,
     commands: Vec<(SimTime, Command)>,
 }
 
@@ -362,89 +360,6 @@ impl Simulation {
         if let Some(leader) = self.controller.partitions()[partition as usize].leader {
             let log = &self.brokers[leader as usize].replica(partition).expect("leaders are replicas").log;
             self.fates.recount_lost(partition, log);
-        }
-    }
-
-    fn sample(&mut self) {
-        let lags = self.lags();
-        let (produced, processed) = (self.producer.sent(), self.consumed());
-        let states = self.controller.partitions();
-        let ages: Vec<u64> = (0..self.scenario.topic.partitions).map(|p| self.lag_age_us(p)).collect();
-        let group = self.controller.group();
-        let sample = Sample {
-            lags: &lags,
-            lag_ages_us: &ages,
-            produced,
-            processed,
-            produce_errors: self.producer.errors(),
-            isr_min: states.iter().map(|s| s.isr.len()).min().unwrap_or(0),
-            under_replicated: states.iter().filter(|s| s.isr.len() < s.replicas.len()).count() as u32,
-            offline: states.iter().filter(|s| s.leader.is_none()).count() as u32,
-            rebalances: group.rebalances(),
-            rebalancing: group.state() != crate::kafka::group::GroupState::Stable,
-        };
-        self.metrics.sample(self.now, &sample);
-        self.trace.record(self.now, TraceKind::Sample, CONTROLLER, [lags.iter().sum(), produced, processed]);
-        self.queue.push(self.now + self.sample_interval, Event::Sample);
-    }
-
-    /// How long the oldest unconsumed record of `partition` has waited: now minus the
-    /// CreateTime of the record at the committed offset (0 when the group is caught up).
-    fn lag_age_us(&self, partition: u32) -> u64 {
-        let committed = self.controller.committed()[partition as usize];
-        let Some(replica) = self.leader_replica(partition) else { return 0 };
-        if committed >= replica.high_watermark() {
-            return 0;
-        }
-        replica.log.entry(committed.max(replica.log.log_start_offset())).map_or(0, |e| self.now.as_us().saturating_sub(e.record.timestamp_us))
-    }
-
-    /// The leader's replica of each partition, if it has a leader.
-    pub(crate) fn leader_replica(&self, partition: u32) -> Option<&crate::kafka::replication::Replica> {
-        let leader = self.controller.partitions()[partition as usize].leader?;
-        self.brokers[leader as usize].replica(partition)
-    }
-
-    /// Per partition: high watermark minus the group's committed offset, as
-    /// `kafka-consumer-groups.sh` reports it (its "log end offset" is the HW). An offline
-    /// partition reports the lag against the best HW any replica knows. A read_committed
-    /// group's lag counts to the last stable offset instead, as its consumers' records-lag
-    /// metric does: what is readable, not what is written.
-    pub(crate) fn lags(&self) -> Vec<u64> {
-        let committed = self.controller.committed();
-        let read_committed = self.scenario.consumer.isolation_level == IsolationLevel::ReadCommitted;
-        (0..self.scenario.topic.partitions)
-            .map(|p| {
-                let hw = match self.leader_replica(p) {
-                    Some(replica) if read_committed => replica.last_stable_offset(),
-                    Some(replica) => replica.high_watermark(),
-                    None => self.brokers.iter().filter_map(|b| b.replica(p)).map(|r| r.high_watermark()).max().unwrap_or(0),
-                };
-                hw.saturating_sub(committed[p as usize])
-            })
-            .collect()
-    }
-
-    /// Records processed by all consumers, duplicates included.
-    pub fn consumed(&self) -> u64 {
-        self.consumers.iter().map(Consumer::processed).sum()
-    }
-
-    pub fn summary(&self) -> Summary {
-        let fates = self.fates.counts();
-        Summary {
-            scenario: self.scenario.name.clone(),
-            seed: self.seed.to_string(),
-            simulated_us: self.now.as_us(),
-            events: self.events,
-            produced: self.producer.sent(),
-            acked: fates.acked,
-            failed: fates.failed,
-            acked_lost: fates.acked_lost,
-            consumed: self.consumed(),
-            duplicates: fates.duplicates_processed,
-            lag_records: self.lags().iter().sum(),
-            trace_hash: hash_hex(self.trace.hash()),
         }
     }
 }

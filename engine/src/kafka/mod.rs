@@ -14,6 +14,7 @@ pub mod group;
 pub mod idempotence;
 pub mod keys;
 pub mod log;
+pub mod outbox;
 pub mod partitioner;
 pub mod producer;
 pub mod replication;

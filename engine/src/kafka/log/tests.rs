@@ -1,0 +1,135 @@
+use super::*;
+
+fn record(record_id: u64) -> Record {
+    Record { record_id, key_id: record_id as u32, timestamp_us: 0, value_bytes: 100 }
+}
+
+#[test]
+fn offsets_are_dense_and_start_at_zero() {
+    let mut log = PartitionLog::new(100);
+    assert_eq!(log.append(record(1), 0), 0);
+    assert_eq!(log.append(record(2), 0), 1);
+    assert_eq!(log.log_end_offset(), 2);
+    let read: Vec<_> = log.read(1, u64::MAX, 10).map(|(o, e)| (o, e.record.record_id)).collect();
+    assert_eq!(read, [(1, 2)]);
+}
+
+#[test]
+fn retention_moves_the_start_and_never_reuses_offsets() {
+    let mut log = PartitionLog::new(3);
+    for id in 0..5 {
+        log.append(record(id), 0);
+    }
+    assert_eq!(log.log_start_offset(), 2);
+    assert_eq!(log.log_end_offset(), 5);
+    let read: Vec<_> = log.read(0, u64::MAX, 10).map(|(o, e)| (o, e.record.record_id)).collect();
+    assert_eq!(read, [(2, 2), (3, 3), (4, 4)]);
+}
+
+#[test]
+fn reads_stop_at_the_given_end_such_as_the_high_watermark() {
+    let mut log = PartitionLog::new(10);
+    for id in 0..5 {
+        log.append(record(id), 0);
+    }
+    assert_eq!(log.read(1, 3, 10).count(), 2);
+    assert_eq!(log.read(5, 9, 10).count(), 0);
+    assert_eq!(log.read(0, 5, 0).count(), 0);
+}
+
+#[test]
+fn epoch_end_offsets_find_where_histories_diverge() {
+    let mut log = PartitionLog::new(100);
+    for (id, epoch) in [(0, 0), (1, 0), (2, 2), (3, 2), (4, 5)] {
+        log.append(record(id), epoch);
+    }
+    assert_eq!(log.end_offset_for_epoch(0), 2);
+    assert_eq!(log.end_offset_for_epoch(1), 2, "epoch 1 never wrote here: it ends where epoch 2 starts");
+    assert_eq!(log.end_offset_for_epoch(2), 4);
+    assert_eq!(log.end_offset_for_epoch(7), 5);
+    let removed = log.truncate_to(2);
+    assert_eq!(removed.iter().map(|e| e.record.record_id).collect::<Vec<_>>(), [2, 3, 4]);
+    assert_eq!(log.log_end_offset(), 2);
+    assert_eq!(log.last_epoch(), Some(0));
+}
+
+#[test]
+fn replication_reads_finish_the_batch_they_start() {
+    let mut log = PartitionLog::new(100);
+    log.append(record(0), 0);
+    for delta in 0..3 {
+        log.append_entry(Entry { offset_delta: delta, ..Entry::single(record(1 + u64::from(delta)), 0) });
+    }
+    log.append(record(4), 0);
+    let ids = |entries: Vec<(u64, Entry)>| entries.iter().map(|(_, e)| e.record.record_id).collect::<Vec<_>>();
+    assert_eq!(ids(log.read_batches(0, 5, 2)), [0, 1, 2, 3], "the batch of 1..=3 is not split");
+    assert_eq!(ids(log.read_batches(0, 3, 2)), [0, 1, 2], "but never past `end`");
+    assert_eq!(ids(log.read_batches(4, 5, 10)), [4]);
+}
+
+fn keyed(record_id: u64, key_id: u32, value_bytes: u32, timestamp_us: u64) -> Record {
+    Record { record_id, key_id, timestamp_us, value_bytes }
+}
+
+#[test]
+fn compaction_keeps_the_latest_value_per_key_with_its_offset() {
+    let mut log = PartitionLog::new(100);
+    for (id, key) in [(0, 7), (1, 8), (2, 7), (3, 9), (4, 7), (5, 8)] {
+        log.append(keyed(id, key, 10, 0), 0);
+    }
+    let removed = log.compact(5, 0, 1_000);
+    assert_eq!(removed.iter().map(|e| e.record.record_id).collect::<Vec<_>>(), [0, 2], "key 7's older values; key 8's latest below 5 is offset 1");
+    let kept: Vec<(u64, u64)> = log.entries_with_offsets().map(|(o, e)| (o, e.record.record_id)).collect();
+    assert_eq!(kept, [(1, 1), (3, 3), (4, 4), (5, 5)], "offsets are kept, with holes");
+    assert_eq!(log.log_end_offset(), 6);
+    assert!(log.entry(2).is_none() && log.entry(3).is_some());
+    let read: Vec<u64> = log.read(0, 6, 10).map(|(o, _)| o).collect();
+    assert_eq!(read, [1, 3, 4, 5], "readers skip the holes");
+}
+
+#[test]
+fn a_tombstone_deletes_its_key_and_goes_itself_after_delete_retention() {
+    let mut log = PartitionLog::new(100);
+    log.append(keyed(0, 7, 10, 0), 0);
+    log.append(keyed(1, 7, 0, 0), 0);
+    log.append(keyed(2, 8, 10, 0), 0);
+    log.compact(3, 1_000, 5_000);
+    assert_eq!(log.entries().map(|e| e.record.record_id).collect::<Vec<_>>(), [1, 2], "the tombstone stays for now");
+    log.compact(3, 5_999, 5_000);
+    assert_eq!(log.len(), 2, "not before the horizon (first seen at 1,000 + 5,000)");
+    log.compact(3, 6_000, 5_000);
+    assert_eq!(log.entries().map(|e| e.record.record_id).collect::<Vec<_>>(), [2], "key 7 is gone entirely");
+}
+
+#[test]
+fn time_retention_deletes_old_records_from_the_front() {
+    let mut log = PartitionLog::new(100);
+    for (id, ts) in [(0, 100), (1, 200), (2, 300)] {
+        log.append(keyed(id, 0, 10, ts), 0);
+    }
+    assert_eq!(log.delete_older_than(250, u64::MAX).len(), 2);
+    assert_eq!((log.log_start_offset(), log.log_end_offset()), (2, 3));
+    assert_eq!(log.delete_older_than(1_000, 2).len(), 0, "nothing at or above offset 2");
+    assert_eq!(log.delete_older_than(1_000, u64::MAX).len(), 1);
+    assert_eq!((log.log_start_offset(), log.log_end_offset(), log.len()), (3, 3, 0), "an empty log keeps its end");
+    assert_eq!(log.append(keyed(3, 0, 10, 400), 0), 3, "offsets are never reused");
+}
+
+#[test]
+fn a_follower_copies_entries_at_the_leaders_offsets() {
+    let mut log = PartitionLog::new(100);
+    log.append_at(1, Entry::single(record(1), 0));
+    log.append_at(4, Entry::single(record(4), 0));
+    assert_eq!(log.log_end_offset(), 5);
+    assert_eq!(log.entry(4).map(|e| e.record.record_id), Some(4));
+    assert_eq!(log.truncate_to(2).len(), 1);
+    assert_eq!(log.log_end_offset(), 2);
+}
+
+#[test]
+#[should_panic(expected = "epochs in a log never decrease")]
+fn appending_an_older_epoch_is_an_invariant_violation() {
+    let mut log = PartitionLog::new(10);
+    log.append(record(0), 3);
+    log.append(record(1), 2);
+}
