@@ -162,18 +162,6 @@ impl Replica {
         }
     }
 
-    fn fetch_from(&mut self, leader: u16, now: SimTime, out: &mut Outbox) {
-        let msg = Msg::ReplicaFetch {
-            partition: self.partition,
-            leader_epoch: self.epoch,
-            fetch_offset: self.log.log_end_offset(),
-            last_fetched_epoch: self.log.last_epoch(),
-        };
-        out.send(NodeId::broker(leader), msg);
-        self.fetch_sent_at = Some(now);
-        out.set_timer(Duration::from_us(self.config.replica_socket_timeout_us), Timer::ReplicaFetchRetry { partition: self.partition });
-    }
-
     /// A producer's batch, appended whole at consecutive offsets in the current epoch.
     /// Returns true if it was appended (so parked fetches may be answered).
     pub fn on_produce(&mut self, from: NodeId, request_id: u64, batch: &RecordBatch, acks: Acks, now: SimTime, out: &mut Outbox) -> bool {
@@ -322,57 +310,10 @@ impl Replica {
         let result = ReplicaFetchResult::Records { fetch_offset, entries: Vec::new(), leader_hw: self.hw };
         out.send(NodeId::broker(follower), Msg::ReplicaFetchResponse { partition: self.partition, leader_epoch: self.epoch, result });
     }
-
-    /// The leader's answer to our fetch, as a follower.
-    pub fn on_replica_fetch_response(&mut self, leader_epoch: u32, result: ReplicaFetchResult, now: SimTime, out: &mut Outbox) -> Vec<Entry> {
-        let Role::Follower { leader: Some(leader) } = self.role else { return Vec::new() };
-        if leader_epoch != self.epoch {
-            return Vec::new();
-        }
-        if let ReplicaFetchResult::Records { fetch_offset, .. } = result {
-            if fetch_offset != self.log.log_end_offset() {
-                return Vec::new(); // An answer to a fetch we already gave up on and re-sent.
-            }
-        }
-        self.fetch_sent_at = None;
-        let mut truncated = Vec::new();
-        match result {
-            ReplicaFetchResult::Records { entries, leader_hw, .. } => {
-                for (offset, entry) in entries {
-                    self.log.append_at(offset, entry);
-                    self.txns.appended(offset, &entry, self.hw);
-                }
-                self.txns.retain_from(self.log.log_start_offset());
-                self.hw = self.hw.max(leader_hw.min(self.log.log_end_offset()));
-            }
-            ReplicaFetchResult::Diverging { truncate_to } => {
-                truncated = self.log.truncate_to(truncate_to);
-                self.txns = TxnIndex::rebuild(&self.log);
-                self.hw = self.hw.min(self.log.log_end_offset());
-                out.note(TraceKind::Truncate, [self.partition.into(), truncate_to, truncated.len() as u64]);
-            }
-            ReplicaFetchResult::NotLeader => {
-                out.set_timer(Duration::from_ms(1_000), Timer::ReplicaFetchRetry { partition: self.partition });
-                return truncated;
-            }
-        }
-        self.fetch_from(leader, now, out);
-        truncated
-    }
-
     /// Runs the log cleaner over this replica (leaders and followers clean independently,
     /// as in Kafka); returns the records it removed.
     pub fn clean(&mut self, now: SimTime, config: &super::cleaner::CleanerConfig) -> Vec<Entry> {
         super::cleaner::clean(&mut self.log, self.hw, now, config)
-    }
-
-    /// A follower's fetch timer: retry after "not leader", or when the fetch got no answer.
-    pub fn on_fetch_retry(&mut self, now: SimTime, out: &mut Outbox) {
-        let Role::Follower { leader: Some(leader) } = self.role else { return };
-        let timed_out = self.fetch_sent_at.is_none_or(|sent| now.since(sent).as_us() >= self.config.replica_socket_timeout_us);
-        if timed_out {
-            self.fetch_from(leader, now, out);
-        }
     }
 
     /// Leader only: drop followers that have not caught up within replica.lag.time.max.ms.
@@ -438,3 +379,5 @@ fn append_batch(log: &mut PartitionLog, epoch: u32, partition: u32, batch: &Reco
     }
     (base_offset, log.log_end_offset() - 1)
 }
+
+mod follower;

@@ -1,4 +1,5 @@
 use super::*;
+use crate::kafka::protocol::Accounting;
 use crate::kafka::log::Record;
 use crate::kafka::protocol::{JoinResult, JoinedMember};
 
