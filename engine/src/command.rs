@@ -39,8 +39,8 @@ pub enum Command {
     HealNetwork {},
     /// Make messages to and from `node` take `factor` times as long (1 to 1000; 1 restores).
     SlowNode { node: String, factor: u32 },
-    /// Set a node's clock error in ms (−86,400,000 to 86,400,000); only producer clocks
-    /// matter so far: they stamp records' CreateTime.
+    /// Set a node's clock error in ms (−86,400,000 to 86,400,000). A producer's clock stamps
+    /// records' CreateTime; a broker's decides when time retention deletes them.
     SkewClock { node: String, offset_ms: i64 },
     /// A transactional producer aborts its open transaction instead of committing it: its
     /// records stay in the log, but read_committed consumers never see them.
@@ -91,8 +91,9 @@ impl Command {
                 return check_range("factor", *factor, 1, 1_000, "");
             }
             Command::SkewClock { node, offset_ms } => {
-                if parse_node("node", node)?.kind != crate::sim::node::NodeKind::Producer {
-                    return Err(InputError::new("node", format!("only producer clocks are modelled so far (got {node:?})")));
+                use crate::sim::node::NodeKind;
+                if !matches!(parse_node("node", node)?.kind, NodeKind::Producer | NodeKind::Broker) {
+                    return Err(InputError::new("node", format!("only producer and broker clocks are modelled so far (got {node:?})")));
                 }
                 return check_range("offset_ms", *offset_ms, -86_400_000, 86_400_000, "ms");
             }

@@ -34,8 +34,11 @@ pub(crate) fn apply(sim: &mut Simulation, command: &Command) -> Result<(), Input
             return Ok(());
         }
         Command::SkewClock { node, offset_ms } => {
-            existing_node(sim, "node", node)?;
-            sim.producer.set_clock_offset_ms(*offset_ms);
+            let node = existing_node(sim, "node", node)?;
+            match node.kind {
+                NodeKind::Broker => sim.brokers[node.index as usize].set_clock_offset_ms(*offset_ms),
+                _ => sim.producer.set_clock_offset_ms(*offset_ms),
+            }
             return Ok(());
         }
         _ => {}

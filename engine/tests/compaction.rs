@@ -117,3 +117,19 @@ fn a_compacted_transactional_topic_keeps_its_markers_and_its_books() {
     let markers: usize = sim.brokers().iter().flat_map(|b| b.replicas()).map(|r| r.log.entries().filter(|e| e.is_control()).count()).sum();
     assert!(markers > 0, "commit markers survive compaction");
 }
+
+#[test]
+fn a_broker_clock_running_ahead_deletes_by_time_early() {
+    let log_start_with = |skew_ms: i64| {
+        let mut scenario = builtin::load("upi-steady").expect("loads");
+        scenario.topic.retention_ms = 20_000;
+        scenario.topic.segment_records = SEGMENT_RECORDS;
+        scenario.cluster.log_cleaner_backoff_ms = 1_000;
+        let mut sim = Simulation::new(scenario, 5);
+        sim.apply(dhara_engine::Command::SkewClock { node: "broker-0".into(), offset_ms: skew_ms }).expect("valid");
+        sim.advance(Duration::from_secs(15));
+        sim.snapshot().topic.partitions[0].log_start_offset
+    };
+    assert_eq!(log_start_with(0), 0, "nothing is 20 s old yet");
+    assert!(log_start_with(30_000) > 0, "a clock 30 s ahead thinks it is");
+}

@@ -217,7 +217,7 @@ fn fault_commands_name_what_is_wrong() {
     let err = sim.apply(Command::PartitionNetwork { a: vec!["broker-9".into()], b: vec!["controller".into()] }).unwrap_err();
     assert_eq!(err.path, "a[0]");
     assert!(sim.apply(Command::HealNetwork {}).is_err(), "nothing to heal");
-    let err = sim.apply(Command::SkewClock { node: "broker-1".into(), offset_ms: 5 }).unwrap_err();
-    assert!(err.message.contains("only producer clocks"), "{err}");
+    let err = sim.apply(Command::SkewClock { node: "consumer-0".into(), offset_ms: 5 }).unwrap_err();
+    assert!(err.message.contains("only producer and broker clocks"), "{err}");
     assert!(sim.commands().is_empty(), "refused commands are not logged");
 }

@@ -69,13 +69,20 @@ pub struct Broker {
     replicas: BTreeMap<u32, Replica>,
     /// Consumer fetches waiting for data, one per consumer at most.
     parked: Vec<ParkedFetch>,
+    /// This broker's clock error: its cleaner judges records' age by now + offset.
+    clock_offset_ms: i64,
 }
 
 impl Broker {
     /// A broker hosting replicas of `partitions` (the partition numbers assigned to it).
     pub fn new(id: u16, partitions: impl IntoIterator<Item = u32>, config: BrokerConfig) -> Self {
         let replicas = partitions.into_iter().map(|p| (p, Replica::new(p, config.replication))).collect();
-        Broker { id, config, up: true, replicas, parked: Vec::new() }
+        Broker { id, config, up: true, replicas, parked: Vec::new(), clock_offset_ms: 0 }
+    }
+
+    /// Skews this broker's clock (time retention deletes early or late).
+    pub fn set_clock_offset_ms(&mut self, offset_ms: i64) {
+        self.clock_offset_ms = offset_ms;
     }
 
     pub fn id(&self) -> u16 {
@@ -192,8 +199,9 @@ impl Broker {
                 out.set_timer(Duration::from_us(interval), Timer::IsrCheck);
             }
             Timer::LogCleaner => {
+                let local_now = SimTime::from_us(now.as_us().saturating_add_signed(self.clock_offset_ms.saturating_mul(1_000)));
                 for replica in self.replicas.values_mut() {
-                    for removed in replica.clean(now, &self.config.cleaner).into_iter().filter(|e| !e.is_control()) {
+                    for removed in replica.clean(local_now, &self.config.cleaner).into_iter().filter(|e| !e.is_control()) {
                         // Removed by policy, not lost: the fate ledger must know the difference.
                         out.account(Accounting::Expired { record_id: removed.record.record_id });
                     }
