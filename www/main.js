@@ -170,6 +170,7 @@ function wireControls() {
     command({ command: 'partition_network', a: [`broker-${broker}`], b: ['controller', ...others.map((b) => `broker-${b}`)] });
   };
   $('heal').onclick = () => command({ command: 'heal_network' });
+  $('abort-txn').onclick = () => command({ command: 'abort_transaction' });
   window.addEventListener('hashchange', () => {
     const { state, errors } = readHash(location.hash, app.state, dhara.scenario_names());
     if (errors.length) showMessage(`URL: ${errors.join('; ')}. Kept the rest.`);

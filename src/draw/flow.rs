@@ -117,13 +117,19 @@ fn draw_producer(painter: &mut impl Painter, layout: &Layout, snapshot: &Snapsho
     let p = &snapshot.producer;
     let fates = &snapshot.fates;
     let lost_color = if fates.acked_lost > 0 { palette::DOWN } else { palette::MUTED };
+    // A transactional producer shows its transaction instead of the failure count.
+    let last = if p.transaction_state == "none" {
+        (format!("failed {}", group_digits(fates.failed)), palette::MUTED)
+    } else {
+        (format!("txn {} · aborted {}", p.transaction_state.replace('_', " "), group_digits(fates.aborted)), palette::MUTED)
+    };
     let lines = [
         (p.node.clone(), palette::INK),
         (format!("{} rec/s · acks={}", group_digits(p.rate_records_per_s.into()), p.acks), palette::MUTED),
         (format!("sent {}", group_digits(p.sent)), palette::MUTED),
         (format!("acked {}", group_digits(p.acked)), palette::MUTED),
         (format!("acked, lost {}", group_digits(fates.acked_lost)), lost_color),
-        (format!("failed {}", group_digits(fates.failed)), palette::MUTED),
+        last,
     ];
     draw_node_box(painter, layout.producer, layout.scale, palette::PANEL_EDGE, &lines);
 }

@@ -123,6 +123,20 @@ describe('the built page (dist/)', () => {
     await page.close();
   });
 
+  test('an aborted transaction is booked as aborted and never reaches a read_committed consumer', async () => {
+    const opened = await openPage(browser, `${site.url}#scenario=upi-transactions&seed=2&speed=5`);
+    const { page } = opened;
+    await page.waitForFunction(() => window.dhara.app.lab.snapshot().producer.acked > 200, null, { timeout: 15000 });
+    await page.click('#abort-txn');
+    assert.equal(await page.isVisible('#message'), false, 'the command was accepted');
+    await page.waitForFunction(() => window.dhara.app.lab.snapshot().fates.aborted > 0, null, { timeout: 15000 });
+    const view = await snapshot(page);
+    assert.ok(view.consumers[0].processed <= view.fates.acked, 'aborted records are not consumed');
+    assert.ok(view.topic.partitions.every((p) => p.last_stable_offset <= p.high_watermark));
+    assertClean(opened, site.origin);
+    await page.close();
+  });
+
   test('bad control input is refused with a message and changes nothing', async () => {
     const opened = await openPage(browser, site.url);
     const { page } = opened;
@@ -155,7 +169,7 @@ describe('the built page (dist/)', () => {
     const opened = await openPage(browser, `${site.url}#scenario=nope&seed=7&speed=3`);
     const { page } = opened;
     const message = await page.textContent('#message');
-    assert.match(message, /scenario must be one of upi-lag, upi-steady, upi-hot-key, upi-replication, upi-acks1, upi-consumer-group \(got "nope"\)/);
+    assert.match(message, /scenario must be one of upi-lag, upi-steady, upi-hot-key, upi-replication, upi-acks1, upi-consumer-group, upi-transactions \(got "nope"\)/);
     assert.match(message, /speed must be one of/);
     const view = await snapshot(page);
     assert.equal(view.scenario, 'upi-lag');

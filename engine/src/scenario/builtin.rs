@@ -12,13 +12,14 @@ pub struct Builtin {
 /// The scenario the page and the CLI start with.
 pub const DEFAULT: Builtin = Builtin { name: "upi-lag", json: include_str!("../../scenarios/upi-lag.json") };
 
-pub const ALL: [Builtin; 6] = [
+pub const ALL: [Builtin; 7] = [
     DEFAULT,
     Builtin { name: "upi-steady", json: include_str!("../../scenarios/upi-steady.json") },
     Builtin { name: "upi-hot-key", json: include_str!("../../scenarios/upi-hot-key.json") },
     Builtin { name: "upi-replication", json: include_str!("../../scenarios/upi-replication.json") },
     Builtin { name: "upi-acks1", json: include_str!("../../scenarios/upi-acks1.json") },
     Builtin { name: "upi-consumer-group", json: include_str!("../../scenarios/upi-consumer-group.json") },
+    Builtin { name: "upi-transactions", json: include_str!("../../scenarios/upi-transactions.json") },
 ];
 
 pub fn find(name: &str) -> Option<&'static Builtin> {
@@ -45,6 +46,6 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), ALL.len());
         let err = load("upi-nope").expect_err("unknown");
-        assert!(err.message.contains("upi-lag, upi-steady, upi-hot-key, upi-replication, upi-acks1, upi-consumer-group"), "{err}");
+        assert!(err.message.contains("upi-lag, upi-steady, upi-hot-key, upi-replication, upi-acks1, upi-consumer-group, upi-transactions"), "{err}");
     }
 }

@@ -65,6 +65,9 @@ pub(super) struct TransactionClient {
     record_ids: Vec<u64>,
     /// A record of it failed: it can only abort (Kafka's abortable error).
     doomed: bool,
+    /// The abort_transaction command came while no transaction could be aborted at once:
+    /// the next one to end aborts instead of committing.
+    abort_next: bool,
     end_sent: bool,
     /// Records created while no transaction could take them: (partition, record, key bytes).
     held: VecDeque<(u32, Record, u32)>,
@@ -81,6 +84,7 @@ impl TransactionClient {
             partitions: BTreeMap::new(),
             record_ids: Vec::new(),
             doomed: false,
+            abort_next: false,
             end_sent: false,
             held: VecDeque::new(),
             committed: 0,
@@ -148,6 +152,7 @@ impl Producer {
         if txn.state != TransactionState::InTransaction {
             return;
         }
+        let commit = commit && !std::mem::take(&mut txn.abort_next);
         txn.state = if commit && !txn.doomed { TransactionState::Committing } else { TransactionState::Aborting };
         if txn.state == TransactionState::Aborting {
             self.purge_unsent(out);
@@ -186,16 +191,22 @@ impl Producer {
         }
     }
 
-    /// The abort_transaction command. Refused unless a transaction is open.
+    /// The abort_transaction command: abort the open transaction; if it is already being
+    /// committed but EndTxn has not gone out, abort it instead; otherwise abort the next one.
     pub fn abort_transaction(&mut self, now: SimTime, out: &mut Outbox) -> Result<(), String> {
-        match self.txn.as_ref().map(|t| t.state) {
-            None => Err("this producer is not transactional (set producer.transactional_id)".into()),
-            Some(TransactionState::InTransaction) => {
-                self.end_transaction(false, now, out);
-                Ok(())
+        let Some(txn) = &mut self.txn else {
+            return Err("this producer is not transactional (set producer.transactional_id)".into());
+        };
+        match txn.state {
+            TransactionState::InTransaction => self.end_transaction(false, now, out),
+            TransactionState::Committing if !txn.end_sent => {
+                txn.doomed = true;
+                txn.state = TransactionState::Aborting;
+                self.purge_unsent(out);
             }
-            Some(state) => Err(format!("no transaction is open to abort (the producer is {})", state.name())),
+            _ => txn.abort_next = true,
         }
+        Ok(())
     }
 
     /// Sends EndTxn once nothing of the transaction is queued or unanswered (Kafka flushes
