@@ -19,6 +19,7 @@ pub(crate) fn apply(sim: &mut Simulation, command: &Command) -> Result<(), Input
             let a = existing_nodes(sim, "a", a)?;
             let b = existing_nodes(sim, "b", b)?;
             sim.network.partition(a, b);
+            sim.progress.network_partitioned = true;
             return Ok(());
         }
         Command::HealNetwork {} => {
@@ -88,6 +89,8 @@ pub(crate) fn apply(sim: &mut Simulation, command: &Command) -> Result<(), Input
                 return Err(InputError::new("command", format!("broker-{broker} is already crashed; use restart_broker")));
             }
             sim.brokers[broker as usize].crash();
+            let down = sim.brokers.iter().filter(|b| !b.is_up()).count();
+            sim.progress.brokers_down_max = sim.progress.brokers_down_max.max(down);
         }
         Command::RestartBroker { broker } => {
             check_broker(sim, broker)?;

@@ -4,7 +4,22 @@
 //! group never commits past what was committed to the log, each partition has at most one
 //! owner per group generation, and the fate ledger adds up.
 
+use crate::kafka::protocol::Acks;
 use crate::simulation::Simulation;
+use std::collections::BTreeMap;
+
+/// What the progress checks remember from one event to the next.
+#[derive(Default)]
+pub struct Progress {
+    /// Per partition: (leader epoch, leader's LEO, leader's HW) at the last check.
+    leaders: BTreeMap<u32, (u32, u64, u64)>,
+    /// Per (broker, partition): the replica's log start offset at the last check.
+    log_starts: BTreeMap<(u16, u32), u64>,
+    /// The most brokers that have been down at once, and whether the network was ever cut:
+    /// the conditions under which acks=all promises to lose nothing.
+    pub brokers_down_max: usize,
+    pub network_partitioned: bool,
+}
 
 impl Simulation {
     /// Checks every invariant; the error names the first one broken and where.
@@ -52,6 +67,47 @@ impl Simulation {
                     return Err(format!("partition {p} owned by consumer-{other} and consumer-{i} in generation {}", consumer.generation()));
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Offsets only grow: within a leader epoch the leader's log end and high watermark never
+    /// move back, and no replica's log start does. And Kafka's durability promise: with
+    /// acks=all, RF ≥ 3, min.insync.replicas = 2, clean elections, no network partition and at
+    /// most one broker down at a time, no acknowledged record is ever lost.
+    pub(crate) fn check_progress(&mut self) -> Result<(), String> {
+        for state in self.controller.partitions() {
+            let p = state.partition;
+            // Only once the elected broker acts as leader of that epoch.
+            let acting = self.leader_replica(p).filter(|r| r.is_leader() && r.leader_epoch() == state.leader_epoch);
+            let Some(replica) = acting else { continue };
+            let now = (state.leader_epoch, replica.log.log_end_offset(), replica.high_watermark());
+            if let Some(&(epoch, leo, hw)) = self.progress.leaders.get(&p) {
+                if epoch == now.0 && (now.1 < leo || now.2 < hw) {
+                    return Err(format!("partition {p}: the leader's LEO/HW went back from {leo}/{hw} to {}/{} in epoch {epoch}", now.1, now.2));
+                }
+            }
+            self.progress.leaders.insert(p, now);
+        }
+        for broker in &self.brokers {
+            for replica in broker.replicas() {
+                let key = (broker.id(), replica.partition);
+                let start = replica.log.log_start_offset();
+                if self.progress.log_starts.insert(key, start).is_some_and(|before| start < before) {
+                    return Err(format!("broker-{} partition {}: the log start offset went back", key.0, key.1));
+                }
+            }
+        }
+        let (topic, cluster) = (&self.scenario.topic, &self.scenario.cluster);
+        let promised = self.scenario.producer.acks == Acks::All
+            && topic.replication_factor >= 3
+            && topic.min_insync_replicas == 2
+            && !cluster.unclean_leader_election_enable
+            && !self.progress.network_partitioned
+            && self.progress.brokers_down_max <= 1;
+        let lost = self.fates.counts().acked_lost;
+        if promised && lost > 0 {
+            return Err(format!("{lost} acknowledged records lost under acks=all, RF 3, min ISR 2, one broker down"));
         }
         Ok(())
     }

@@ -56,6 +56,8 @@ pub struct Sample<'a> {
     pub offline: u32,
     pub rebalances: u64,
     pub rebalancing: bool,
+    /// Total time the group has spent rebalancing, in µs.
+    pub rebalancing_us: u64,
 }
 
 /// Latencies kept per sampling interval; beyond it the rest of the interval is not sampled
@@ -79,7 +81,7 @@ pub struct Metrics {
 const DRAIN_WINDOW_SAMPLES: usize = 10;
 
 /// The names of the whole-topic series.
-pub const SERIES: [&str; 13] = [
+pub const SERIES: [&str; 14] = [
     "lag_records",
     "lag_ms",
     "time_to_drain_s",
@@ -92,6 +94,7 @@ pub const SERIES: [&str; 13] = [
     "offline",
     "rebalances",
     "rebalancing",
+    "rebalancing_ms",
     "produce_errors_per_s",
 ];
 
@@ -154,6 +157,7 @@ impl Metrics {
         self.push("offline", now, s.offline.into());
         self.push("rebalances", now, s.rebalances as f64);
         self.push("rebalancing", now, if s.rebalancing { 1.0 } else { 0.0 });
+        self.push("rebalancing_ms", now, s.rebalancing_us as f64 / 1e3);
     }
 
     /// How long the backlog lasts at the window's rates: 0 when there is none, -1 when it
@@ -199,7 +203,7 @@ mod tests {
     use super::*;
 
     fn sample<'a>(lags: &'a [u64], produced: u64, processed: u64) -> Sample<'a> {
-        Sample { lags, lag_ages_us: &[], produced, processed, produce_errors: 0, isr_min: 3, under_replicated: 0, offline: 0, rebalances: 1, rebalancing: false }
+        Sample { lags, lag_ages_us: &[], produced, processed, produce_errors: 0, isr_min: 3, under_replicated: 0, offline: 0, rebalances: 1, rebalancing: false, rebalancing_us: 0 }
     }
 
     #[test]

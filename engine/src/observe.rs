@@ -27,6 +27,7 @@ impl Simulation {
             offline: states.iter().filter(|s| s.leader.is_none()).count() as u32,
             rebalances: group.rebalances(),
             rebalancing: group.state() != crate::kafka::group::GroupState::Stable,
+            rebalancing_us: group.rebalancing_us(self.now),
         };
         self.metrics.sample(self.now, &sample);
         self.trace.record(self.now, TraceKind::Sample, CONTROLLER, [lags.iter().sum(), produced, processed]);

@@ -56,6 +56,8 @@ pub struct Simulation {
     pub(crate) sample_interval: Duration,
     pub(crate) events: u64,
     commands: Vec<(SimTime, Command)>,
+    /// What the invariant checks remember between events (debug and test builds).
+    pub(crate) progress: crate::invariants::Progress,
 }
 
 fn ms(value: u32) -> u64 {
@@ -152,6 +154,7 @@ impl Simulation {
             sample_interval: Duration::from_ms(scenario.metrics.sample_interval_ms.into()),
             events: 0,
             commands: Vec::new(),
+            progress: crate::invariants::Progress::default(),
             scenario,
         };
         sim.boot();
@@ -221,7 +224,7 @@ impl Simulation {
         self.events += 1;
         self.dispatch(event);
         #[cfg(debug_assertions)]
-        if let Err(violation) = self.check_invariants() {
+        if let Err(violation) = self.check_invariants().and_then(|()| self.check_progress()) {
             panic!("invariant violated at t={} µs after event {}: {violation}", self.now.as_us(), self.events);
         }
         true

@@ -59,6 +59,8 @@ fn an_eager_rebalance_stops_the_whole_group() {
 fn a_cooperative_rebalance_keeps_most_partitions_consuming() {
     let (fewest, sim) = fewest_owned_while_a_member_joins(Strategy::CooperativeSticky);
     assert!(fewest >= 4, "the old members kept their partitions except those that moved: {fewest}");
+    let series = |name: &str| sim.series(name).map(|s| s.points().map(|(_, v)| v).collect::<Vec<f64>>()).unwrap_or_default();
+    assert!(series("rebalancing_ms").last().is_some_and(|&ms| ms > 0.0), "the rebalances' duration is measured");
     let sizes: Vec<usize> = owned(&sim).iter().map(Vec::len).collect();
     assert_eq!(sizes, [2, 2, 2], "balanced after the second round: {:?}", owned(&sim));
     assert!(sim.snapshot().group.rebalances >= 3, "the join and the follow-up round");
