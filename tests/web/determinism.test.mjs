@@ -33,6 +33,15 @@ const CASES = [
       { at_ms: 25000, command: 'restart_broker', broker: 0 },
     ],
   },
+  {
+    scenario: 'upi-transactions', seed: '5', forMs: 30000,
+    commands: [
+      { at_ms: 6000, command: 'abort_transaction' },
+      { at_ms: 9000, command: 'partition_network', a: ['broker-1'], b: ['controller', 'broker-0', 'broker-2'] },
+      { at_ms: 15000, command: 'heal_network' },
+      { at_ms: 16000, command: 'add_consumer' },
+    ],
+  },
 ];
 
 function native({ scenario, seed, forMs, commands }) {
@@ -71,6 +80,7 @@ for (const run of CASES) {
     assert.equal(fromWasm.seed, run.seed);
     assert.ok(fromWasm.events > 10000, `a real run: ${fromWasm.events} events`);
     if (run.scenario === 'upi-acks1') assert.ok(fromWasm.acked_lost > 0, 'the leader crash lost acknowledged records');
+    if (run.scenario === 'upi-transactions') assert.ok(fromWasm.acked > 0 && fromWasm.consumed > 0);
   });
 }
 
