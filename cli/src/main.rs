@@ -5,6 +5,7 @@
 //! always with a message on stderr that names the field or flag and what is allowed.
 
 mod duration;
+mod swarm;
 
 use clap::{Parser, Subcommand};
 use dhara_engine::kafka::assignor::{self, input::parse_oracle_cases, Assignment};
@@ -51,6 +52,22 @@ enum Cmd {
         /// Apply a command log: a JSON array like [{"at_ms": 5000, "command": "crash_consumer"}].
         #[arg(long, value_name = "FILE")]
         commands: Option<PathBuf>,
+        /// Check every invariant after every event; a violation exits 1 naming it.
+        #[arg(long, conflicts_with = "trace")]
+        check_invariants: bool,
+    },
+    /// Swarm testing: random clusters, workloads and faults, every invariant checked after
+    /// every event; prints a JSON summary and, for a violation, how to reproduce it.
+    Swarm {
+        /// How many seeds to run (1 to 1,000,000).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        seeds: u64,
+        /// The first seed (default 0).
+        #[arg(long, default_value_t = 0)]
+        from: u64,
+        /// Where to write each violation's scenario and command log (default ./swarm-failures).
+        #[arg(long, value_name = "DIR", default_value = "swarm-failures")]
+        out: PathBuf,
     },
     /// Answer the questions of the oracle test vectors (see shared/oracles/README.md).
     Oracle {
@@ -93,9 +110,10 @@ fn main() -> ExitCode {
             Ok(())
         }
         Cmd::Scenario { action: ScenarioCmd::Show { name } } => show(&name),
-        Cmd::Run { scenario, seed, duration, trace, commands } => {
-            run(&scenario, seed, duration, trace.as_deref(), commands.as_deref())
+        Cmd::Run { scenario, seed, duration, trace, commands, check_invariants } => {
+            run(&scenario, seed, duration, trace.as_deref(), commands.as_deref(), check_invariants)
         }
+        Cmd::Swarm { seeds, from, out } => swarm::command(seeds, from, &out),
         Cmd::Oracle { kind: OracleCmd::Partition { file } } => oracle_partition(&file),
         Cmd::Oracle { kind: OracleCmd::Assign { file } } => oracle_assign(&file),
     };
@@ -132,7 +150,7 @@ fn load_scenario(arg: &str) -> Result<Scenario, Refusal> {
     Scenario::from_json(&text).map_err(|e| Refusal(format!("{arg}: {e}")))
 }
 
-fn run(scenario_arg: &str, seed: u64, duration: Duration, trace: Option<&Path>, commands: Option<&Path>) -> Result<(), Refusal> {
+fn run(scenario_arg: &str, seed: u64, duration: Duration, trace: Option<&Path>, commands: Option<&Path>, check: bool) -> Result<(), Refusal> {
     let scenario = load_scenario(scenario_arg)?;
     let schedule = match commands {
         None => Vec::new(),
@@ -142,11 +160,11 @@ fn run(scenario_arg: &str, seed: u64, duration: Duration, trace: Option<&Path>, 
     let mut trace_out = trace.map(TraceOut::create).transpose()?;
     for (i, Scheduled { at_ms, command }) in schedule.into_iter().enumerate() {
         let by = Duration::from_ms(at_ms).as_us() - sim.now().as_us();
-        advance(&mut sim, Duration::from_us(by), trace_out.as_mut());
+        advance(&mut sim, Duration::from_us(by), trace_out.as_mut(), check);
         sim.apply(command).map_err(|e| Refusal(format!("--commands: [{i}]: {e}")))?;
     }
     let rest = duration.as_us() - sim.now().as_us();
-    advance(&mut sim, Duration::from_us(rest), trace_out.as_mut());
+    advance(&mut sim, Duration::from_us(rest), trace_out.as_mut(), check);
     if let Some(out) = trace_out {
         out.finish(&sim)?;
     }
@@ -164,8 +182,16 @@ fn load_schedule(path: &Path, duration: Duration) -> Result<Vec<Scheduled>, Refu
     Ok(schedule)
 }
 
-fn advance(sim: &mut Simulation, by: Duration, trace: Option<&mut TraceOut>) {
+fn advance(sim: &mut Simulation, by: Duration, trace: Option<&mut TraceOut>, check: bool) {
     match trace {
+        None if check => {
+            let until = sim.now() + by;
+            if let Err(violation) = dhara_engine::swarm::run_checked(sim, until) {
+                // Not bad input: the simulation broke a rule. Exit 1, naming it.
+                eprintln!("dhara: invariant violated at t={} µs: {violation}", sim.now().as_us());
+                std::process::exit(1);
+            }
+        }
         None => sim.advance(by),
         Some(out) => sim.advance_with(by, |s| out.flush(s, false)),
     }

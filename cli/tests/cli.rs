@@ -186,3 +186,18 @@ fn oracle_assign_refuses_malformed_files_naming_the_field() {
         assert_refused(&dhara(&["oracle", "assign", path.to_str().expect("utf-8")]), mentions);
     }
 }
+
+#[test]
+fn swarm_prints_a_summary_and_run_can_check_invariants() {
+    let summary = stdout_json(&dhara(&["swarm", "--seeds", "2", "--from", "40"]));
+    assert_eq!(summary["seeds_run"], 2);
+    assert_eq!(summary["first_seed"], 40);
+    assert_eq!(summary["violations"], 0);
+    assert!(summary["invariants_checked"].as_u64() > Some(10_000), "{summary}");
+    assert!(summary["faults_injected"].as_u64() > Some(0), "{summary}");
+    assert_refused(&dhara(&["swarm", "--seeds", "0"]), "--seeds");
+    let log = temp_file("swarm-commands.json", r#"[{"at_ms": 3000, "command": "crash_broker", "broker": 1}]"#);
+    let checked = stdout_json(&dhara(&["run", "upi-replication", "--seed", "2", "--for", "15s", "--commands", log.to_str().expect("utf-8"), "--check-invariants"]));
+    let plain = stdout_json(&dhara(&["run", "upi-replication", "--seed", "2", "--for", "15s", "--commands", log.to_str().expect("utf-8")]));
+    assert_eq!(checked, plain, "checking changes nothing about the run");
+}

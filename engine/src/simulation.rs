@@ -230,6 +230,18 @@ impl Simulation {
         true
     }
 
+    /// When the next pending event happens.
+    pub fn next_event_time(&self) -> Option<SimTime> {
+        self.queue.peek_time()
+    }
+
+    /// Every invariant, including those that compare with the previous check; a harness
+    /// (`swarm`, `dhara run --check-invariants`) calls it after every event, in any build.
+    pub fn check_all(&mut self) -> Result<(), String> {
+        self.check_invariants()?;
+        self.check_progress()
+    }
+
     /// Runs every event up to and including `now + by`, then sets the clock to that instant.
     pub fn advance(&mut self, by: Duration) {
         self.advance_with(by, |_| {});
