@@ -57,18 +57,18 @@ impl Simulation {
     /// group's lag counts to the last stable offset instead, as its consumers' records-lag
     /// metric does: what is readable, not what is written.
     pub(crate) fn lags(&self) -> Vec<u64> {
-        let committed = self.controller.committed();
+        (0..self.scenario.topic.partitions).map(|p| self.lag(p)).collect()
+    }
+
+    /// The lag of one partition, as `lags` explains.
+    pub(crate) fn lag(&self, partition: u32) -> u64 {
         let read_committed = self.scenario.consumer.isolation_level == IsolationLevel::ReadCommitted;
-        (0..self.scenario.topic.partitions)
-            .map(|p| {
-                let hw = match self.leader_replica(p) {
-                    Some(replica) if read_committed => replica.last_stable_offset(),
-                    Some(replica) => replica.high_watermark(),
-                    None => self.brokers.iter().filter_map(|b| b.replica(p)).map(|r| r.high_watermark()).max().unwrap_or(0),
-                };
-                hw.saturating_sub(committed[p as usize])
-            })
-            .collect()
+        let end = match self.leader_replica(partition) {
+            Some(replica) if read_committed => replica.last_stable_offset(),
+            Some(replica) => replica.high_watermark(),
+            None => self.brokers.iter().filter_map(|b| b.replica(partition)).map(|r| r.high_watermark()).max().unwrap_or(0),
+        };
+        end.saturating_sub(self.controller.committed()[partition as usize])
     }
 
     /// Records processed by all consumers, duplicates included.

@@ -4,14 +4,15 @@
 
 use crate::kafka::Msg;
 use crate::sim::trace::hash_hex;
-use crate::kafka::consumer::{ConsumerState, IsolationLevel};
+use crate::kafka::consumer::ConsumerState;
 use crate::sim::NodeId;
 use crate::simulation::{Event, Simulation, PRODUCER};
 use crate::view::{self, BrokerView, InFlightView, PartitionView, Snapshot};
 
 impl Simulation {
     pub fn snapshot(&self) -> Snapshot {
-        let partitions: Vec<PartitionView> = (0..self.scenario.topic.partitions).map(|p| self.partition_view(p)).collect();
+        let owners = self.controller.group().owners();
+        let partitions: Vec<PartitionView> = (0..self.scenario.topic.partitions).map(|p| self.partition_view(p, owners[p as usize])).collect();
         let under_replicated = partitions.iter().filter(|p| p.isr.len() < p.replicas.len()).count() as u32;
         let offline = partitions.iter().filter(|p| p.leader.is_none()).count() as u32;
         let (in_flight, in_flight_total) = self.in_flight();
@@ -105,7 +106,7 @@ impl Simulation {
             .collect()
     }
 
-    fn partition_view(&self, p: u32) -> PartitionView {
+    fn partition_view(&self, p: u32, owner: Option<NodeId>) -> PartitionView {
         let state = &self.controller.partitions()[p as usize];
         let replica_leos: Vec<u64> = state.replicas.iter().map(|&b| self.brokers[b as usize].replica(p).map_or(0, |r| r.log.log_end_offset())).collect();
         let source = self.leader_replica(p).or_else(|| {
@@ -115,7 +116,6 @@ impl Simulation {
         let (log_start, log_end, hw) = source.map_or((0, 0, 0), |r| (r.log.log_start_offset(), r.log.log_end_offset(), r.high_watermark()));
         let lso = source.map_or(0, |r| r.last_stable_offset());
         let committed = self.controller.committed()[p as usize];
-        let owner = self.controller.group().owners()[p as usize];
         PartitionView {
             partition: p,
             leader: state.leader,
@@ -130,8 +130,7 @@ impl Simulation {
             committed_offset: committed,
             owner: owner.map(|node| node.to_string()),
             consumer_position: owner.and_then(|node| self.consumers.get(node.index as usize)).and_then(|c| c.position(p)),
-            // As `lags`: a read_committed group's lag counts to the LSO.
-            lag_records: if self.scenario.consumer.isolation_level == IsolationLevel::ReadCommitted { lso } else { hw }.saturating_sub(committed),
+            lag_records: self.lag(p),
         }
     }
 

@@ -7,6 +7,7 @@
 
 use super::log::Entry;
 use super::cleaner::CleanerConfig;
+use super::record_format::record_bytes_max;
 use super::protocol::{Accounting, FetchedRecord, Msg, Outbox, Timer};
 use super::replication::{Replica, ReplicationConfig};
 use crate::sim::{Duration, NodeId, SimTime};
@@ -48,8 +49,7 @@ impl ReadResult {
     /// Enough to answer at once: fetch.min.bytes of data, or news the consumer must act on
     /// (a partition this broker no longer leads).
     fn is_ready(&self, min_bytes: u32) -> bool {
-        let record = |r: &FetchedRecord| u64::from(super::record_format::RECORD_OVERHEAD_MAX_BYTES + r.record.value_bytes);
-        let mut bytes: u64 = self.records.iter().map(record).sum();
+        let mut bytes: u64 = self.records.iter().map(|r| record_bytes_max(r.record.value_bytes)).sum();
         if self.records.is_empty() && self.advanced.iter().any(|a| a.1 != a.2) {
             // Only markers to move past: a control batch's worth (its v2 header).
             bytes = u64::from(super::record_format::BATCH_HEADER_BYTES);

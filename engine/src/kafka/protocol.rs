@@ -262,7 +262,7 @@ impl Msg {
     /// simplification), every request and response a nominal header of `HEADER_BYTES`.
     pub fn wire_bytes(&self) -> u64 {
         const HEADER_BYTES: u64 = 64;
-        let record = |r: &Record| u64::from(super::record_format::RECORD_OVERHEAD_MAX_BYTES + r.value_bytes);
+        let record = |r: &Record| super::record_format::record_bytes_max(r.value_bytes);
         HEADER_BYTES
             + match self {
                 Msg::Produce { batch, .. } => u64::from(batch.wire_bytes),

@@ -13,6 +13,12 @@ pub const BATCH_HEADER_BYTES: u32 = 61;
 /// delta 5. Used where Kafka must size a buffer before it knows the deltas.
 pub const RECORD_OVERHEAD_MAX_BYTES: u32 = 21;
 
+/// What a record of `value_bytes` weighs when its key and deltas are not tracked (fetched
+/// records, replicated entries): the value plus the most the framing can take.
+pub fn record_bytes_max(value_bytes: u32) -> u64 {
+    u64::from(RECORD_OVERHEAD_MAX_BYTES + value_bytes)
+}
+
 /// Bytes of a zigzag varint: small magnitudes, positive or negative, take few bytes
 /// (Kafka's `ByteUtils.sizeOfVarlong`; for 32-bit values it equals `sizeOfVarint`).
 pub fn varint_bytes(value: i64) -> u32 {
