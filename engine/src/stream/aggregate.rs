@@ -1,0 +1,1 @@
+//! Placeholder until the aggregate module lands; replaced, not extended.

@@ -1,0 +1,1 @@
+//! Placeholder until the join module lands; replaced, not extended.

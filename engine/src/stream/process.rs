@@ -1,0 +1,1 @@
+//! Placeholder until the process module lands; replaced, not extended.

@@ -1,0 +1,1 @@
+//! Placeholder until the trigger module lands; replaced, not extended.

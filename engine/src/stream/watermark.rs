@@ -1,0 +1,1 @@
+//! Placeholder until the watermark module lands; replaced, not extended.

@@ -1,0 +1,1 @@
+//! Placeholder until the window module lands; replaced, not extended.

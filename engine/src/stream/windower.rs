@@ -1,0 +1,1 @@
+//! Placeholder until the windower module lands; replaced, not extended.
