@@ -5,6 +5,7 @@
 //! always with a message on stderr that names the field or flag and what is allowed.
 
 mod duration;
+mod oracle_windows;
 mod swarm;
 
 use clap::{Parser, Subcommand};
@@ -88,6 +89,8 @@ enum OracleCmd {
     Partition { file: PathBuf },
     /// Kafka's consumer partition assignors for every case of an assignors.json-shaped file.
     Assign { file: PathBuf },
+    /// Beam-style windows, triggers and panes for every scenario of a windows.json-shaped file.
+    Windows { file: PathBuf },
 }
 
 /// Bad input: reported with its field or flag, exit code 2.
@@ -116,6 +119,7 @@ fn main() -> ExitCode {
         Cmd::Swarm { seeds, from, out } => swarm::command(seeds, from, &out),
         Cmd::Oracle { kind: OracleCmd::Partition { file } } => oracle_partition(&file),
         Cmd::Oracle { kind: OracleCmd::Assign { file } } => oracle_assign(&file),
+        Cmd::Oracle { kind: OracleCmd::Windows { file } } => oracle_windows::command(&file),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

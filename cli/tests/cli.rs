@@ -201,3 +201,54 @@ fn swarm_prints_a_summary_and_run_can_check_invariants() {
     let plain = stdout_json(&dhara(&["run", "upi-replication", "--seed", "2", "--for", "15s", "--commands", log.to_str().expect("utf-8")]));
     assert_eq!(checked, plain, "checking changes nothing about the run");
 }
+
+#[test]
+fn oracle_windows_matches_beam_on_every_scenario_that_ran() {
+    use dhara_engine::stream::windower::oracle::canonical_panes;
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/oracles/windows.json");
+    let answers = stdout_json(&dhara(&["oracle", "windows", file.to_str().expect("utf-8")]));
+    let mut oracle: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).expect("oracle readable")).expect("JSON");
+    let scenarios = oracle["scenarios"].as_array().expect("scenarios");
+    assert_eq!(answers.as_object().map(|a| a.len()), Some(scenarios.len()));
+    for scenario in scenarios {
+        let id = scenario["id"].as_str().expect("id");
+        assert!(answers[id]["panes"].is_array(), "{id}: every scenario gets an answer, stalled ones too");
+        if !scenario["panes"].is_null() {
+            assert_eq!(canonical_panes(&answers[id]["panes"]), canonical_panes(&scenario["panes"]), "{id}");
+            assert_eq!(answers[id]["dropped_element_ids"], scenario["dropped_element_ids"], "{id}");
+        }
+    }
+    // Only the inputs are read: without the expected fields the answer is the same.
+    for scenario in oracle["scenarios"].as_array_mut().expect("scenarios") {
+        let inputs = ["id", "windowing", "trigger", "allowed_lateness", "accumulation", "events"];
+        scenario.as_object_mut().expect("object").retain(|name, _| inputs.contains(&name.as_str()));
+    }
+    let inputs_only = temp_file("windows-inputs-only.json", &oracle.to_string());
+    assert_eq!(stdout_json(&dhara(&["oracle", "windows", inputs_only.to_str().expect("utf-8")])), answers);
+}
+
+#[test]
+fn oracle_windows_refuses_malformed_files_naming_the_field() {
+    let scenario = |windowing: &str, trigger: &str, event: &str| {
+        format!(
+            r#"{{"scenarios": [{{"id": "x", "windowing": {windowing}, "trigger": {trigger}, "allowed_lateness": 0,
+                "accumulation": "discarding", "events": [{event}]}}]}}"#
+        )
+    };
+    let (fixed, element) = (r#"{"type": "fixed", "size": 10}"#, r#"{"type": "element", "id": "e0", "ts": 1, "key": "a", "value": 1}"#);
+    let cases = [
+        ("zero-size.json", scenario(r#"{"type": "fixed", "size": 0}"#, r#""default""#, element), "scenarios[0].windowing.size: must be a positive number of seconds"),
+        ("too-fine.json", scenario(r#"{"type": "sliding", "size": 10, "period": 0.000001}"#, r#""default""#, element), "scenarios[0].windowing.period: must be at least size / 1000"),
+        ("no-period.json", scenario(r#"{"type": "sliding", "size": 10}"#, r#""default""#, element), "scenarios[0].windowing.period"),
+        ("count-zero.json", scenario(fixed, r#"{"type": "repeatedly", "of": {"type": "after_count", "n": 0}}"#, element), "scenarios[0].trigger.of.n"),
+        ("unknown-trigger.json", scenario(fixed, r#"{"type": "after_pigs_fly"}"#, element), "scenarios[0].trigger.type: unknown trigger"),
+        ("bad-watermark.json", scenario(fixed, r#""default""#, r#"{"type": "watermark", "to": "soon"}"#), "scenarios[0].events[0].to"),
+        ("no-key.json", scenario(fixed, r#""default""#, r#"{"type": "element", "id": "e0", "ts": 1, "value": 1}"#), "scenarios[0].events[0].key"),
+        ("no-scenarios.json", "{}".to_string(), "scenarios: must be an array"),
+        ("not-json.json", "{ scenarios: ".to_string(), "not JSON"),
+    ];
+    for (name, contents, mentions) in cases {
+        let path = temp_file(name, &contents);
+        assert_refused(&dhara(&["oracle", "windows", path.to_str().expect("utf-8")]), mentions);
+    }
+}
