@@ -45,10 +45,19 @@ pub enum Command {
     /// A transactional producer aborts its open transaction instead of committing it: its
     /// records stay in the log, but read_committed consumers never see them.
     AbortTransaction {},
+    /// Kill keyed task `task` (default 0) of the stream job: the whole job fails over and
+    /// restarts from its last completed checkpoint (Flink's default full restart).
+    CrashTask {
+        #[serde(default)]
+        task: u16,
+    },
+    /// Change how fast each keyed task of the stream job works (1 to 1,000,000 records/s):
+    /// slow it down to watch backpressure reach the sources and Kafka lag grow.
+    SetOperatorRate { records_per_s: u32 },
 }
 
 impl Command {
-    pub const NAMES: [&'static str; 12] = [
+    pub const NAMES: [&'static str; 14] = [
         "set_producer_rate",
         "set_consumer_rate",
         "crash_consumer",
@@ -61,6 +70,8 @@ impl Command {
         "slow_node",
         "skew_clock",
         "abort_transaction",
+        "crash_task",
+        "set_operator_rate",
     ];
 
     /// Parses and range-checks one command.
@@ -100,7 +111,8 @@ impl Command {
             _ => {}
         }
         match *self {
-            Command::SetProducerRate { records_per_s } | Command::SetConsumerRate { records_per_s } => {
+            Command::CrashTask { task } => check_range("task", task, 0, crate::scenario::stream::PARALLELISM_MAX - 1, ""),
+            Command::SetProducerRate { records_per_s } | Command::SetConsumerRate { records_per_s } | Command::SetOperatorRate { records_per_s } => {
                 check_range("records_per_s", records_per_s, 1, RATE_RECORDS_PER_S_MAX, "records/s")
             }
             Command::CrashConsumer { consumer } | Command::RestartConsumer { consumer } => {
@@ -132,6 +144,8 @@ impl Command {
             Command::RestartConsumer { consumer } => (4, consumer.into()),
             Command::AddConsumer {} => (11, 0),
             Command::AbortTransaction {} => (12, 0),
+            Command::CrashTask { task } => (13, task.into()),
+            Command::SetOperatorRate { records_per_s } => (14, records_per_s.into()),
             Command::CrashBroker { broker } => (5, broker.into()),
             Command::RestartBroker { broker } => (6, broker.into()),
             _ => unreachable!("handled above"),

@@ -9,6 +9,7 @@ use crate::kafka::Outbox;
 use crate::kafka::consumer::Consumer;
 use crate::scenario::limits::CONSUMERS_MAX;
 use crate::simulation::{consumer_config, Simulation, CONTROLLER};
+use crate::stream::job::JobOut;
 use crate::sim::node::NodeKind;
 use crate::sim::NodeId;
 use std::collections::BTreeSet;
@@ -44,6 +45,14 @@ pub(crate) fn apply(sim: &mut Simulation, command: &Command) -> Result<(), Input
         }
         _ => {}
     }
+    if sim.job.is_some() {
+        return apply_to_job(sim, command);
+    }
+    apply_to_cluster(sim, command)
+}
+
+/// Commands to the Kafka side: rates, consumers, brokers, transactions.
+fn apply_to_cluster(sim: &mut Simulation, command: &Command) -> Result<(), InputError> {
     match *command {
         Command::SetProducerRate { records_per_s } => sim.producer.set_rate(records_per_s),
         Command::SetConsumerRate { records_per_s } => sim.consumers.iter_mut().for_each(|c| c.set_rate(records_per_s)),
@@ -101,8 +110,49 @@ pub(crate) fn apply(sim: &mut Simulation, command: &Command) -> Result<(), Input
             sim.brokers[broker as usize].start(&mut out);
             sim.carry_out(NodeId::broker(broker), out);
         }
+        Command::CrashTask { .. } | Command::SetOperatorRate { .. } => {
+            return Err(InputError::new("command", "this scenario has no stream job (add a \"stream\" section)"));
+        }
         _ => unreachable!("handled above"),
     }
+    Ok(())
+}
+
+/// With a stream job, its source tasks are the consumers: a consumer crash fails the job,
+/// which restarts its own tasks, so restarting or adding consumers by hand is refused.
+fn apply_to_job(sim: &mut Simulation, command: &Command) -> Result<(), InputError> {
+    let mut out = JobOut::default();
+    let job = sim.job.as_mut().expect("checked by the caller");
+    let tasks = job.tasks().len();
+    match *command {
+        Command::CrashTask { task } => {
+            if usize::from(task) >= tasks {
+                return Err(InputError::new("task", format!("must be between 0 and {} (this job has {tasks} keyed tasks; got {task})", tasks - 1)));
+            }
+            if job.is_restarting() {
+                return Err(InputError::new("command", "the job is already restarting"));
+            }
+            job.fail(&mut out);
+        }
+        Command::SetOperatorRate { records_per_s } => job.set_operator_rate(records_per_s),
+        Command::CrashConsumer { consumer } => {
+            check_consumer(sim, consumer)?;
+            if sim.consumers[consumer as usize].state() == ConsumerState::Crashed {
+                return Err(InputError::new("command", format!("consumer-{consumer} is already crashed; the job restarts it")));
+            }
+            sim.consumers[consumer as usize].crash();
+            let job = sim.job.as_mut().expect("checked by the caller");
+            if !job.is_restarting() {
+                job.fail(&mut out);
+            }
+        }
+        Command::RestartConsumer { .. } | Command::AddConsumer {} => {
+            return Err(InputError::new("command", "this scenario's consumers are a stream job's source tasks: the job restarts them itself, and its parallelism is fixed"));
+        }
+        Command::SetConsumerRate { records_per_s } => sim.consumers.iter_mut().for_each(|c| c.set_rate(records_per_s)),
+        _ => return apply_to_cluster(sim, command),
+    }
+    sim.carry_out_job(out);
     Ok(())
 }
 
@@ -114,6 +164,7 @@ fn existing_node(sim: &Simulation, path: &str, name: &str) -> Result<NodeId, Inp
         NodeKind::Controller => true,
         NodeKind::Producer => node.index == 0,
         NodeKind::Consumer => usize::from(node.index) < sim.consumers.len(),
+        NodeKind::Task => false,
     };
     if !exists {
         let last = sim.brokers.len() - 1;

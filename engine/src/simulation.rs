@@ -22,6 +22,7 @@ use crate::scenario::Scenario;
 use crate::sim::network::{LinkConfig, Network};
 use crate::sim::node::NodeKind;
 use crate::sim::{Duration, EventQueue, NodeId, SimRng, SimTime, Trace, TraceKind};
+use crate::stream::job::{Job, JobOut, JobTimer};
 
 pub(crate) const PRODUCER: NodeId = NodeId::producer(0);
 pub(crate) const CONSUMER: NodeId = NodeId::consumer(0);
@@ -37,6 +38,7 @@ const REPLICA_FETCH_RECORDS_MAX: usize = 1_000;
 pub(crate) enum Event {
     Deliver { from: NodeId, to: NodeId, sent_at: SimTime, msg: Msg },
     Timer { node: NodeId, timer: Timer },
+    Job(JobTimer),
     Sample,
 }
 
@@ -50,6 +52,8 @@ pub struct Simulation {
     pub(crate) brokers: Vec<Broker>,
     pub(crate) controller: Controller,
     pub(crate) consumers: Vec<Consumer>,
+    /// The stream job, when the scenario has one: its source tasks read through `consumers`.
+    pub(crate) job: Option<Job>,
     pub(crate) trace: Trace,
     pub(crate) metrics: Metrics,
     pub(crate) fates: Fates,
@@ -82,7 +86,15 @@ pub(crate) fn consumer_config(scenario: &Scenario, index: u16) -> ConsumerConfig
         read_committed: c.isolation_level == IsolationLevel::ReadCommitted,
         topic: scenario.topic.name.clone(),
         partitions: scenario.topic.partitions,
+        manual_partitions: None,
+        deliver: false,
     }
+}
+
+/// The stream job of the scenario, if any, with the partitions each source task reads.
+fn stream_job(scenario: &Scenario) -> Option<Job> {
+    let spec = scenario.stream.as_ref()?;
+    Some(Job::new(spec, &scenario.topic.name, scenario.topic.partitions, scenario.consumer.count))
 }
 
 impl Simulation {
@@ -106,7 +118,17 @@ impl Simulation {
             rebalance_timeout_us: ms(c.max_poll_interval_ms),
             initial_rebalance_delay_us: ms(cluster.group_initial_rebalance_delay_ms),
         };
-        let consumers: Vec<Consumer> = (0..c.count).map(|i| Consumer::new(CONTROLLER, consumer_config(&scenario, i))).collect();
+        let job = stream_job(&scenario);
+        let consumers: Vec<Consumer> = (0..c.count)
+            .map(|i| {
+                let mut config = consumer_config(&scenario, i);
+                if let Some(job) = &job {
+                    config.manual_partitions = Some(job.partitions_of(i));
+                    config.deliver = true;
+                }
+                Consumer::new(CONTROLLER, config)
+            })
+            .collect();
         let clients: Vec<NodeId> = std::iter::once(PRODUCER).chain((0..c.count).map(NodeId::consumer)).collect();
         let replication = ReplicationConfig {
             replica_lag_time_max_us: ms(cluster.replica_lag_time_max_ms),
@@ -148,6 +170,7 @@ impl Simulation {
             brokers,
             controller: Controller::new(controller_config, group, clients),
             consumers,
+            job,
             trace: Trace::new(TRACE_RECENT_MAX),
             metrics: Metrics::new(partitions, scenario.metrics.series_points_max as usize),
             fates: Fates::new(partitions),
@@ -180,6 +203,11 @@ impl Simulation {
             self.consumers[i].start(&mut out);
             self.carry_out(NodeId::consumer(i as u16), out);
         }
+        if let Some(job) = &mut self.job {
+            let mut out = JobOut::default();
+            job.start(&mut out);
+            self.carry_out_job(out);
+        }
         self.queue.push(SimTime::ZERO + self.sample_interval, Event::Sample);
     }
 
@@ -209,6 +237,17 @@ impl Simulation {
     }
     pub fn controller(&self) -> &Controller {
         &self.controller
+    }
+    /// The stream job, when the scenario has one.
+    pub fn job(&self) -> Option<&Job> {
+        self.job.as_ref()
+    }
+    /// The stream job, for tests and harnesses that ask it to keep every result.
+    pub fn job_mut(&mut self) -> Option<&mut Job> {
+        self.job.as_mut()
+    }
+    pub fn consumers(&self) -> &[Consumer] {
+        &self.consumers
     }
     /// The fate ledger's counts (also in every snapshot).
     pub fn fates_counts(&self) -> crate::kafka::fates::FateCounts {
@@ -277,6 +316,14 @@ impl Simulation {
                 self.sample();
                 return;
             }
+            Event::Job(timer) => {
+                let (code, argument) = timer.code();
+                self.trace.record(self.now, TraceKind::Timer, NodeId::task(0), [code, argument, 0]);
+                let mut out = JobOut::default();
+                self.job.as_mut().expect("only a job sets job timers").on_timer(timer, self.now.as_us(), &mut out);
+                self.carry_out_job(out);
+                return;
+            }
             Event::Deliver { from, to, msg, .. } => {
                 self.trace.record(self.now, TraceKind::Deliver, to, [msg.code(), from.code().into(), 0]);
                 if self.is_down(to) {
@@ -291,6 +338,7 @@ impl Simulation {
                     }
                     NodeKind::Consumer => self.consumers[to.index as usize].on_message(msg, &mut out),
                     NodeKind::Controller => self.controller.on_message(from, msg, now, &mut out),
+                    NodeKind::Task => unreachable!("tasks get no network messages"),
                 }
                 to
             }
@@ -307,6 +355,7 @@ impl Simulation {
                     NodeKind::Broker => self.brokers[node.index as usize].on_timer(timer, now, &mut out),
                     NodeKind::Consumer => self.consumers[node.index as usize].on_timer(timer, &mut out),
                     NodeKind::Controller => self.controller.on_timer(timer, now, &mut out),
+                    NodeKind::Task => unreachable!("tasks use job timers"),
                 }
                 node
             }
@@ -318,7 +367,7 @@ impl Simulation {
         match node.kind {
             NodeKind::Consumer => self.consumers[node.index as usize].state() == ConsumerState::Crashed,
             NodeKind::Broker => !self.brokers[node.index as usize].is_up(),
-            NodeKind::Producer | NodeKind::Controller => false,
+            NodeKind::Producer | NodeKind::Controller | NodeKind::Task => false,
         }
     }
 
@@ -340,6 +389,46 @@ impl Simulation {
         }
         for (after, timer) in out.timers {
             self.queue.push(self.now + after, Event::Timer { node, timer });
+        }
+        if !out.delivered.is_empty() {
+            if let Some(job) = &mut self.job {
+                let mut job_out = JobOut::default();
+                job.on_source_batch(node.index, &out.delivered, self.now.as_us(), &mut job_out);
+                self.carry_out_job(job_out);
+            }
+        }
+    }
+
+    /// Carries out what the stream job asked for: its timers, backpressure on its source
+    /// consumers, and after a restart, rewinding them to the restored offsets.
+    pub(crate) fn carry_out_job(&mut self, out: JobOut) {
+        for (kind, payload) in out.notes {
+            self.trace.record(self.now, kind, NodeId::task(0), payload);
+        }
+        for (after, timer) in out.timers {
+            self.queue.push(self.now + after, Event::Job(timer));
+        }
+        if let Some(offsets) = out.restore {
+            for i in 0..self.consumers.len() {
+                let mut consumer_out = Outbox::default();
+                if self.consumers[i].state() == ConsumerState::Crashed {
+                    self.consumers[i].start(&mut consumer_out);
+                }
+                self.consumers[i].seek(&offsets, &mut consumer_out);
+                self.carry_out(NodeId::consumer(i as u16), consumer_out);
+            }
+        }
+        if let Some(offsets) = out.commit {
+            for i in 0..self.consumers.len() {
+                let mut consumer_out = Outbox::default();
+                self.consumers[i].commit_standalone(offsets.iter().map(|(&p, &o)| (p, o)).collect(), &mut consumer_out);
+                self.carry_out(NodeId::consumer(i as u16), consumer_out);
+            }
+        }
+        for (reader, paused) in out.pause {
+            let mut consumer_out = Outbox::default();
+            self.consumers[reader as usize].set_paused(paused, &mut consumer_out);
+            self.carry_out(NodeId::consumer(reader), consumer_out);
         }
     }
 

@@ -11,7 +11,7 @@ use crate::view::{self, BrokerView, InFlightView, PartitionView, Snapshot};
 
 impl Simulation {
     pub fn snapshot(&self) -> Snapshot {
-        let owners = self.controller.group().owners();
+        let owners = self.partition_owners();
         let partitions: Vec<PartitionView> = (0..self.scenario.topic.partitions).map(|p| self.partition_view(p, owners[p as usize])).collect();
         let under_replicated = partitions.iter().filter(|p| p.isr.len() < p.replicas.len()).count() as u32;
         let offline = partitions.iter().filter(|p| p.leader.is_none()).count() as u32;
@@ -39,7 +39,22 @@ impl Simulation {
             fates: self.fates.counts(),
             in_flight,
             in_flight_total,
+            stream: self.job.as_ref().map(|job| job.view(self.now().as_us())),
         }
+    }
+
+    /// Who reads each partition: the group's assignment, or a stream job's source tasks.
+    fn partition_owners(&self) -> Vec<Option<NodeId>> {
+        if self.job.is_none() {
+            return self.controller.group().owners();
+        }
+        let mut owners = vec![None; self.scenario.topic.partitions as usize];
+        for (i, consumer) in self.consumers.iter().enumerate() {
+            for &p in consumer.assigned() {
+                owners[p as usize] = Some(NodeId::consumer(i as u16));
+            }
+        }
+        owners
     }
 
     fn consumer_views(&self, partitions: &[PartitionView]) -> Vec<view::ConsumerView> {

@@ -24,6 +24,8 @@ pub struct Snapshot {
     pub in_flight: Vec<InFlightView>,
     /// All messages on the wire, including those not listed.
     pub in_flight_total: u32,
+    /// The stream job, when the scenario has one.
+    pub stream: Option<crate::stream::job::JobView>,
 }
 
 pub const IN_FLIGHT_VIEW_MAX: usize = 400;

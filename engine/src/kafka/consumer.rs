@@ -56,6 +56,11 @@ pub struct ConsumerConfig {
     pub read_committed: bool,
     pub topic: String,
     pub partitions: u32,
+    /// Partitions handed to this consumer by a stream job (Flink's KafkaSource assigns
+    /// splits itself, without group membership); `None` joins the consumer group.
+    pub manual_partitions: Option<Vec<u32>>,
+    /// Hand every processed batch to the simulation (a stream job's source reads them).
+    pub deliver: bool,
 }
 
 /// Kafka's `isolation.level`.
@@ -105,6 +110,8 @@ pub struct Consumer {
     fetch_id_next: u64,
     batch_id: u64,
     processed: u64,
+    /// The stream job downstream is full (backpressure): take no new batch until it drains.
+    paused: bool,
 }
 
 impl Consumer {
@@ -130,6 +137,7 @@ impl Consumer {
             fetch_id_next: 0,
             batch_id: 0,
             processed: 0,
+            paused: false,
             config,
         }
     }
@@ -137,6 +145,11 @@ impl Consumer {
     /// Starts the process: join the group and start heartbeating.
     pub fn start(&mut self, out: &mut Outbox) {
         self.state = ConsumerState::Fetching;
+        if let Some(partitions) = self.config.manual_partitions.clone() {
+            self.assigned = partitions.into_iter().collect();
+            self.seek(&BTreeMap::new(), out);
+            return;
+        }
         self.send_join(out);
         out.set_timer(Duration::from_us(self.config.heartbeat_interval_us), Timer::MemberHeartbeat);
         if let Some(interval) = self.config.auto_commit_interval_us {
@@ -157,6 +170,54 @@ impl Consumer {
         self.outstanding.clear();
         self.listing.clear();
         self.batch_id += 1;
+    }
+
+    /// Moves every owned partition to `offsets` (a stream job restoring a checkpoint);
+    /// a partition missing there starts over by `auto.offset.reset`. Whatever was fetched
+    /// or in hand is forgotten.
+    pub fn seek(&mut self, offsets: &BTreeMap<u32, u64>, out: &mut Outbox) {
+        self.buffer.clear();
+        self.batch.clear();
+        self.batch_id += 1;
+        if self.state == ConsumerState::Processing {
+            self.state = ConsumerState::Fetching;
+        }
+        for p in self.assigned.clone() {
+            self.resetting.remove(&p);
+            match (offsets.get(&p), self.config.offset_reset) {
+                (Some(&offset), _) => self.start_at(p, offset),
+                (None, OffsetReset::Earliest) => self.start_at(p, 0),
+                (None, OffsetReset::Latest) => {
+                    self.positions.remove(&p);
+                    self.resetting.insert(p);
+                }
+            }
+        }
+        self.pump(out);
+    }
+
+    /// Commits `offsets` as a standalone consumer (no member id, generation -1): what Flink's
+    /// Kafka source does when a checkpoint completes, so the group's lag shows the job's
+    /// progress.
+    pub fn commit_standalone(&mut self, offsets: Vec<(u32, u64)>, out: &mut Outbox) {
+        let offsets: Vec<(u32, u64)> = offsets.into_iter().filter(|(p, _)| self.assigned.contains(p)).collect();
+        if self.state != ConsumerState::Crashed && !offsets.is_empty() {
+            out.send(self.coordinator, Msg::OffsetCommit { member_id: String::new(), generation: -1, offsets });
+        }
+    }
+
+    /// Backpressure from a stream job: a paused consumer finishes its batch in hand but
+    /// starts no other, so its buffer stays full, it stops fetching, and lag grows.
+    pub fn set_paused(&mut self, paused: bool, out: &mut Outbox) {
+        let resumed = self.paused && !paused;
+        self.paused = paused;
+        if resumed {
+            self.pump(out);
+        }
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.paused
     }
 
     pub fn set_rate(&mut self, rate_records_per_s: u32) {

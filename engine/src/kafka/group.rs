@@ -133,7 +133,10 @@ impl GroupCoordinator {
                 // Kafka accepts commits from the current generation, even while the group
                 // prepares a rebalance (eager members commit as they revoke), but not from
                 // a zombie of an older generation.
-                if self.check_member(&member_id, generation).is_ok() && self.state != GroupState::CompletingRebalance {
+                // A standalone consumer (no group membership, as a Flink source committing
+                // its checkpointed offsets) commits with generation -1 to a group with no members.
+                let standalone = generation < 0 && member_id.is_empty() && self.members.is_empty();
+                if standalone || (self.check_member(&member_id, generation).is_ok() && self.state != GroupState::CompletingRebalance) {
                     for (p, offset) in offsets {
                         self.committed[p as usize] = offset;
                         self.has_committed[p as usize] = true;

@@ -2,7 +2,7 @@
 //! the network or the ledger themselves; they say what should happen and the simulation
 //! carries it out, which is what makes each node testable on its own.
 
-use super::protocol::{Msg, Timer};
+use super::protocol::{FetchedRecord, Msg, Timer};
 use crate::sim::{Duration, NodeId, TraceKind};
 
 /// Something the simulation must account for beyond the trace: record fates and log changes
@@ -38,6 +38,8 @@ pub struct Outbox {
     pub timers: Vec<(Duration, Timer)>,
     pub notes: Vec<(TraceKind, [u64; 3])>,
     pub accounting: Vec<Accounting>,
+    /// A consumer's processed batch, for a stream job reading through it.
+    pub delivered: Vec<FetchedRecord>,
 }
 
 impl Outbox {

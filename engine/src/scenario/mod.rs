@@ -5,6 +5,7 @@
 pub mod builtin;
 mod consumer;
 mod producer;
+pub mod stream;
 
 use crate::error::{check_range, InputError};
 use serde::{Deserialize, Serialize};
@@ -56,6 +57,9 @@ pub struct Scenario {
     pub network: NetworkSpec,
     #[serde(default)]
     pub metrics: MetricsSpec,
+    /// A stream job reading the topic; its source tasks are the consumers (consumer.count).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<stream::StreamSpec>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -246,6 +250,9 @@ impl Scenario {
         let interval = m.sample_interval_ms;
         check_range("metrics.sample_interval_ms", interval, SAMPLE_INTERVAL_MS_MIN, SAMPLE_INTERVAL_MS_MAX, "ms")?;
         check_range("metrics.series_points_max", m.series_points_max, 10, SERIES_POINTS_MAX, "")?;
+        if let Some(stream) = &self.stream {
+            stream.validate(self.topic.partitions, self.consumer.count)?;
+        }
         self.validate_cluster()
     }
 

@@ -10,6 +10,8 @@ pub enum NodeKind {
     Broker,
     Consumer,
     Controller,
+    /// A keyed task of the stream job (source tasks are their consumers).
+    Task,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -28,6 +30,9 @@ impl NodeId {
     pub const fn consumer(index: u16) -> Self {
         NodeId { kind: NodeKind::Consumer, index }
     }
+    pub const fn task(index: u16) -> Self {
+        NodeId { kind: NodeKind::Task, index }
+    }
     /// The (single, active) controller.
     pub const fn controller() -> Self {
         NodeId { kind: NodeKind::Controller, index: 0 }
@@ -40,6 +45,7 @@ impl NodeId {
             NodeKind::Broker => 2,
             NodeKind::Consumer => 3,
             NodeKind::Controller => 4,
+            NodeKind::Task => 5,
         };
         (kind << 16) | u32::from(self.index)
     }
@@ -52,6 +58,7 @@ impl fmt::Display for NodeId {
             NodeKind::Broker => "broker",
             NodeKind::Consumer => "consumer",
             NodeKind::Controller => "controller",
+            NodeKind::Task => "task",
         };
         write!(f, "{kind}-{}", self.index)
     }

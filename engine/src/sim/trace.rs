@@ -83,6 +83,18 @@ pub enum TraceKind {
     /// The transaction coordinator changed a transaction's state.
     /// a = producer id, b = producer epoch, c = state code (`kafka::transactions::TxnState`).
     TxnState = 30,
+    /// A stream job's coordinator started a checkpoint. a = checkpoint id.
+    CheckpointTriggered = 31,
+    /// Every task acknowledged a checkpoint. a = id, b = duration in µs, c = size in bytes.
+    CheckpointCompleted = 32,
+    /// A checkpoint was given up. a = id, b = 1 if cut short by a failure (else timed out).
+    CheckpointAbandoned = 33,
+    /// A keyed task emitted results. a = task, b = results, c = records processed in the slice.
+    StreamOutput = 34,
+    /// A stream job failed and will restart. a = attempt, b = the checkpoint it will restore.
+    JobFailed = 35,
+    /// A stream job restarted. a = restarts so far, b = the checkpoint restored (0: none).
+    JobRestored = 36,
 }
 
 impl TraceKind {
@@ -119,6 +131,12 @@ impl TraceKind {
             ProducerEpochBump => [Some("producer_id"), Some("producer_epoch"), Some("partitions")],
             TxnMarker => [Some("partition"), Some("offset"), Some("commit")],
             TxnState => [Some("producer_id"), Some("producer_epoch"), Some("state")],
+            CheckpointTriggered => [Some("checkpoint"), None, None],
+            CheckpointCompleted => [Some("checkpoint"), Some("duration_us"), Some("size_bytes")],
+            CheckpointAbandoned => [Some("checkpoint"), Some("by_failure"), None],
+            StreamOutput => [Some("task"), Some("results"), Some("records")],
+            JobFailed => [Some("attempt"), Some("restores_checkpoint"), None],
+            JobRestored => [Some("restarts"), Some("checkpoint"), None],
         }
     }
 }

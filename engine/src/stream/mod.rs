@@ -9,6 +9,7 @@
 //! checkpoints and a delivery guarantee.
 
 pub mod aggregate;
+pub mod job;
 pub mod join;
 pub mod process;
 pub mod trigger;
@@ -28,7 +29,7 @@ pub const END_OF_TIME_US: EventTimeUs = i64::MAX;
 pub const BEGINNING_OF_TIME_US: EventTimeUs = i64::MIN;
 
 /// One record as the stream processor sees it after the source has decoded it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct StreamRecord {
     /// Unique per run (the Kafka record's id, or an id derived from it by flat_map).
     pub id: u64,

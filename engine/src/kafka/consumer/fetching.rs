@@ -14,7 +14,7 @@ impl Consumer {
         if self.state == ConsumerState::Crashed {
             return;
         }
-        if self.state == ConsumerState::Fetching && !self.buffer.is_empty() && !self.rejoin_after_batch {
+        if self.state == ConsumerState::Fetching && !self.buffer.is_empty() && !self.rejoin_after_batch && !self.paused {
             self.begin_batch(out);
         }
         if !self.buffer.is_empty() {
@@ -77,7 +77,8 @@ impl Consumer {
         let done = self.batch.len() as u64;
         // Per partition, the batch holds consecutive offsets: report each run downstream.
         let mut runs: BTreeMap<u32, (u64, u64, Vec<u64>)> = BTreeMap::new();
-        for record in std::mem::take(&mut self.batch) {
+        let batch = std::mem::take(&mut self.batch);
+        for record in &batch {
             let run = runs.entry(record.partition).or_insert((record.offset, record.offset, Vec::new()));
             run.1 = run.1.max(record.offset);
             run.2.push(record.record.timestamp_us);
@@ -87,6 +88,9 @@ impl Consumer {
         }
         for (partition, (first, last, created_us)) in runs {
             out.account(Accounting::Processed { partition, first, last, created_us });
+        }
+        if self.config.deliver {
+            out.delivered = batch;
         }
         self.processed += done;
         out.note(TraceKind::Processed, [done, 0, 0]);

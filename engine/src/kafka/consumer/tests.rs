@@ -21,6 +21,8 @@ fn config(strategy: Strategy) -> ConsumerConfig {
         read_committed: false,
         topic: "t".into(),
         partitions: 2,
+        manual_partitions: None,
+        deliver: false,
     }
 }
 

@@ -67,10 +67,11 @@ impl Table {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JoinKind {
     /// A record whose key the table lacks is dropped (and counted).
+    #[default]
     Inner,
     /// A record whose key the table lacks goes on with no table value.
     Left,

@@ -133,6 +133,10 @@ impl WindowJoin {
         pairs
     }
 
+    pub fn size_us(&self) -> i64 {
+        self.size_us
+    }
+
     pub fn watermark_us(&self) -> EventTimeUs {
         self.watermark_us
     }

@@ -52,6 +52,11 @@ impl<K: Ord + Copy> TimerService<K> {
         self.processing_timers.remove(&(time_us, key))
     }
 
+    /// When the earliest processing-time timer is due: when the caller must wake us.
+    pub fn next_processing_time_us(&self) -> Option<u64> {
+        self.processing_timers.first().map(|&(time_us, _)| time_us)
+    }
+
     /// Moves the watermark forward (never back). Due timers are then taken one at a time
     /// with `pop_due_event_timer`, so a callback may register further timers and have
     /// them fire in the same pass, as Flink's `advanceWatermark` loop allows.

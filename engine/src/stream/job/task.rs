@@ -1,0 +1,169 @@
+//! A keyed task: one parallel instance of the operator after the key_by exchange. It reads one
+//! channel per source task, takes the minimum of their watermarks (idle channels excluded,
+//! never going back), and lines up checkpoint barriers: under exactly-once a channel that has
+//! delivered barrier n is blocked until every channel has, so the snapshot holds exactly the
+//! records before the barrier (Flink's aligned checkpoint); under at-least-once nothing
+//! blocks, and records after the barrier slip into the snapshot, to be counted again after a
+//! restore.
+
+use super::operator::{KeyedOperator, Output};
+use super::{Channel, Item};
+use crate::stream::{EventTimeUs, BEGINNING_OF_TIME_US};
+use std::collections::{BTreeSet, VecDeque};
+
+/// Late records kept for listing (the count covers all).
+pub const LATE_RECENT_MAX: usize = 64;
+
+/// What a slice of work produced for the job to act on.
+#[derive(Default)]
+pub struct Worked {
+    pub records: u64,
+    pub outputs: Vec<Output>,
+    /// The task completed its part of checkpoint `id` (its snapshot is `snapshot`).
+    pub snapshot: Option<(u64, TaskState)>,
+}
+
+/// What a checkpoint keeps of a task: its operator state and watermark.
+#[derive(Clone, Debug)]
+pub struct TaskState {
+    pub operator: KeyedOperator,
+    pub watermark_us: EventTimeUs,
+    pub inputs: Vec<(EventTimeUs, bool)>,
+    pub state_bytes: u64,
+}
+
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct TaskCounts {
+    pub records_in: u64,
+    pub records_out: u64,
+    pub late_dropped: u64,
+    pub latency_us_last: u64,
+    pub latency_us_max: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct KeyedTask {
+    pub index: u16,
+    pub operator: KeyedOperator,
+    /// Per input channel: its last watermark and whether its source said it is idle.
+    pub inputs: Vec<(EventTimeUs, bool)>,
+    pub watermark_us: EventTimeUs,
+    /// The checkpoint being aligned and the channels whose barrier has arrived.
+    aligning: Option<(u64, BTreeSet<usize>)>,
+    /// Whose turn it is next, so no channel starves.
+    next_channel: usize,
+    pub counts: TaskCounts,
+    pub late_recent: VecDeque<u64>,
+}
+
+impl KeyedTask {
+    pub fn new(index: u16, operator: KeyedOperator, inputs: usize) -> KeyedTask {
+        KeyedTask {
+            index,
+            operator,
+            inputs: vec![(BEGINNING_OF_TIME_US, false); inputs],
+            watermark_us: BEGINNING_OF_TIME_US,
+            aligning: None,
+            next_channel: 0,
+            counts: TaskCounts::default(),
+            late_recent: VecDeque::new(),
+        }
+    }
+
+    pub fn state(&self) -> TaskState {
+        TaskState { operator: self.operator.clone(), watermark_us: self.watermark_us, inputs: self.inputs.clone(), state_bytes: self.operator.state_bytes() as u64 }
+    }
+
+    pub fn restore(&mut self, state: &TaskState) {
+        self.operator = state.operator.clone();
+        self.watermark_us = state.watermark_us;
+        self.inputs = state.inputs.clone();
+        self.aligning = None;
+    }
+
+    /// Forgets an abandoned checkpoint's alignment: blocked channels flow again.
+    pub fn cancel_alignment(&mut self, id: u64) {
+        if self.aligning.as_ref().is_some_and(|(aligning, _)| *aligning == id) {
+            self.aligning = None;
+        }
+    }
+
+    pub fn aligning(&self) -> Option<u64> {
+        self.aligning.as_ref().map(|(id, _)| *id)
+    }
+
+    /// Processes items from the channels until `budget` records are done or nothing is
+    /// left that may flow. `pending` is the checkpoint in progress, if any; `aligned` blocks
+    /// channels past their barrier.
+    pub fn work(&mut self, channels: &mut [Channel], budget: u64, now_us: u64, pending: Option<u64>, aligned: bool) -> Worked {
+        let mut worked = Worked::default();
+        while worked.records < budget && worked.snapshot.is_none() {
+            let Some(c) = self.next_ready(channels, aligned) else { break };
+            match channels[c].pop().expect("a ready channel has an item") {
+                Item::Record { record, .. } => {
+                    worked.records += 1;
+                    self.counts.records_in += 1;
+                    if !self.operator.on_record(&record, self.watermark_us, now_us, &mut worked.outputs) {
+                        self.counts.late_dropped += 1;
+                        if self.late_recent.len() == LATE_RECENT_MAX {
+                            self.late_recent.pop_front();
+                        }
+                        self.late_recent.push_back(record.id);
+                    }
+                }
+                Item::Watermark(watermark) => {
+                    self.inputs[c] = (watermark.max(self.inputs[c].0), false);
+                    self.advance_watermark(now_us, &mut worked.outputs);
+                }
+                Item::Idle => {
+                    self.inputs[c].1 = true;
+                    self.advance_watermark(now_us, &mut worked.outputs);
+                }
+                Item::Barrier(id) if Some(id) == pending => worked.snapshot = self.on_barrier(id, c, channels.len()),
+                Item::Barrier(_) => {}
+            }
+        }
+        self.operator.on_processing_time(now_us, &mut worked.outputs);
+        self.account(&worked.outputs, now_us);
+        worked
+    }
+
+    /// The next channel, in turn, that has an item and is not blocked by alignment.
+    fn next_ready(&mut self, channels: &[Channel], aligned: bool) -> Option<usize> {
+        let n = channels.len();
+        let blocked = |c: usize| aligned && self.aligning.as_ref().is_some_and(|(_, arrived)| arrived.contains(&c));
+        let c = (0..n).map(|i| (self.next_channel + i) % n).find(|&c| !channels[c].is_empty() && !blocked(c))?;
+        self.next_channel = (c + 1) % n;
+        Some(c)
+    }
+
+    fn on_barrier(&mut self, id: u64, channel: usize, channels: usize) -> Option<(u64, TaskState)> {
+        let arrived = match &mut self.aligning {
+            Some((aligning, arrived)) if *aligning == id => arrived,
+            _ => &mut self.aligning.insert((id, BTreeSet::new())).1,
+        };
+        arrived.insert(channel);
+        if arrived.len() < channels {
+            return None;
+        }
+        self.aligning = None;
+        Some((id, self.state()))
+    }
+
+    /// The task's watermark: the minimum over channels not idle; never back.
+    fn advance_watermark(&mut self, now_us: u64, outputs: &mut Vec<Output>) {
+        let Some(min) = self.inputs.iter().filter(|(_, idle)| !idle).map(|(w, _)| *w).min() else { return };
+        if min > self.watermark_us {
+            self.watermark_us = min;
+            self.operator.on_watermark(min, now_us, outputs);
+        }
+    }
+
+    fn account(&mut self, outputs: &[Output], now_us: u64) {
+        self.counts.records_out += outputs.len() as u64;
+        for output in outputs {
+            self.counts.latency_us_last = output.latency_us(now_us);
+            self.counts.latency_us_max = self.counts.latency_us_max.max(self.counts.latency_us_last);
+        }
+    }
+}
