@@ -58,7 +58,31 @@ pub struct Sample<'a> {
     pub rebalancing: bool,
     /// Total time the group has spent rebalancing, in µs.
     pub rebalancing_us: u64,
+    pub stream: Option<StreamSample>,
 }
+
+/// The stream job's numbers at one sampling instant (its operators' metrics, summed).
+pub struct StreamSample {
+    /// Processing time minus the slowest keyed task's watermark: how far event time trails.
+    pub watermark_lag_us: u64,
+    pub results_total: u64,
+    pub late_dropped_total: u64,
+    pub state_bytes: u64,
+    pub checkpoint_duration_us_last: u64,
+    pub result_latency_us_last: u64,
+    pub queued_records: u64,
+}
+
+/// The stream job's series (empty without a job).
+pub const STREAM_SERIES: [&str; 7] = [
+    "stream_watermark_lag_ms",
+    "stream_results_per_s",
+    "stream_late_dropped",
+    "stream_state_bytes",
+    "stream_checkpoint_ms",
+    "stream_result_latency_ms",
+    "stream_queued_records",
+];
 
 /// Latencies kept per sampling interval; beyond it the rest of the interval is not sampled
 /// (bounded memory even at a million records per second).
@@ -74,6 +98,7 @@ pub struct Metrics {
     last: Option<(SimTime, u64, u64, u64)>,
     /// (time, produced, processed) of the last `DRAIN_WINDOW_SAMPLES` + 1 samples.
     window: VecDeque<(SimTime, u64, u64)>,
+    results_last: u64,
 }
 
 /// Time to drain uses the rates over this many sampling intervals: consumers process in
@@ -101,12 +126,13 @@ pub const SERIES: [&str; 14] = [
 impl Metrics {
     pub fn new(partition_count: u32, points_max: usize) -> Self {
         Metrics {
-            series: SERIES.iter().map(|&name| (name, Series::new(points_max))).collect(),
+            series: SERIES.iter().chain(&STREAM_SERIES).map(|&name| (name, Series::new(points_max))).collect(),
             lag_per_partition: (0..partition_count).map(|_| Series::new(points_max)).collect(),
             lag_ms_per_partition: (0..partition_count).map(|_| Series::new(points_max)).collect(),
             latencies_us: Vec::new(),
             last: None,
             window: VecDeque::new(),
+            results_last: 0,
         }
     }
 
@@ -158,6 +184,22 @@ impl Metrics {
         self.push("rebalances", now, s.rebalances as f64);
         self.push("rebalancing", now, if s.rebalancing { 1.0 } else { 0.0 });
         self.push("rebalancing_ms", now, s.rebalancing_us as f64 / 1e3);
+        if let Some(stream) = &s.stream {
+            self.sample_stream(now, stream);
+        }
+    }
+
+    fn sample_stream(&mut self, now: SimTime, s: &StreamSample) {
+        let seconds = self.window.iter().rev().nth(1).map_or(0.0, |(then, _, _)| now.since(*then).as_us() as f64 / 1e6);
+        let rate = if seconds > 0.0 { (s.results_total - self.results_last.min(s.results_total)) as f64 / seconds } else { 0.0 };
+        self.results_last = s.results_total;
+        self.push("stream_watermark_lag_ms", now, s.watermark_lag_us as f64 / 1e3);
+        self.push("stream_results_per_s", now, rate);
+        self.push("stream_late_dropped", now, s.late_dropped_total as f64);
+        self.push("stream_state_bytes", now, s.state_bytes as f64);
+        self.push("stream_checkpoint_ms", now, s.checkpoint_duration_us_last as f64 / 1e3);
+        self.push("stream_result_latency_ms", now, s.result_latency_us_last as f64 / 1e3);
+        self.push("stream_queued_records", now, s.queued_records as f64);
     }
 
     /// How long the backlog lasts at the window's rates: 0 when there is none, -1 when it
@@ -203,7 +245,7 @@ mod tests {
     use super::*;
 
     fn sample<'a>(lags: &'a [u64], produced: u64, processed: u64) -> Sample<'a> {
-        Sample { lags, lag_ages_us: &[], produced, processed, produce_errors: 0, isr_min: 3, under_replicated: 0, offline: 0, rebalances: 1, rebalancing: false, rebalancing_us: 0 }
+        Sample { lags, lag_ages_us: &[], produced, processed, produce_errors: 0, isr_min: 3, under_replicated: 0, offline: 0, rebalances: 1, rebalancing: false, rebalancing_us: 0, stream: None }
     }
 
     #[test]

@@ -28,6 +28,7 @@ impl Simulation {
             rebalances: group.rebalances(),
             rebalancing: group.state() != crate::kafka::group::GroupState::Stable,
             rebalancing_us: group.rebalancing_us(self.now),
+            stream: self.job.as_ref().map(|job| job.sample(self.now.as_us())),
         };
         self.metrics.sample(self.now, &sample);
         self.trace.record(self.now, TraceKind::Sample, CONTROLLER, [lags.iter().sum(), produced, processed]);
@@ -91,6 +92,17 @@ impl Simulation {
             duplicates: fates.duplicates_processed,
             lag_records: self.lags().iter().sum(),
             trace_hash: hash_hex(self.trace.hash()),
+            stream: self.job.as_ref().map(|job| {
+                let sink = job.sink().counts();
+                crate::view::StreamSummary {
+                    results: sink.visible,
+                    duplicates: sink.duplicates,
+                    aborted: sink.aborted,
+                    late_dropped: job.tasks().iter().map(|t| t.counts.late_dropped).sum(),
+                    checkpoints: job.coordinator().completed,
+                    restarts: job.restarts,
+                }
+            }),
         }
     }
 }

@@ -154,4 +154,20 @@ pub struct Summary {
     pub duplicates: u64,
     pub lag_records: u64,
     pub trace_hash: String,
+    /// The stream job's headline numbers, when the scenario has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<StreamSummary>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct StreamSummary {
+    /// Results a read_committed reader has seen.
+    pub results: u64,
+    /// Of those, results seen before (same key, window and pane).
+    pub duplicates: u64,
+    /// Results thrown away with aborted transactions (exactly-once).
+    pub aborted: u64,
+    pub late_dropped: u64,
+    pub checkpoints: u64,
+    pub restarts: u32,
 }

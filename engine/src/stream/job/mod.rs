@@ -74,6 +74,8 @@ pub enum JobTimer {
     Checkpoint,
     CheckpointTimeout { id: u64 },
     Work { task: u16, attempt: u32 },
+    /// Task `task` has written its snapshot for checkpoint `id` to storage.
+    Acknowledge { id: u64, task: u16, attempt: u32 },
     Restart { attempt: u32 },
 }
 
@@ -86,6 +88,7 @@ impl JobTimer {
             JobTimer::CheckpointTimeout { id } => (103, id),
             JobTimer::Work { task, .. } => (104, task.into()),
             JobTimer::Restart { attempt } => (105, attempt.into()),
+            JobTimer::Acknowledge { id, .. } => (106, id),
         }
     }
 }
@@ -120,6 +123,8 @@ pub struct Job {
     /// The processing time a task asked to be woken at for its timers.
     wake_at: Vec<Option<u64>>,
     paused: Vec<bool>,
+    /// Snapshots being written to storage, by (checkpoint, task).
+    uploading: BTreeMap<(u64, u16), task::TaskState>,
 }
 
 impl Job {
@@ -143,6 +148,7 @@ impl Job {
             scheduled: vec![false; spec.parallelism as usize],
             wake_at: vec![None; spec.parallelism as usize],
             paused: vec![false; readers as usize],
+            uploading: BTreeMap::new(),
             spec: spec.clone(),
         }
     }
@@ -214,6 +220,7 @@ impl Job {
             JobTimer::CheckpointTimeout { id } => {
                 if self.coordinator.abandon(Some(id)).is_some() {
                     self.tasks.iter_mut().for_each(|t| t.cancel_alignment(id));
+                    self.uploading.retain(|&(uploading, _), _| uploading != id);
                     out.notes.push((TraceKind::CheckpointAbandoned, [id, 0, 0]));
                     self.wake_all(out);
                 }
@@ -222,8 +229,9 @@ impl Job {
                 self.scheduled[task as usize] = false;
                 self.work(task, now_us, out);
             }
+            JobTimer::Acknowledge { id, task, attempt } if attempt == self.attempt => self.acknowledge(id, task, now_us, out),
             JobTimer::Restart { attempt } if attempt == self.attempt => self.restart(now_us, out),
-            JobTimer::Work { .. } | JobTimer::Restart { .. } => {}
+            JobTimer::Work { .. } | JobTimer::Acknowledge { .. } | JobTimer::Restart { .. } => {}
         }
     }
 
@@ -266,13 +274,12 @@ impl Job {
         }
         let snapshotted = worked.snapshot.is_some();
         if let Some((id, state)) = worked.snapshot {
+            // The synchronous part: the transaction is closed with the snapshot; writing the
+            // state to storage happens in the background, and the acknowledgement follows.
             self.sink.precommit(t, id);
-            if let Some(done) = self.coordinator.acknowledge(id, t, state, now_us) {
-                let (size, duration) = (done.size_bytes, done.completed_at_us - done.started_at_us);
-                out.commit = Some(done.sources.iter().flat_map(|s| s.offsets.iter().map(|(&p, &o)| (p, o))).collect());
-                self.sink.commit(id);
-                out.notes.push((TraceKind::CheckpointCompleted, [id, duration, size]));
-            }
+            let upload_us = (state.state_bytes * 1_000).div_ceil(u64::from(self.spec.checkpoint.storage_bytes_per_ms));
+            self.uploading.insert((id, t), state);
+            out.timers.push((Duration::from_us(upload_us), JobTimer::Acknowledge { id, task: t, attempt: self.attempt }));
         }
         self.resume_sources(out);
         let busy_us = (worked.records * 1_000_000).div_ceil(rate);
@@ -281,6 +288,16 @@ impl Job {
             self.schedule(t, busy_us, out);
         }
         self.wake_for_timers(t, now_us, out);
+    }
+
+    fn acknowledge(&mut self, id: u64, t: u16, now_us: u64, out: &mut JobOut) {
+        let Some(state) = self.uploading.remove(&(id, t)) else { return };
+        if let Some(done) = self.coordinator.acknowledge(id, t, state, now_us) {
+            let (size, duration) = (done.size_bytes, done.completed_at_us - done.started_at_us);
+            out.commit = Some(done.sources.iter().flat_map(|s| s.offsets.iter().map(|(&p, &o)| (p, o))).collect());
+            self.sink.commit(id);
+            out.notes.push((TraceKind::CheckpointCompleted, [id, duration, size]));
+        }
     }
 
     fn resume_sources(&mut self, out: &mut JobOut) {
@@ -327,6 +344,7 @@ impl Job {
         }
         self.channels.iter_mut().flatten().for_each(|c| *c = Channel::default());
         self.sink.abort();
+        self.uploading.clear();
         self.scheduled.iter_mut().for_each(|s| *s = false);
         self.wake_at.iter_mut().for_each(|w| *w = None);
         for s in 0..self.sources.len() {

@@ -156,6 +156,20 @@ impl Job {
         }
     }
 
+    /// The numbers behind the `stream_*` metrics series.
+    pub fn sample(&self, now_us: u64) -> crate::metrics::StreamSample {
+        let watermark = self.tasks.iter().map(|t| t.watermark_us).min().unwrap_or(BEGINNING_OF_TIME_US);
+        crate::metrics::StreamSample {
+            watermark_lag_us: if watermark <= 0 { now_us } else { now_us.saturating_sub(watermark as u64) },
+            results_total: self.sink.counts().visible,
+            late_dropped_total: self.tasks.iter().map(|t| t.counts.late_dropped).sum(),
+            state_bytes: self.tasks.iter().map(|t| t.operator.state_bytes() as u64).sum(),
+            checkpoint_duration_us_last: self.coordinator.history.back().map_or(0, |c| c.duration_us),
+            result_latency_us_last: self.tasks.iter().map(|t| t.counts.latency_us_last).max().unwrap_or(0),
+            queued_records: self.channels.iter().flatten().map(|c| u64::from(c.records())).sum(),
+        }
+    }
+
     /// One sentence for the page: why no result has come out, or `None` once some have.
     fn waiting(&self, sources: &[SourceView], tasks: &[TaskView]) -> Option<String> {
         if self.sink.counts().visible > 0 {
