@@ -19,6 +19,8 @@ pub struct Progress {
     /// the conditions under which acks=all promises to lose nothing.
     pub brokers_down_max: usize,
     pub network_partitioned: bool,
+    /// The stream job's attempt and its keyed tasks' watermarks at the last check.
+    job_watermarks: ((u32, u32), Vec<i64>),
 }
 
 impl Simulation {
@@ -49,10 +51,25 @@ impl Simulation {
             }
         }
         self.check_ownership()?;
+        self.check_job()?;
         let fates = self.fates.counts();
         let settled = fates.in_flight + fates.acked + fates.failed + fates.unconfirmed + fates.aborted;
         if settled != fates.created || fates.acked_lost > fates.acked {
             return Err(format!("fate ledger does not add up: {fates:?}"));
+        }
+        Ok(())
+    }
+
+    /// Exactly-once means it: no result is ever visible twice, whatever failed.
+    fn check_job(&self) -> Result<(), String> {
+        let Some(job) = self.job() else { return Ok(()) };
+        let sink = job.sink().counts();
+        let exactly_once = self.scenario.stream.as_ref().is_some_and(|s| s.delivery == crate::scenario::stream::Delivery::ExactlyOnce);
+        if exactly_once && sink.duplicates > 0 {
+            return Err(format!("exactly-once job made {} duplicate results visible", sink.duplicates));
+        }
+        if sink.visible + sink.aborted + sink.pending != sink.written {
+            return Err(format!("sink ledger does not add up: {sink:?}"));
         }
         Ok(())
     }
@@ -97,6 +114,16 @@ impl Simulation {
                     return Err(format!("broker-{} partition {}: the log start offset went back", key.0, key.1));
                 }
             }
+        }
+        if let Some(job) = &self.job {
+            let now: Vec<i64> = job.tasks().iter().map(|t| t.watermark_us).collect();
+            let (attempt, before) = &self.progress.job_watermarks;
+            // A restore may rewind watermarks to the checkpoint's; between restores, never.
+            let run = (job.attempt(), job.restarts);
+            if *attempt == run && before.iter().zip(&now).any(|(b, n)| n < b) {
+                return Err(format!("a keyed task's watermark went back within run {run:?}: {before:?} -> {now:?}"));
+            }
+            self.progress.job_watermarks = (run, now);
         }
         let (topic, cluster) = (&self.scenario.topic, &self.scenario.cluster);
         let promised = self.scenario.producer.acks == Acks::All

@@ -7,7 +7,9 @@ use crate::command::{Command, Scheduled};
 use crate::kafka::assignor::Strategy;
 use crate::kafka::consumer::IsolationLevel;
 use crate::kafka::protocol::Acks;
+use crate::scenario::stream::{Accumulation, Delivery, OperatorSpec, StreamSpec, TriggerSpec, WindowingSpec};
 use crate::scenario::{builtin, CleanupPolicy, Scenario};
+use crate::stream::aggregate::AggregateKind;
 use crate::sim::{Duration, SimRng, SimTime};
 use crate::simulation::Simulation;
 use serde::Serialize;
@@ -66,13 +68,40 @@ pub fn scenario_for(rng: &mut SimRng) -> Scenario {
     s.consumer.assignor = [Strategy::Range, Strategy::RoundRobin, Strategy::Sticky, Strategy::CooperativeSticky][rng.below(4) as usize];
     s.consumer.enable_auto_commit = rng.below(2) == 0;
     s.cluster.unclean_leader_election_enable = rng.below(4) == 0;
+    if rng.below(3) == 0 {
+        s.consumer.count = s.consumer.count.min(s.topic.partitions as u16);
+        s.stream = Some(stream_for(rng));
+    }
     s
 }
 
-fn fault_for(rng: &mut SimRng, brokers: u16, consumers: u16) -> Command {
+/// A random stream job: its guarantee, parallelism, operator, speeds and checkpoints.
+fn stream_for(rng: &mut SimRng) -> StreamSpec {
+    let mut spec = builtin::load("upi-windows").expect("built-ins are valid").stream.expect("it has a job");
+    spec.delivery = [Delivery::AtMostOnce, Delivery::AtLeastOnce, Delivery::ExactlyOnce][rng.below(3) as usize];
+    spec.parallelism = 1 + rng.below(3) as u16;
+    spec.operator_records_per_s = 100 + rng.below(5_000) as u32;
+    spec.channel_capacity_records = 50 + rng.below(2_000) as u32;
+    spec.checkpoint.interval_ms = 500 + rng.below(5_000) as u32;
+    spec.checkpoint.timeout_ms = 1_000 + rng.below(10_000) as u32;
+    spec.checkpoint.storage_bytes_per_ms = 1 + rng.below(100_000) as u32;
+    spec.watermark.idle_timeout_ms = (rng.below(2) == 0).then(|| 500 + rng.below(5_000) as u32);
+    spec.event_time.late_percent = rng.below(3) as f64;
+    let window = |windowing| OperatorSpec::Window { windowing, trigger: TriggerSpec::Default, allowed_lateness_ms: 1_000, accumulation: Accumulation::Discarding, aggregate: AggregateKind::Count };
+    spec.operator = match rng.below(5) {
+        0 => window(WindowingSpec::Fixed { size_ms: 2_000, offset_ms: 0 }),
+        1 => window(WindowingSpec::Sliding { size_ms: 4_000, period_ms: 1_000, offset_ms: 0 }),
+        2 => window(WindowingSpec::Sessions { gap_ms: 1_500 }),
+        3 => OperatorSpec::Burst { count_min: 3, within_ms: 2_000, idle_clear_ms: 5_000 },
+        _ => OperatorSpec::JoinWindow { left_tag: 0, right_tag: 1, size_ms: 3_000 },
+    };
+    spec
+}
+
+fn fault_for(rng: &mut SimRng, brokers: u16, consumers: u16, job: bool) -> Command {
     let broker = rng.below(u64::from(brokers)) as u16;
     let consumer = rng.below(u64::from(consumers)) as u16;
-    match rng.below(10) {
+    match rng.below(if job { 12 } else { 10 }) {
         0 => Command::CrashBroker { broker },
         1 => Command::RestartBroker { broker },
         2 => Command::CrashConsumer { consumer },
@@ -82,7 +111,9 @@ fn fault_for(rng: &mut SimRng, brokers: u16, consumers: u16) -> Command {
         6 => Command::HealNetwork {},
         7 => Command::SlowNode { node: format!("broker-{broker}"), factor: if rng.below(2) == 0 { 1 } else { 20 } },
         8 => Command::SkewClock { node: "producer-0".into(), offset_ms: rng.below(20_000) as i64 - 10_000 },
-        _ => Command::SetConsumerRate { records_per_s: 100 + rng.below(900) as u32 },
+        9 => Command::SetConsumerRate { records_per_s: 100 + rng.below(900) as u32 },
+        10 => Command::SetOperatorRate { records_per_s: 50 + rng.below(5_000) as u32 },
+        _ => Command::CrashTask { task: rng.below(3) as u16 },
     }
 }
 
@@ -114,7 +145,7 @@ pub fn run_seed(seed: u64, summary: &mut SwarmSummary) {
             outcome = Err(e);
             break;
         }
-        let command = fault_for(&mut rng, brokers, consumers);
+        let command = fault_for(&mut rng, brokers, consumers, scenario.stream.is_some());
         match sim.apply(command.clone()) {
             Ok(()) => {
                 consumers += u16::from(command == Command::AddConsumer {});

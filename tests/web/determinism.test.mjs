@@ -42,6 +42,16 @@ const CASES = [
       { at_ms: 16000, command: 'add_consumer' },
     ],
   },
+  {
+    // A stream job: windows, checkpoints, a task crash and restore, backpressure.
+    scenario: 'upi-windows', seed: '9', forMs: 45000,
+    commands: [
+      { at_ms: 12500, command: 'crash_task', task: 1 },
+      { at_ms: 20000, command: 'set_operator_rate', records_per_s: 150 },
+      { at_ms: 30000, command: 'crash_consumer', consumer: 2 },
+      { at_ms: 32000, command: 'set_operator_rate', records_per_s: 5000 },
+    ],
+  },
 ];
 
 function native({ scenario, seed, forMs, commands }) {

@@ -175,6 +175,10 @@ impl Job {
     pub fn coordinator(&self) -> &Coordinator {
         &self.coordinator
     }
+    /// Which run of the tasks this is: 0 at first, one more after each failure.
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
     pub fn is_restarting(&self) -> bool {
         self.restarting
     }
