@@ -195,4 +195,10 @@ fn a_crash_mid_checkpoint_loses_and_repeats_nothing_under_exactly_once() {
     assert!(expected.len() > 1_000, "a real comparison: {} windows", expected.len());
     assert_eq!(got.counts, expected);
     assert!(got.visible >= expected.len() as u64);
+    // The serving store answers a query by payer with the same counts.
+    let store = job.sink().store();
+    for (&(key, start), &count) in expected.iter().step_by(97) {
+        let row = store.query(key).find(|o| o.id.start_us == start).unwrap_or_else(|| panic!("payer {key} window {start} in the store"));
+        assert!(matches!(row.value, OutputValue::Pane { value: AggregateOutput::Count { count: c }, .. } if c as i64 == count), "{row:?}");
+    }
 }

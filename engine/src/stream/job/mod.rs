@@ -12,6 +12,7 @@ pub mod operator;
 pub mod routing;
 pub mod sink;
 pub mod source;
+pub mod store;
 pub mod task;
 mod view;
 

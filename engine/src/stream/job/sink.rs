@@ -6,6 +6,7 @@
 //! read_committed reader sees every result exactly once.
 
 use super::operator::{Output, OutputId};
+use super::store::ServingStore;
 use crate::scenario::stream::Delivery;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -45,6 +46,8 @@ pub struct Sink {
     counts: SinkCounts,
     /// Every visible result in order, when a test asks for it (`keep_all`).
     all: Option<Vec<Output>>,
+    /// The visible results as a queryable table.
+    store: ServingStore,
 }
 
 impl Sink {
@@ -58,6 +61,7 @@ impl Sink {
             recent: VecDeque::new(),
             counts: SinkCounts::default(),
             all: None,
+            store: ServingStore::default(),
         }
     }
 
@@ -124,6 +128,7 @@ impl Sink {
         if let Some(all) = &mut self.all {
             all.push(output.clone());
         }
+        self.store.upsert(&output);
         if self.recent.len() == SINK_RECENT_MAX {
             self.recent.pop_front();
         }
@@ -135,6 +140,9 @@ impl Sink {
     }
     pub fn recent(&self) -> impl DoubleEndedIterator<Item = &Output> {
         self.recent.iter()
+    }
+    pub fn store(&self) -> &ServingStore {
+        &self.store
     }
     pub fn all(&self) -> Option<&[Output]> {
         self.all.as_deref()

@@ -25,6 +25,9 @@ pub struct JobView {
     pub tasks: Vec<TaskView>,
     pub checkpoints: CheckpointsView,
     pub sink: SinkCounts,
+    /// Rows in the serving store (latest result per key and window) and rewrites of a row.
+    pub store_rows: u64,
+    pub store_rewrites: u64,
     pub recent_outputs: Vec<Output>,
     /// Why nothing has come out yet (`None` once results flow).
     pub waiting: Option<String>,
@@ -126,6 +129,8 @@ impl Job {
                 history: c.history.iter().copied().collect(),
             },
             sink: self.sink.counts().clone(),
+            store_rows: self.sink.store().len() as u64,
+            store_rewrites: self.sink.store().rewrites,
             recent_outputs: self.sink.recent().rev().take(OUTPUTS_SHOWN).cloned().collect(),
             waiting,
         }
