@@ -1,6 +1,7 @@
 // Dhara's page shell: controls, URL state and the frame loop. All simulation and drawing is
 // in Rust (the `Lab` handle from ../dhara.js); per frame this calls `advance` once and the
-// two draw functions, never anything per message.
+// two draw functions, never anything per message. A scenario with a stream job also gets
+// the stream panel (./stream-panel.js), fed by one `snapshot()` call a few times a second.
 //
 // Contract with src/lib.rs: Lab(scenarioJson, seed: BigInt), advance(ms) -> summary,
 // step(), apply(commandJson), snapshot(), draw_flow(canvas), draw_lag_chart(canvas),
@@ -8,11 +9,13 @@
 
 import init, * as dhara from '../dhara.js';
 import { parseSeed, readHash, writeHash } from './url-state.js';
+import { createStreamPanel } from './stream-panel.js';
 
 const $ = (id) => document.getElementById(id);
 /** Simulated time one frame may cover is capped at this many wall-clock ms × speed. */
 const FRAME_MS_MAX = 100;
 const CHART_INTERVAL_MS = 250;
+const PANEL_INTERVAL_MS = 200;
 
 const app = {
   lab: null,
@@ -20,6 +23,8 @@ const app = {
   playing: true,
   lastFrameMs: null,
   lastChartMs: -Infinity,
+  lastPanelMs: -Infinity,
+  streamPanel: null,
   frames: 0,
   failed: false,
 };
@@ -72,6 +77,11 @@ function describe(scenario) {
   const brokers = scenario.cluster?.brokers ?? 1;
   const names = Array.from({ length: brokers }, (_, i) => `broker-${i}`);
   $('broker').replaceChildren(...names.map((name, i) => new Option(name, String(i))));
+  // A stream job restarts its own source tasks (the consumers) and has a fixed parallelism:
+  // the engine refuses restart_consumer and add_consumer, so the page does not offer them.
+  $('restart').hidden = Boolean(scenario.stream);
+  $('add-consumer').hidden = Boolean(scenario.stream);
+  app.streamPanel.start(scenario);
 }
 
 /** Lists the group's current members in the consumer picker, keeping the selection. */
@@ -97,6 +107,7 @@ function startRun() {
   $('speed').value = String(app.state.speed);
   history.replaceState(null, '', writeHash(app.state));
   app.lastChartMs = -Infinity;
+  app.lastPanelMs = -Infinity;
 }
 
 function setPlaying(playing) {
@@ -110,6 +121,7 @@ function command(object) {
   try {
     app.lab.apply(JSON.stringify(object));
     showMessage('');
+    app.lastPanelMs = -Infinity;
   } catch (error) {
     showMessage(`Command refused: ${error.message ?? error}`);
   }
@@ -130,6 +142,7 @@ function wireControls() {
     setPlaying(false);
     app.lab.step();
     app.lastChartMs = -Infinity;
+    app.lastPanelMs = -Infinity;
   };
   $('speed').onchange = () => {
     app.state.speed = Number($('speed').value);
@@ -193,6 +206,10 @@ function frame(nowMs) {
       app.lab.draw_lag_chart(lag);
       app.lastChartMs = nowMs;
     }
+    if (app.streamPanel.active && nowMs - app.lastPanelMs >= PANEL_INTERVAL_MS) {
+      app.streamPanel.update(app.lab.snapshot().stream);
+      app.lastPanelMs = nowMs;
+    }
     app.frames += 1;
   } catch (error) {
     showOverlay(error);
@@ -206,6 +223,7 @@ async function boot() {
   window.addEventListener('unhandledrejection', (event) => showOverlay(event.reason));
   // Relative to this module, so the site works under any sub-path.
   await init({ module_or_path: new URL('../dhara_bg.wasm', import.meta.url) });
+  app.streamPanel = createStreamPanel($('stream'), { command, rateCommand, showMessage });
   const names = dhara.scenario_names();
   $('scenario').replaceChildren(...names.map((name) => new Option(name, name)));
   const defaults = { scenario: names[0], seed: '42', speed: 1 };

@@ -1,7 +1,8 @@
 //! What the page shows of the stream job: per source and keyed task their watermark, counts
 //! and state, the checkpoints, the sink's exactly-once ledger, and in one sentence why no
 //! result has appeared yet. Field names are a contract with the JS shell (www/), as for the
-//! rest of the snapshot.
+//! rest of the snapshot: www/stream-panel.js reads these (and Output, SinkCounts and
+//! CheckpointStat) by name, so rename a field here and you must rename it there too.
 
 use super::checkpoint::CheckpointStat;
 use super::operator::Output;
