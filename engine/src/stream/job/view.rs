@@ -185,7 +185,9 @@ impl Job {
             return Some("the job is restarting after a failure".into());
         }
         if self.spec.delivery == Delivery::ExactlyOnce && self.sink.counts().pending > 0 {
-            return Some(format!("{} results wait in transactions for the next checkpoint to complete (exactly-once)", self.sink.counts().pending));
+            let pending = self.sink.counts().pending;
+            let (results, wait) = if pending == 1 { ("result", "waits") } else { ("results", "wait") };
+            return Some(format!("{pending} {results} {wait} in transactions for the next checkpoint to complete (exactly-once)"));
         }
         if let Some(source) = sources.iter().find(|s| s.watermark_us.is_none()) {
             let by = source.stalled_by.clone().unwrap_or_else(|| "its partitions".into());
