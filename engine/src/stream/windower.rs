@@ -17,8 +17,10 @@
 //!   Sessions are the exception: an expired session is kept a little longer, silently, so
 //!   that a late record can still merge with it as it does in Beam Python (see
 //!   [`Windower::gc_horizon_us`]).
-//! - The pane timing compares the *input* watermark here; Beam uses its output watermark,
-//!   which watermark holds can keep lower (only when data waits unemitted, where Beam stalls).
+//! - A pane fired by a record is judged EARLY or not against the *output* watermark, as in
+//!   Beam Python: the input watermark held back by the windows' watermark holds
+//!   ([`Windower::output_watermark_us`]). They differ only after a session merge whose members
+//!   held earlier holds, and where Beam stalls.
 
 mod state;
 
@@ -138,12 +140,14 @@ pub struct Windower<K: Ord + Clone, A: Aggregate> {
     watermark_us: EventTimeUs,
     processing_time_us: u64,
     keys: BTreeMap<K, BTreeMap<Window, WindowState<A>>>,
+    /// Every window's watermark hold, counted (a multiset), for the output watermark.
+    holds: BTreeMap<EventTimeUs, usize>,
 }
 
 impl<K: Ord + Clone, A: Aggregate> Windower<K, A> {
     /// `empty` is the accumulator every window starts from.
     pub fn new(spec: WindowingSpec, empty: A) -> Self {
-        Windower { spec, empty, watermark_us: BEGINNING_OF_TIME_US, processing_time_us: 0, keys: BTreeMap::new() }
+        Windower { spec, empty, watermark_us: BEGINNING_OF_TIME_US, processing_time_us: 0, keys: BTreeMap::new(), holds: BTreeMap::new() }
     }
 
     /// `new` after checking the spec (an invalid one assigns records to no window).
@@ -154,6 +158,20 @@ impl<K: Ord + Clone, A: Aggregate> Windower<K, A> {
 
     pub fn spec(&self) -> &WindowingSpec {
         &self.spec
+    }
+
+    /// The output watermark, as Beam Python's DirectRunner computes it: the input watermark,
+    /// held back to one microsecond before the earliest watermark hold of any key's window.
+    /// A pane fired by a record is EARLY iff this has not passed the window's max timestamp.
+    /// Holds are normally released by the on-time pane, so this equals the input watermark;
+    /// it stays behind after a session merge whose members held earlier holds (Beam keeps
+    /// them until the merged window's on-time pane), and when a late record moves a session's
+    /// end past the watermark (Beam then stalls).
+    pub fn output_watermark_us(&self) -> EventTimeUs {
+        match self.holds.keys().next() {
+            Some(hold_us) => self.watermark_us.min(hold_us.saturating_sub(1)),
+            None => self.watermark_us,
+        }
     }
 
     /// The input watermark so far.
@@ -175,6 +193,8 @@ impl<K: Ord + Clone, A: Aggregate> Windower<K, A> {
             return outcome;
         }
         let targets = if self.spec.windows.is_merging() { self.merge_into_sessions(&key, &live) } else { live };
+        // Judged before this record adds its own holds, as Beam reads the watermarks first.
+        let output_watermark_us = self.output_watermark_us();
         let rules = PaneRules { accumulation: self.spec.accumulation, empty: &self.empty };
         let windows = self.keys.entry(key.clone()).or_default();
         for window in targets {
@@ -183,11 +203,14 @@ impl<K: Ord + Clone, A: Aggregate> Windower<K, A> {
                 outcome.windows_closed += 1;
                 continue;
             }
+            let hold_before = state.hold_us;
             let ctx = TriggerContext { watermark_us: self.watermark_us, processing_time_us, window_end_us: window.end_us };
+            state.hold_for_record(window, output_watermark_us);
             state.accumulator.add(input);
             state.unemitted = true;
             state.trigger.on_element(&ctx);
-            out.extend(state.maybe_fire(&key, window, Cause::Element, &ctx, &rules));
+            out.extend(state.maybe_fire(&key, window, Cause::Element, &ctx, output_watermark_us, &rules));
+            track_hold(&mut self.holds, hold_before, state.hold_us);
             outcome.windows_accepted += 1;
         }
         outcome
@@ -200,24 +223,30 @@ impl<K: Ord + Clone, A: Aggregate> Windower<K, A> {
         let watermark_us = self.watermark_us;
         let processing_time_us = self.processing_time_us;
         let windows = self.keys.entry(key.clone()).or_default();
+        let holds = &mut self.holds;
         let mut all: Vec<Window> = windows.keys().copied().collect();
         all.extend_from_slice(new_windows);
         let groups = merge_sessions(&all);
         for group in groups.iter().filter(|g| g.members.len() > 1) {
             let ctx = TriggerContext { watermark_us, processing_time_us, window_end_us: group.result.end_us };
             let mut merged = windows.remove(&group.result);
+            let mut hold_before = merged.as_ref().and_then(|m| m.hold_us);
             for member in group.members.iter().filter(|m| **m != group.result) {
                 let Some(absorbed) = windows.remove(member) else { continue };
+                track_hold(holds, absorbed.hold_us, None);
                 match merged.as_mut() {
                     Some(into) => into.absorb(&absorbed),
                     None => {
                         let mut first = absorbed;
                         first.clear_pane_counters();
+                        track_hold(holds, None, first.hold_us);
+                        hold_before = first.hold_us;
                         merged = Some(first);
                     }
                 }
             }
             if let Some(mut merged) = merged {
+                track_hold(holds, hold_before, merged.hold_us);
                 merged.trigger.settle_merge(&ctx);
                 windows.insert(group.result, merged);
             }
@@ -244,7 +273,9 @@ impl<K: Ord + Clone, A: Aggregate> Windower<K, A> {
             // expired session kept only for merging fires nothing.
             for (window, state) in windows.iter_mut().filter(|(w, _)| previous_us <= w.expiry_us(lateness_us)) {
                 let ctx = TriggerContext { watermark_us, processing_time_us: self.processing_time_us, window_end_us: window.end_us };
-                out.extend(state.maybe_fire(key, *window, Cause::Watermark, &ctx, &rules));
+                let hold_before = state.hold_us;
+                out.extend(state.maybe_fire(key, *window, Cause::Watermark, &ctx, watermark_us, &rules));
+                track_hold(&mut self.holds, hold_before, state.hold_us);
             }
         }
         self.expire(out);
@@ -259,11 +290,15 @@ impl<K: Ord + Clone, A: Aggregate> Windower<K, A> {
         let rules = PaneRules { accumulation: self.spec.accumulation, empty: &self.empty };
         let spec = &self.spec;
         let horizon = |window: &Window| gc_horizon_us(spec, window);
+        let holds = &mut self.holds;
         for (key, windows) in self.keys.iter_mut() {
             windows.retain(|window, state| {
                 let gone = watermark_us == END_OF_TIME_US || watermark_us > horizon(window);
-                if gone && !state.closed && state.unemitted {
-                    out.push(state.emit(key, *window, true, Firing::Expiry, watermark_us, &rules));
+                if gone {
+                    track_hold(holds, state.hold_us, None);
+                    if !state.closed && state.unemitted {
+                        out.push(state.emit(key, *window, true, Firing::Expiry, watermark_us, watermark_us, &rules));
+                    }
                 }
                 !gone
             });
@@ -308,11 +343,14 @@ impl<K: Ord + Clone, A: Aggregate> Windower<K, A> {
         self.processing_time_us = self.processing_time_us.max(now_us);
         let rules = PaneRules { accumulation: self.spec.accumulation, empty: &self.empty };
         let (watermark_us, lateness_us) = (self.watermark_us, self.spec.allowed_lateness_us);
+        let output_watermark_us = self.output_watermark_us();
         for (key, windows) in self.keys.iter_mut() {
             for (window, state) in windows.iter_mut().filter(|(w, _)| watermark_us <= w.expiry_us(lateness_us)) {
                 if state.trigger.next_processing_time_us().is_some_and(|at| at <= now_us) {
                     let ctx = TriggerContext { watermark_us, processing_time_us: now_us, window_end_us: window.end_us };
-                    out.extend(state.maybe_fire(key, *window, Cause::ProcessingTime, &ctx, &rules));
+                    let hold_before = state.hold_us;
+                    out.extend(state.maybe_fire(key, *window, Cause::ProcessingTime, &ctx, output_watermark_us, &rules));
+                    track_hold(&mut self.holds, hold_before, state.hold_us);
                 }
             }
         }
@@ -365,6 +403,24 @@ impl<K: Ord + Clone, A: Aggregate> Windower<K, A> {
     /// "Why no output yet" for one key: its earliest open window holding unemitted records.
     pub fn earliest_pending(&self, key: &K) -> Option<PendingWindow<K>> {
         self.pending().into_iter().find(|p| &p.key == key && p.holds_unemitted)
+    }
+}
+
+/// Keeps the multiset of holds in step with one window's hold going from `before` to `after`.
+fn track_hold(holds: &mut BTreeMap<EventTimeUs, usize>, before: Option<EventTimeUs>, after: Option<EventTimeUs>) {
+    if before == after {
+        return;
+    }
+    if let Some(old) = before {
+        if let Some(count) = holds.get_mut(&old) {
+            *count -= 1;
+            if *count == 0 {
+                holds.remove(&old);
+            }
+        }
+    }
+    if let Some(new) = after {
+        *holds.entry(new).or_insert(0) += 1;
     }
 }
 

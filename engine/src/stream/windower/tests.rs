@@ -289,3 +289,23 @@ fn a_closed_expired_session_refuses_a_bridge_as_beams_tombstone_does() {
     let outcome = w.on_element("a", 4 * S, &2, 0, &mut out);
     assert_eq!((outcome.windows_closed, outcome.late_dropped(), out.len()), (1, true, 1));
 }
+
+#[test]
+fn the_output_watermark_stays_behind_a_merged_away_sessions_hold() {
+    let mut w = windower(WindowFn::Sessions { gap_us: 6 * S }, Trigger::Default, 6 * S);
+    let mut out = Vec::new();
+    w.on_element("b", 5 * S, &1, 0, &mut out);
+    w.on_element("b", -2 * S, &1, 0, &mut out);
+    w.on_element("b", S, &1, 0, &mut out);
+    w.on_watermark(7 * S, 0, &mut out);
+    assert!(out.is_empty(), "[-2,11) is not due yet");
+    assert_eq!(w.output_watermark_us(), 4 * S - 2, "[-2,4)'s hold at 3.999999 s, less 1 µs");
+    w.on_element("a", S, &1, 0, &mut out);
+    assert_eq!(describe(&out), vec![(1, Timing::Early, 0, -1, true, false, 1)], "judged at 3.999998 s, not 7 s");
+    // That EARLY pane keeps [1,7)'s own hold; a record growing it to [1,10) brings back an
+    // on-time timer, and the on-time panes at 11 release every hold.
+    w.on_element("a", 4 * S, &2, 0, &mut out);
+    w.on_watermark(11 * S, 0, &mut out);
+    assert_eq!(w.output_watermark_us(), 11 * S);
+    assert_eq!(out.iter().filter(|p| p.timing == Timing::OnTime).count(), 2);
+}
