@@ -21,7 +21,13 @@ pub const FIDELITY_NOTES: &[&str] = &[
      max_timestamp + lateness ≤ watermark, i.e. one millisecond earlier.",
     "Expired windows are garbage-collected once the watermark passes end + allowed lateness, firing a \
      last pane only if they hold records not yet emitted (as Beam Java does). Beam Python keeps them \
-     forever, which is why three of its oracle runs stall.",
+     forever, which is why three of its oracle runs stall. An expired session is kept, firing nothing, \
+     until end + lateness + gap, because until then a late record can still bridge into it and Beam \
+     Python merges the two.",
+    "A pane fired by a record is early or late by the output watermark, as in Beam Python: the input \
+     watermark held back by watermark holds. After a session merge Beam Python keeps the merged-away \
+     sessions' holds until the merged session fires on time, so a late record of another key can \
+     meanwhile fire an EARLY pane.",
     "Every window is final at the end of time (watermark +∞): the global window, too, fires its last \
      pane then.",
 ];

@@ -223,3 +223,89 @@ fn validation_names_the_field() {
     let spec = WindowingSpec { windows: WindowFn::Sessions { gap_us: 0 }, ..spec };
     assert_eq!(spec.validate().unwrap_err().path, "windows.gap_us");
 }
+
+#[test]
+fn an_expired_session_is_kept_for_merging_until_end_plus_lateness_plus_gap() {
+    let mut w = windower(WindowFn::Sessions { gap_us: 5 * S }, late_count_1(), 2 * S);
+    let mut out = Vec::new();
+    w.on_element("a", 0, &1, 0, &mut out);
+    w.on_watermark(10 * S, 0, &mut out);
+    assert_eq!(describe(&out), vec![(0, Timing::OnTime, 0, 0, true, false, 1)]);
+    assert_eq!(w.gc_horizon_us(&Window::new(0, 5 * S)), 12 * S, "end + lateness + gap");
+    assert_eq!(w.open_windows(), 0, "expired: it fires nothing more");
+    assert!(w.state_bytes() > 0, "but its state is still there");
+    // ts 4 opens [4,9), not expired at 10 (10 <= 9 + 2): it bridges into the old session.
+    out.clear();
+    w.on_element("a", 4 * S, &2, 0, &mut out);
+    assert_eq!(describe(&out), vec![(0, Timing::Late, 0, 0, true, false, 2)]);
+    assert_eq!(out[0].window, Window::new(0, 9 * S));
+    // Past the horizon nothing is left.
+    let mut other = windower(WindowFn::Sessions { gap_us: 5 * S }, late_count_1(), 2 * S);
+    other.on_element("a", 0, &1, 0, &mut out);
+    other.on_watermark(12 * S, 0, &mut out);
+    assert!(other.state_bytes() > 0);
+    other.on_watermark(12 * S + 1, 0, &mut out);
+    assert_eq!(other.state_bytes(), 0);
+}
+
+#[test]
+fn an_expired_sessions_unemitted_records_wait_for_the_horizon_and_can_merge_first() {
+    // A late AfterCount(2) holds one late record (ts 0, inside [0,5)) when the session
+    // expires at watermark 10 (> 5 + 2).
+    let late = Some(Box::new(Trigger::AfterCount { n: 2 }));
+    let spec = || Trigger::AfterWatermark { early: None, late: late.clone() };
+    let run_up_to_expiry = |out: &mut Vec<Pane<&'static str, Sum>>| {
+        let mut w = windower(WindowFn::Sessions { gap_us: 5 * S }, spec(), 2 * S);
+        w.on_element("a", 0, &1, 0, out);
+        w.on_watermark(5 * S, 0, out);
+        w.on_element("a", 0, &2, 0, out);
+        w.on_watermark(10 * S, 0, out);
+        w
+    };
+    let mut out = Vec::new();
+    let mut w = run_up_to_expiry(&mut out);
+    assert_eq!(out.len(), 1, "only the on-time pane: no Java-style final pane at end + lateness");
+    // A bridge (ts 4: [4,9), accepted at 10 <= 9 + 2) merges it: count 2 fires, with both
+    // late records (discarding), as the first pane of [0,9).
+    w.on_element("a", 4 * S, &4, 0, &mut out);
+    assert_eq!(describe(&out[1..]), vec![(0, Timing::Late, 0, 0, true, false, 6)]);
+    assert_eq!(out[1].window, Window::new(0, 9 * S));
+    // Without the bridge, the final pane comes once the watermark passes 5 + 2 + 5.
+    let mut out = Vec::new();
+    let mut alone = run_up_to_expiry(&mut out);
+    alone.on_watermark(12 * S, 0, &mut out);
+    assert_eq!(out.len(), 1);
+    alone.on_watermark(12 * S + 1, 0, &mut out);
+    assert_eq!(describe(&out[1..]), vec![(0, Timing::Late, 1, 1, false, true, 2)]);
+}
+
+#[test]
+fn a_closed_expired_session_refuses_a_bridge_as_beams_tombstone_does() {
+    let mut w = windower(WindowFn::Sessions { gap_us: 5 * S }, Trigger::AfterWatermark { early: None, late: None }, 2 * S);
+    let mut out = Vec::new();
+    w.on_element("a", 0, &1, 0, &mut out);
+    w.on_watermark(10 * S, 0, &mut out);
+    assert!(out[0].is_last);
+    let outcome = w.on_element("a", 4 * S, &2, 0, &mut out);
+    assert_eq!((outcome.windows_closed, outcome.late_dropped(), out.len()), (1, true, 1));
+}
+
+#[test]
+fn the_output_watermark_stays_behind_a_merged_away_sessions_hold() {
+    let mut w = windower(WindowFn::Sessions { gap_us: 6 * S }, Trigger::Default, 6 * S);
+    let mut out = Vec::new();
+    w.on_element("b", 5 * S, &1, 0, &mut out);
+    w.on_element("b", -2 * S, &1, 0, &mut out);
+    w.on_element("b", S, &1, 0, &mut out);
+    w.on_watermark(7 * S, 0, &mut out);
+    assert!(out.is_empty(), "[-2,11) is not due yet");
+    assert_eq!(w.output_watermark_us(), 4 * S - 2, "[-2,4)'s hold at 3.999999 s, less 1 µs");
+    w.on_element("a", S, &1, 0, &mut out);
+    assert_eq!(describe(&out), vec![(1, Timing::Early, 0, -1, true, false, 1)], "judged at 3.999998 s, not 7 s");
+    // That EARLY pane keeps [1,7)'s own hold; a record growing it to [1,10) brings back an
+    // on-time timer, and the on-time panes at 11 release every hold.
+    w.on_element("a", 4 * S, &2, 0, &mut out);
+    w.on_watermark(11 * S, 0, &mut out);
+    assert_eq!(w.output_watermark_us(), 11 * S);
+    assert_eq!(out.iter().filter(|p| p.timing == Timing::OnTime).count(), 2);
+}
