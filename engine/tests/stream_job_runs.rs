@@ -196,3 +196,35 @@ fn a_checkpoint_stuck_behind_a_slow_operator_is_abandoned_and_a_later_one_comple
     assert!(latest > completed_slow + abandoned_slow, "the latest completed ({latest}) came after the abandoned ones");
     assert!(job.sink().counts().visible > results_slow, "their transactions commit the results held back");
 }
+
+#[test]
+fn processing_time_timers_do_not_make_a_slow_operator_faster() {
+    // Early panes every 100 ms of processing time wake the tasks while they work through a
+    // backlog; the operator still processes at most its configured rate.
+    let rate = 50;
+    let mut sim = Simulation::new(
+        scenario(|j| {
+            j["producer"]["keys"] = 100.into();
+            j["stream"]["operator_records_per_s"] = rate.into();
+            set_operator(j, json!({
+                "op": "window",
+                "windowing": { "type": "fixed", "size_ms": 10_000 },
+                "trigger": { "type": "after_watermark", "early": { "type": "after_processing_time", "delay_ms": 100 } },
+                "aggregate": "count"
+            }));
+        }),
+        14,
+    );
+    let records_in = |sim: &Simulation| sim.job().expect("job").tasks().iter().map(|t| t.counts.records_in).sum::<u64>();
+    sim.advance(Duration::from_secs(5));
+    let before = records_in(&sim);
+    let secs = 20;
+    sim.advance(Duration::from_secs(secs));
+    let processed = records_in(&sim) - before;
+    let tasks = sim.job().expect("job").tasks().len() as u64;
+    let most = tasks * rate * secs + tasks;
+    let queued: u64 = sim.snapshot().stream.expect("job view").tasks.iter().map(|t| t.queued_records).sum();
+    assert!(processed <= most, "{processed} records in {secs} s by {tasks} tasks at {rate}/s: at most {most}");
+    assert!(queued > 0, "the tasks have a backlog throughout");
+    assert!(processed * 10 >= most * 9, "busy all along: {processed} of {most}");
+}
