@@ -228,3 +228,48 @@ fn processing_time_timers_do_not_make_a_slow_operator_faster() {
     assert!(queued > 0, "the tasks have a backlog throughout");
     assert!(processed * 10 >= most * 9, "busy all along: {processed} of {most}");
 }
+
+#[test]
+fn exactly_once_holds_across_abandoned_checkpoints_and_a_crash() {
+    let mut sim = Simulation::new(
+        scenario(|j| {
+            j["stream"]["delivery"] = "exactly_once".into();
+            j["stream"]["checkpoint"] = json!({ "interval_ms": 1_000, "timeout_ms": 2_000, "restart_delay_ms": 500 });
+        }),
+        15,
+    );
+    sim.job_mut().expect("job").keep_all_outputs();
+    sim.advance(Duration::from_secs(5));
+    sim.apply(Command::SetOperatorRate { records_per_s: 40 }).expect("accepted");
+    let mut steps = 0;
+    while sim.job().expect("job").coordinator().abandoned == 0 {
+        assert!(sim.step() && steps < 1_000_000, "a checkpoint times out");
+        steps += 1;
+    }
+    sim.apply(Command::CrashTask { task: 1 }).expect("crash accepted");
+    sim.advance(Duration::from_secs(3));
+    sim.apply(Command::SetOperatorRate { records_per_s: 100_000 }).expect("accepted");
+    sim.advance(Duration::from_secs(15));
+    let job = sim.job().expect("job");
+    assert_eq!(job.restarts, 1);
+    assert!(job.coordinator().completed > 3, "checkpoints complete after the restore");
+    // What read_committed readers see, for windows a completed checkpoint has surely covered.
+    let size = 10 * SECOND;
+    let until = final_watermark(&sim) - size;
+    let mut expected: BTreeMap<(u64, i64), u64> = BTreeMap::new();
+    for l in topic(&sim) {
+        let start = window_start(l.record.event_time_us, size);
+        if start + size <= until {
+            *expected.entry((l.record.key, start)).or_insert(0) += 1;
+        }
+    }
+    let mut got: BTreeMap<(u64, i64), u64> = BTreeMap::new();
+    for output in outputs(&sim) {
+        if output.id.end_us <= until {
+            assert!(got.insert((output.id.key, output.id.start_us), count_pane(output).1).is_none(), "{:?} seen twice", output.id);
+        }
+    }
+    assert_eq!(job.sink().counts().duplicates, 0);
+    assert!(expected.len() > 1_000, "a real comparison: {} windows", expected.len());
+    assert_eq!(got, expected);
+}

@@ -263,6 +263,8 @@ fn key_by_tag_gives_one_distinct_approx_pane_per_tag_and_window() {
         let OutputValue::Pane { timing: "ON_TIME", value: AggregateOutput::DistinctApprox { estimate, relative_error }, .. } = &output.value else {
             panic!("a distinct-approx pane: {output:?}")
         };
+        // The estimate itself is not compared: the sketch counts the record's key, which
+        // key_by has just made the tag, so it is 1 in every pane (reported as a bug).
         assert!(*estimate >= 1 && *relative_error > 0.0, "{output:?}");
         if output.id.end_us <= until {
             assert!(got.insert((output.id.key, output.id.start_us)), "one pane per tag and window");
