@@ -74,7 +74,8 @@ pub enum JobTimer {
     Watermarks,
     Checkpoint,
     CheckpointTimeout { id: u64 },
-    Work { task: u16, attempt: u32 },
+    /// `wake`: set for the task's processing-time timers rather than to carry on working.
+    Work { task: u16, attempt: u32, wake: bool },
     /// Task `task` has written its snapshot for checkpoint `id` to storage.
     Acknowledge { id: u64, task: u16, attempt: u32 },
     Restart { attempt: u32 },
@@ -230,7 +231,12 @@ impl Job {
                     self.wake_all(out);
                 }
             }
-            JobTimer::Work { task, attempt } if attempt == self.attempt => {
+            JobTimer::Work { task, attempt, wake } if attempt == self.attempt => {
+                // A busy task's next slice runs its due timers: waking it as well would start
+                // a second chain of slices and double its processing rate.
+                if wake && self.scheduled[task as usize] {
+                    return;
+                }
                 self.scheduled[task as usize] = false;
                 self.work(task, now_us, out);
             }
@@ -321,12 +327,12 @@ impl Job {
             return;
         }
         self.wake_at[t as usize] = Some(at);
-        out.timers.push((Duration::from_us(at.saturating_sub(now_us)), JobTimer::Work { task: t, attempt: self.attempt }));
+        out.timers.push((Duration::from_us(at.saturating_sub(now_us)), JobTimer::Work { task: t, attempt: self.attempt, wake: true }));
     }
 
     fn schedule(&mut self, t: u16, after_us: u64, out: &mut JobOut) {
         if !std::mem::replace(&mut self.scheduled[t as usize], true) {
-            out.timers.push((Duration::from_us(after_us), JobTimer::Work { task: t, attempt: self.attempt }));
+            out.timers.push((Duration::from_us(after_us), JobTimer::Work { task: t, attempt: self.attempt, wake: false }));
         }
     }
 
