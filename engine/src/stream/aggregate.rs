@@ -139,7 +139,7 @@ impl Aggregate for Accumulator {
                 *count += 1;
             }
             Accumulator::TopK(top) => top.add(record.tag),
-            Accumulator::DistinctApprox(sketch) => sketch.add(record.key),
+            Accumulator::DistinctApprox(sketch) => sketch.add(record.origin_key),
         }
     }
 

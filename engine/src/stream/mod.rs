@@ -35,6 +35,9 @@ pub struct StreamRecord {
     pub id: u64,
     /// The grouping key after key_by (the Kafka key by default).
     pub key: u64,
+    /// The Kafka record's own key, kept when key_by re-keys: what distinct_approx counts
+    /// ("distinct payers per hashtag").
+    pub origin_key: u64,
     /// When the event happened.
     pub event_time_us: EventTimeUs,
     /// The number the aggregates work on (an amount in paise, a count, ...).

@@ -28,6 +28,7 @@ pub fn decode(record: &Record, spec: &EventTimeSpec) -> StreamRecord {
     StreamRecord {
         id: record.record_id,
         key: u64::from(record.key_id),
+        origin_key: u64::from(record.key_id),
         event_time_us: record.timestamp_us as i64 - delay_us as i64,
         // A tombstone (a record without a value) keeps value 0: a table join deletes its key.
         value: if record.is_tombstone() { 0 } else { 1 + (mix(h ^ 2) % spec.value_max as u64) as i64 },
@@ -91,7 +92,7 @@ mod tests {
     use super::*;
 
     fn record(id: u64) -> StreamRecord {
-        StreamRecord { id, key: 7, event_time_us: 1_000, value: 50, tag: 2 }
+        StreamRecord { id, key: 7, origin_key: 7, event_time_us: 1_000, value: 50, tag: 2 }
     }
 
     #[test]

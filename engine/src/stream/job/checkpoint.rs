@@ -68,6 +68,11 @@ impl Coordinator {
         self.pending.as_ref().map(|p| p.id)
     }
 
+    /// When checkpoint `id` started, if it is the one in progress.
+    pub fn started_at_us(&self, id: u64) -> Option<u64> {
+        self.pending.as_ref().filter(|p| p.id == id).map(|p| p.started_at_us)
+    }
+
     /// Task `task` acknowledged checkpoint `id`; returns the checkpoint if it is now complete.
     pub fn acknowledge(&mut self, id: u64, task: u16, state: TaskState, now_us: u64) -> Option<&Completed> {
         let pending = self.pending.as_mut().filter(|p| p.id == id)?;

@@ -303,6 +303,9 @@ impl Job {
 
     fn acknowledge(&mut self, id: u64, t: u16, now_us: u64, out: &mut JobOut) {
         let Some(state) = self.uploading.remove(&(id, t)) else { return };
+        if let Some(started_at_us) = self.coordinator.started_at_us(id) {
+            self.tasks[t as usize].counts.checkpoint_us_last = now_us - started_at_us;
+        }
         if let Some(done) = self.coordinator.acknowledge(id, t, state, now_us) {
             let (size, duration) = (done.size_bytes, done.completed_at_us - done.started_at_us);
             out.commit = Some(done.sources.iter().flat_map(|s| s.offsets.iter().map(|(&p, &o)| (p, o))).collect());

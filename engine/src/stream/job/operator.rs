@@ -9,7 +9,7 @@ use crate::stream::process::{Alert, BurstRule, BurstRuleConfig};
 use crate::stream::join::{JoinSide, JoinedPair, StreamTableJoin, WindowJoin};
 use crate::stream::trigger::Trigger;
 use crate::stream::window::WindowFn;
-use crate::stream::windower::{Accumulation, Pane, Timing, Windower, WindowingSpec};
+use crate::stream::windower::{Accumulation, Pane, Windower, WindowingSpec};
 use crate::stream::{EventTimeUs, StreamRecord};
 use serde::Serialize;
 
@@ -194,11 +194,7 @@ impl KeyedOperator {
 }
 
 fn pane_output(pane: Pane<u64, Accumulator>, now_us: u64) -> Output {
-    let timing = match pane.timing {
-        Timing::Early => "EARLY",
-        Timing::OnTime => "ON_TIME",
-        Timing::Late => "LATE",
-    };
+    let timing = pane.timing.as_str();
     Output {
         id: OutputId { key: pane.key, start_us: pane.window.start_us, end_us: pane.window.end_us, pane: pane.index },
         value: OutputValue::Pane { timing, is_last: pane.is_last, value: pane.accumulator.output() },

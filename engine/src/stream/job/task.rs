@@ -39,6 +39,8 @@ pub struct TaskCounts {
     pub late_dropped: u64,
     pub latency_us_last: u64,
     pub latency_us_max: u64,
+    /// From the checkpoint's start to this task's acknowledgement (alignment + writing).
+    pub checkpoint_us_last: u64,
 }
 
 #[derive(Clone, Debug)]

@@ -74,6 +74,8 @@ pub struct TaskView {
     pub aligning: Option<u64>,
     pub latency_us_last: u64,
     pub latency_us_max: u64,
+    /// Its part of the last checkpoint it acknowledged: barrier alignment plus writing.
+    pub checkpoint_us_last: u64,
     pub waiting: Option<String>,
 }
 
@@ -109,6 +111,7 @@ impl Job {
                 aligning: t.aligning(),
                 latency_us_last: t.counts.latency_us_last,
                 latency_us_max: t.counts.latency_us_max,
+                checkpoint_us_last: t.counts.checkpoint_us_last,
                 waiting: t.operator.waiting(t.watermark_us),
             }
         }).collect();
