@@ -40,9 +40,16 @@ describe('the stream job panel (dist/)', () => {
     const { page } = opened;
     assert.equal(await page.isVisible('#stream'), true, 'the panel is shown for a scenario with a job');
     await waitForPanel(page, /Why no output yet\?/);
+    // Pause, so the sentence stops changing, and wait for the panel's next redraw (five
+    // times a second) to show the engine's current one.
+    await page.click('#play');
     const early = await job(page);
     assert.ok(early.waiting, 'the engine says why nothing has come out yet');
-    assert.equal(await field(page, 'waiting-text'), early.waiting);
+    await page.waitForFunction(() => {
+      const shown = document.querySelector('#stream [data-f="waiting-text"]')?.textContent;
+      const waiting = window.dhara.app.lab.snapshot().stream.waiting;
+      return waiting && shown === waiting;
+    }, null, { timeout: 5000 });
     assert.equal(await field(page, 'job'), 'payments-per-payer');
     assert.equal(await field(page, 'delivery'), 'exactly-once');
     assert.match(await field(page, 'explain'), /^Exactly-once: /);
@@ -52,6 +59,7 @@ describe('the stream job panel (dist/)', () => {
     assert.equal(await page.isVisible('#restart'), false);
     assert.equal(await page.isVisible('#add-consumer'), false);
     assert.equal(await page.isVisible('#crash'), true, 'a consumer crash still fails the job');
+    await page.click('#play');
 
     await page.selectOption('#speed', '10');
     await page.waitForFunction(() => window.dhara.app.lab.snapshot().stream.sink.visible > 0, null, { timeout: 20000 });
