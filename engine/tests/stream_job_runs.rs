@@ -37,13 +37,7 @@ fn a_crash_under_at_most_once_loses_results_and_never_repeats_one() {
     let size = 10 * SECOND;
     let until = final_watermark(&sim);
     assert!(until > crash_us + size, "the job ran on well past the crash: {until}");
-    let mut expected: BTreeMap<(u64, i64), u64> = BTreeMap::new();
-    for l in topic(&sim) {
-        let start = window_start(l.record.event_time_us, size);
-        if start + size <= until {
-            *expected.entry((l.record.key, start)).or_insert(0) += 1;
-        }
-    }
+    let expected = expected_window_counts(&sim, size, until);
     let mut got: BTreeMap<(u64, i64), u64> = BTreeMap::new();
     for output in outputs(&sim) {
         let (_, count) = count_pane(output);
@@ -256,13 +250,7 @@ fn exactly_once_holds_across_abandoned_checkpoints_and_a_crash() {
     // What read_committed readers see, for windows a completed checkpoint has surely covered.
     let size = 10 * SECOND;
     let until = final_watermark(&sim) - size;
-    let mut expected: BTreeMap<(u64, i64), u64> = BTreeMap::new();
-    for l in topic(&sim) {
-        let start = window_start(l.record.event_time_us, size);
-        if start + size <= until {
-            *expected.entry((l.record.key, start)).or_insert(0) += 1;
-        }
-    }
+    let expected = expected_window_counts(&sim, size, until);
     let mut got: BTreeMap<(u64, i64), u64> = BTreeMap::new();
     for output in outputs(&sim) {
         if output.id.end_us <= until {

@@ -106,3 +106,15 @@ pub fn count_pane(output: &Output) -> (&'static str, u64) {
 pub fn window_start(t: i64, size_us: i64) -> i64 {
     t.div_euclid(size_us) * size_us
 }
+
+/// Records per (key, tumbling window of `size_us`) in the topic, for windows ending by `until_us`.
+pub fn expected_window_counts(sim: &Simulation, size_us: i64, until_us: i64) -> std::collections::BTreeMap<(u64, i64), u64> {
+    let mut expected = std::collections::BTreeMap::new();
+    for l in topic(sim) {
+        let start = window_start(l.record.event_time_us, size_us);
+        if start + size_us <= until_us {
+            *expected.entry((l.record.key, start)).or_insert(0) += 1;
+        }
+    }
+    expected
+}
