@@ -373,6 +373,9 @@ impl Simulation {
 
     /// Turns a node's outbox into trace entries, ledger updates and future events.
     pub(crate) fn carry_out(&mut self, node: NodeId, out: Outbox) {
+        if node.kind == NodeKind::Consumer {
+            self.resolve_source_starts(node.index);
+        }
         for (kind, payload) in out.notes {
             self.trace.record(self.now, kind, node, payload);
         }
@@ -395,6 +398,17 @@ impl Simulation {
                 let mut job_out = JobOut::default();
                 job.on_source_batch(node.index, &out.delivered, self.now.as_us(), &mut job_out);
                 self.carry_out_job(job_out);
+            }
+        }
+    }
+
+    /// Tells the stream job where its source's partitions start, once the consumer knows.
+    fn resolve_source_starts(&mut self, reader: u16) {
+        let Some(job) = &mut self.job else { return };
+        let consumer = &self.consumers[reader as usize];
+        for p in job.unresolved(reader) {
+            if let Some(offset) = consumer.consumed_position(p) {
+                job.resolve(reader, p, offset);
             }
         }
     }

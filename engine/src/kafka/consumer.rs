@@ -178,6 +178,7 @@ impl Consumer {
     pub fn seek(&mut self, offsets: &BTreeMap<u32, u64>, out: &mut Outbox) {
         self.buffer.clear();
         self.batch.clear();
+        self.listing.clear();
         self.batch_id += 1;
         if self.state == ConsumerState::Processing {
             self.state = ConsumerState::Fetching;
@@ -244,6 +245,11 @@ impl Consumer {
     /// The fetch position of `partition`, if this member owns it and knows where to start.
     pub fn position(&self, partition: u32) -> Option<u64> {
         self.positions.get(&partition).copied()
+    }
+    /// One past the last record of `partition` handed to the application, or where it
+    /// starts (once resolved) if none has been.
+    pub fn consumed_position(&self, partition: u32) -> Option<u64> {
+        self.consumed.get(&partition).copied()
     }
     pub fn processed(&self) -> u64 {
         self.processed
@@ -343,6 +349,8 @@ impl Consumer {
                 }
                 out.set_timer(Duration::from_us(self.config.heartbeat_interval_us), Timer::MemberHeartbeat);
             }
+            // A stream job's reader has no group membership to lose (Flink's source uses assign()).
+            Timer::PollIntervalExpired { .. } if self.config.manual_partitions.is_some() => {}
             Timer::PollIntervalExpired { batch_id } if batch_id == self.batch_id && self.state == ConsumerState::Processing => {
                 // Kafka's heartbeat thread gives up on a poll loop this slow: leave the group.
                 // The batch still finishes, but its commit is refused, and its partitions
@@ -367,6 +375,11 @@ impl Consumer {
                 let lost = self.outstanding.iter().find(|(_, &id)| id == fetch_id).map(|(&broker, _)| broker);
                 if let Some(broker) = lost {
                     self.outstanding.remove(&broker);
+                    self.pump(out);
+                }
+            }
+            Timer::ListOffsetsTimeout { broker } => {
+                if self.listing.remove(&broker) {
                     self.pump(out);
                 }
             }

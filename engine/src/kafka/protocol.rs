@@ -326,6 +326,8 @@ pub enum Timer {
     FetchWaitExpired { fetch_id: u64 },
     /// The consumer got no answer to fetch `fetch_id` within request.timeout.ms.
     FetchTimeout { fetch_id: u64 },
+    /// The consumer got no answer to ListOffsets from `broker` within request.timeout.ms.
+    ListOffsetsTimeout { broker: u16 },
     /// A parked replica fetch has waited replica.fetch.wait.max.ms.
     ReplicaFetchWaitExpired { partition: u32, follower: u16 },
     /// A follower whose leader said "not leader" tries again.
@@ -384,6 +386,7 @@ impl Timer {
             Timer::BatchCompressed { request_id } => (19, request_id),
             Timer::TransactionDue { txn } => (20, txn),
             Timer::TransactionCheck => (21, 0),
+            Timer::ListOffsetsTimeout { broker } => (22, broker.into()),
         }
     }
 }

@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 /// Keyed-stage parallelism at most (Flink's maxParallelism bounds it far higher).
 pub const PARALLELISM_MAX: u16 = 16;
 const HOUR_MS: u32 = 3_600_000;
+/// Stateless steps at most.
+pub const PIPELINE_STEPS_MAX: usize = 16;
+/// Records one input record may become through all flat_map steps together.
+pub const FAN_OUT_MAX: u32 = 64;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,8 +35,8 @@ pub struct StreamSpec {
     /// How fast each keyed task processes records, 1 to 1,000,000 per second.
     pub operator_records_per_s: u32,
     /// Records an exchange channel holds before its sender is backpressured, 1 to 1,000,000
-    /// (default 1,000). A source hands over whole poll batches, so a channel can overshoot
-    /// by up to one batch.
+    /// (default 1,000). A source hands over whole poll batches and learns it is paused only
+    /// after it has started the next, so a channel can overshoot by up to two batches.
     #[serde(default = "default_channel_capacity")]
     pub channel_capacity_records: u32,
     #[serde(default)]
@@ -276,8 +280,13 @@ impl StreamSpec {
         }
         check_range("stream.watermark.interval_ms", w.interval_ms, 1, 60_000, "ms")?;
         check_range("consumer.count", u32::from(sources), 1, partitions, "(a stream job's source tasks: at most topic.partitions)")?;
+        check_range("stream.pipeline", self.pipeline.len(), 0, PIPELINE_STEPS_MAX, "steps")?;
         for (i, step) in self.pipeline.iter().enumerate() {
             step.validate(&format!("stream.pipeline[{i}]"))?;
+        }
+        let fan_out: u32 = self.pipeline.iter().map(|s| if let StepSpec::FlatMap { copies_max } = s { *copies_max } else { 1 }).product();
+        if fan_out > FAN_OUT_MAX {
+            return Err(InputError::new("stream.pipeline", format!("the flat_map steps together make up to {fan_out} records of one; at most {FAN_OUT_MAX} are allowed")));
         }
         self.validate_operator()?;
         check_range("stream.parallelism", self.parallelism, 1, PARALLELISM_MAX, "")?;

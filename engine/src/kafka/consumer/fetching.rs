@@ -57,6 +57,8 @@ impl Consumer {
         for (leader, partitions) in by_leader {
             self.listing.insert(leader);
             out.send(NodeId::broker(leader), Msg::ListOffsets { partitions });
+            // Lost to a network partition, the request would block the reset forever.
+            out.set_timer(Duration::from_us(self.config.request_timeout_us), Timer::ListOffsetsTimeout { broker: leader });
         }
     }
 

@@ -23,7 +23,7 @@ impl Consumer {
     /// The coordinator wants a rebalance. Eager: finish the batch in hand, commit, give up
     /// everything, rejoin. Cooperative: rejoin at once, still owning (and consuming) all.
     pub(super) fn rejoin(&mut self, out: &mut Outbox) {
-        if self.joining || self.state == ConsumerState::Crashed {
+        if self.joining || self.state == ConsumerState::Crashed || self.config.manual_partitions.is_some() {
             return;
         }
         if self.cooperative() {

@@ -55,8 +55,9 @@ pub fn run(steps: &[StepSpec], record: StreamRecord, out: &mut Vec<StreamRecord>
         StepSpec::FlatMap { copies_max } => {
             let copies = 1 + mix(record.id ^ 4) % u64::from(copies_max);
             for copy in 0..copies {
-                // Ids stay unique: the copy number goes in the high bits.
-                let child = StreamRecord { id: record.id | (copy << 56), tag: record.tag.wrapping_add(copy as u32), ..record };
+                // Every child gets a hashed id, so ids stay unique through any number of
+                // flat_maps (a copy number in fixed bits would collide across stages).
+                let child = StreamRecord { id: mix(record.id ^ (copy + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)), tag: record.tag.wrapping_add(copy as u32), ..record };
                 run(rest, child, out);
             }
         }
@@ -124,8 +125,16 @@ mod tests {
         run(&steps, record(1), &mut out);
         run(&steps, StreamRecord { value: 500, ..record(2) }, &mut out);
         assert!(!out.is_empty() && out.len() <= 3);
-        assert!(out.iter().all(|r| r.value == 101 && r.key == u64::from(r.tag) && r.id & 0xff == 1));
+        assert!(out.iter().all(|r| r.value == 101 && r.key == u64::from(r.tag) && r.origin_key == 7));
         let ids: std::collections::BTreeSet<u64> = out.iter().map(|r| r.id).collect();
         assert_eq!(ids.len(), out.len(), "flat_map keeps ids unique");
+        // Through two flat_maps of four: up to 16 children, all with distinct ids.
+        let twice = [StepSpec::FlatMap { copies_max: 4 }, StepSpec::FlatMap { copies_max: 4 }];
+        let mut many = Vec::new();
+        for id in 0..200 {
+            run(&twice, record(id), &mut many);
+        }
+        let ids: std::collections::BTreeSet<u64> = many.iter().map(|r| r.id).collect();
+        assert_eq!(ids.len(), many.len(), "no two children of any parent share an id");
     }
 }

@@ -192,6 +192,22 @@ impl Job {
         self.spec.operator_records_per_s = records_per_s;
     }
 
+    /// Partitions of source task `reader` whose start offset the job does not know yet.
+    pub fn unresolved(&self, reader: u16) -> Vec<u32> {
+        let source = &self.sources[reader as usize];
+        source.partitions.iter().copied().filter(|p| !source.state.offsets.contains_key(p)).collect()
+    }
+
+    /// The consumer resolved where `partition` starts (auto.offset.reset): the source keeps
+    /// it, so every checkpoint names an explicit offset for every partition it owns. Without
+    /// it a restore would apply the reset policy again and, under "latest", skip records
+    /// (Flink stores the resolved offset in the split's state for the same reason).
+    pub fn resolve(&mut self, reader: u16, partition: u32, offset: u64) {
+        if !self.restarting {
+            self.sources[reader as usize].state.offsets.entry(partition).or_insert(offset);
+        }
+    }
+
     /// Source task `reader`'s consumer finished processing a poll batch.
     pub fn on_source_batch(&mut self, reader: u16, records: &[FetchedRecord], now_us: u64, out: &mut JobOut) {
         if self.restarting {
@@ -381,6 +397,7 @@ impl Job {
                 for (source, state) in self.sources.iter_mut().zip(&c.sources) {
                     source.state = state.clone();
                     source.idle_sent = false;
+                    source.announce = true;
                 }
             }
             None => {
@@ -402,6 +419,9 @@ impl Job {
         for s in 0..self.sources.len() {
             self.paused[s] = false;
             out.pause.push((s as u16, false));
+        }
+        for t in 0..self.tasks.len() as u16 {
+            self.wake_for_timers(t, now_us, out);
         }
         out.notes.push((TraceKind::JobRestored, [self.restarts.into(), checkpoint.map_or(0, |c| c.id), 0]));
     }

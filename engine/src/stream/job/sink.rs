@@ -12,8 +12,9 @@ use std::collections::{BTreeMap, VecDeque};
 
 /// Results kept for listing (the counts cover all of them).
 pub const SINK_RECENT_MAX: usize = 256;
-/// Distinct result ids remembered to count duplicates; the oldest are forgotten first, and a
-/// restore never rewinds further than one checkpoint, so old ids cannot come back.
+/// Distinct result ids remembered to count duplicates; the oldest are forgotten first. A
+/// restore rewinds to the last completed checkpoint (several intervals back if some were
+/// abandoned), far fewer results than this at any rate a scenario allows.
 pub const LEDGER_IDS_MAX: usize = 200_000;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]

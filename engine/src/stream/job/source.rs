@@ -29,6 +29,9 @@ pub struct SourceTask {
     pub state: SourceState,
     /// Told downstream that it is idle (and not yet that it is active again).
     pub idle_sent: bool,
+    /// Restored from a checkpoint: downstream's restored view of our idleness may be stale,
+    /// so the next emission says where we stand even if the watermark has not moved.
+    pub announce: bool,
     pub records_in: u64,
     pub records_out: u64,
     config: WatermarkConfig,
@@ -43,7 +46,7 @@ impl SourceTask {
         };
         let watermarks = SourceWatermarks::new(&config, partitions.len(), 0).expect("validated with the scenario");
         let state = SourceState { offsets: BTreeMap::new(), watermarks, emitted_us: BEGINNING_OF_TIME_US };
-        SourceTask { index, partitions, state, idle_sent: false, records_in: 0, records_out: 0, config }
+        SourceTask { index, partitions, state, idle_sent: false, announce: false, records_in: 0, records_out: 0, config }
     }
 
     /// A fresh start at `now_us` (no checkpoint to restore): watermarks from the beginning.
@@ -78,16 +81,19 @@ impl SourceTask {
         self.state.watermarks.on_processing_time(now_us);
         let watermarks = &self.state.watermarks;
         if watermarks.combiner().is_idle() {
-            if !self.idle_sent {
+            if !self.idle_sent || self.announce {
                 self.idle_sent = true;
+                self.announce = false;
                 channels.iter_mut().for_each(|c| c.push(Item::Idle));
             }
             return;
         }
         let current = watermarks.watermark_us();
-        if current > self.state.emitted_us || (self.idle_sent && current > BEGINNING_OF_TIME_US) {
+        let resend = (self.idle_sent || self.announce) && current > BEGINNING_OF_TIME_US;
+        if current > self.state.emitted_us || resend {
             self.state.emitted_us = current;
             self.idle_sent = false;
+            self.announce = false;
             channels.iter_mut().for_each(|c| c.push(Item::Watermark(current)));
         }
     }

@@ -125,7 +125,11 @@ impl KeyedTask {
                 Item::Barrier(_) => {}
             }
         }
-        self.operator.on_processing_time(now_us, &mut worked.outputs);
+        // After a snapshot, anything fired belongs to the next checkpoint, and the job has not
+        // pre-committed yet: leave due timers to the next slice (the job wakes it at once).
+        if worked.snapshot.is_none() {
+            self.operator.on_processing_time(now_us, &mut worked.outputs);
+        }
         self.account(&worked.outputs, now_us);
         worked
     }
