@@ -47,7 +47,8 @@ pub struct TaskCounts {
 pub struct KeyedTask {
     pub index: u16,
     pub operator: KeyedOperator,
-    /// Per input channel: its last watermark and whether its source said it is idle.
+    /// Per input channel: its last watermark and whether it is left out of the minimum
+    /// (its source said it is idle, and it has not caught up with us since).
     pub inputs: Vec<(EventTimeUs, bool)>,
     pub watermark_us: EventTimeUs,
     /// The checkpoint being aligned and the channels whose barrier has arrived.
@@ -114,7 +115,12 @@ impl KeyedTask {
                     }
                 }
                 Item::Watermark(watermark) => {
-                    self.inputs[c] = (watermark.max(self.inputs[c].0), false);
+                    // An input back from idleness rejoins the minimum only once it has caught
+                    // up, so it cannot hold back what the others already let through
+                    // (Flink's StatusWatermarkValve).
+                    let (before, excluded) = self.inputs[c];
+                    let watermark = watermark.max(before);
+                    self.inputs[c] = (watermark, excluded && watermark < self.watermark_us);
                     self.advance_watermark(now_us, &mut worked.outputs);
                 }
                 Item::Idle => {
@@ -171,5 +177,37 @@ impl KeyedTask {
             self.counts.latency_us_last = output.latency_us(now_us);
             self.counts.latency_us_max = self.counts.latency_us_max.max(self.counts.latency_us_last);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::stream::OperatorSpec;
+
+    fn task(inputs: usize) -> KeyedTask {
+        let spec: OperatorSpec = serde_json::from_str(r#"{"op": "window", "windowing": {"type": "fixed", "size_ms": 1000}, "aggregate": "count"}"#).expect("valid");
+        KeyedTask::new(0, KeyedOperator::from_spec(&spec), inputs)
+    }
+
+    fn feed(task: &mut KeyedTask, channels: &mut [Channel], items: &[(usize, Item)]) {
+        for (c, item) in items {
+            channels[*c].push(item.clone());
+        }
+        task.work(channels, 1_000, 0, None, true);
+    }
+
+    #[test]
+    fn an_input_back_from_idleness_rejoins_the_minimum_once_caught_up() {
+        let mut t = task(2);
+        let mut channels = vec![Channel::default(), Channel::default()];
+        feed(&mut t, &mut channels, &[(0, Item::Watermark(10_000_000)), (1, Item::Idle)]);
+        assert_eq!(t.watermark_us, 10_000_000, "the idle input is left out");
+        feed(&mut t, &mut channels, &[(1, Item::Watermark(5_000_000))]);
+        feed(&mut t, &mut channels, &[(0, Item::Watermark(20_000_000))]);
+        assert_eq!(t.watermark_us, 20_000_000, "a returning input behind us does not hold us back");
+        feed(&mut t, &mut channels, &[(1, Item::Watermark(25_000_000))]);
+        feed(&mut t, &mut channels, &[(0, Item::Watermark(30_000_000))]);
+        assert_eq!(t.watermark_us, 25_000_000, "once caught up it takes part in the minimum again");
     }
 }
