@@ -132,7 +132,9 @@ pub fn language(text: &str) -> Language {
 
 /// The hashtags of `text`, normalised (Latin lowercased, `#` kept): `#indvsaus`, `#भारत`.
 pub fn hashtags(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
-    tokenize(text).filter(|t| t.kind == Kind::Hashtag).map(|t| t.text)
+    tokenize(text)
+        .filter(|t| t.kind == Kind::Hashtag)
+        .map(|t| t.text)
 }
 
 /// The words of `text` worth counting: normalised, without stop words of the post's

@@ -25,10 +25,62 @@ impl SplitMix {
 /// at the start, after other marks), joiners, digits, dandas, tag signs, Latin letters with
 /// and without accents, emoji with modifiers, and punctuation.
 const PIECES: &[&str] = &[
-    "क", "ष", "त", "र", "ज", "न", "स", "अ", "ऑ", "ॐ", "\u{095B}", "\u{0929}", "्", "़", "ि", "ा",
-    "ी", "ृ", "ं", "ँ", "ः", "॑", "\u{A8E0}", "\u{A8F2}", "\u{200D}", "\u{200C}", "०", "९", "।",
-    "॥", "a", "Z", "É", "ß", "e\u{0301}", "\u{0301}", "0", "7", " ", " ", "\n", "#", "@", "_",
-    "'", "’", ".", ",", "!", "🔥", "🏽", "🇮", "👨", "\u{FE0F}", "\u{20E3}", "-",
+    "क",
+    "ष",
+    "त",
+    "र",
+    "ज",
+    "न",
+    "स",
+    "अ",
+    "ऑ",
+    "ॐ",
+    "\u{095B}",
+    "\u{0929}",
+    "्",
+    "़",
+    "ि",
+    "ा",
+    "ी",
+    "ृ",
+    "ं",
+    "ँ",
+    "ः",
+    "॑",
+    "\u{A8E0}",
+    "\u{A8F2}",
+    "\u{200D}",
+    "\u{200C}",
+    "०",
+    "९",
+    "।",
+    "॥",
+    "a",
+    "Z",
+    "É",
+    "ß",
+    "e\u{0301}",
+    "\u{0301}",
+    "0",
+    "7",
+    " ",
+    " ",
+    "\n",
+    "#",
+    "@",
+    "_",
+    "'",
+    "’",
+    ".",
+    ",",
+    "!",
+    "🔥",
+    "🏽",
+    "🇮",
+    "👨",
+    "\u{FE0F}",
+    "\u{20E3}",
+    "-",
 ];
 
 fn random_post(rng: &mut SplitMix) -> String {
@@ -37,11 +89,16 @@ fn random_post(rng: &mut SplitMix) -> String {
 }
 
 fn starts_badly(s: &str) -> bool {
-    s.chars().next().is_some_and(|c| is_mark(c) || c == ZWJ || c == ZWNJ)
+    s.chars()
+        .next()
+        .is_some_and(|c| is_mark(c) || c == ZWJ || c == ZWNJ)
 }
 
 fn cluster_starts(s: &str) -> Vec<usize> {
-    graphemes(s).map(|(i, _)| i).chain(std::iter::once(s.len())).collect()
+    graphemes(s)
+        .map(|(i, _)| i)
+        .chain(std::iter::once(s.len()))
+        .collect()
 }
 
 fn check_post(post: &str) {
@@ -49,15 +106,32 @@ fn check_post(post: &str) {
     let mut prev_end = 0;
     for t in tokenize(post) {
         assert!(post.is_char_boundary(t.start) && post.is_char_boundary(t.end()));
-        assert_eq!(&post[t.start..t.end()], t.raw, "raw is the input slice in {post:?}");
-        assert!(t.start >= prev_end, "tokens in order, not overlapping, in {post:?}");
-        assert!(starts.contains(&t.start) && starts.contains(&t.end()), "cluster boundaries");
+        assert_eq!(
+            &post[t.start..t.end()],
+            t.raw,
+            "raw is the input slice in {post:?}"
+        );
+        assert!(
+            t.start >= prev_end,
+            "tokens in order, not overlapping, in {post:?}"
+        );
+        assert!(
+            starts.contains(&t.start) && starts.contains(&t.end()),
+            "cluster boundaries"
+        );
         assert!(!t.raw.is_empty() && !t.text.is_empty());
-        assert!(!starts_badly(t.raw) && !starts_badly(&t.text), "{:?} in {post:?}", t.raw);
+        assert!(
+            !starts_badly(t.raw) && !starts_badly(&t.text),
+            "{:?} in {post:?}",
+            t.raw
+        );
         // Whatever was skipped between tokens holds no letter or digit that starts a cluster.
         for (_, g) in graphemes(&post[prev_end..t.start]) {
             let c = g.chars().next().unwrap_or(' ');
-            assert!(!c.is_alphanumeric() || is_mark(c), "{g:?} dropped from {post:?}");
+            assert!(
+                !c.is_alphanumeric() || is_mark(c),
+                "{g:?} dropped from {post:?}"
+            );
         }
         prev_end = t.end();
         check_normal_form(&t);
@@ -94,7 +168,9 @@ fn random_posts_keep_token_order() {
         let post = random_post(&mut rng);
         let mut rest = post.as_str();
         for t in tokenize(&post) {
-            let at = rest.find(t.raw).expect("token found after the previous one");
+            let at = rest
+                .find(t.raw)
+                .expect("token found after the previous one");
             rest = &rest[at + t.raw.len()..];
         }
         let all: Vec<Token> = tokenize(&post).collect();

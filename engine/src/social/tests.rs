@@ -18,23 +18,40 @@ fn hindi_sentence_with_hashtags_in_both_scripts() {
     let post = "भारत ने ऑस्ट्रेलिया को हराया! #IndVsAus #विश्वकप";
     assert_eq!(
         texts(post),
-        ["भारत", "ने", "ऑस्ट्रेलिया", "को", "हराया", "#indvsaus", "#विश्वकप"]
+        [
+            "भारत",
+            "ने",
+            "ऑस्ट्रेलिया",
+            "को",
+            "हराया",
+            "#indvsaus",
+            "#विश्वकप"
+        ]
     );
     use Kind::*;
-    assert_eq!(kinds(post), [Word, Word, Word, Word, Word, Hashtag, Hashtag]);
+    assert_eq!(
+        kinds(post),
+        [Word, Word, Word, Word, Word, Hashtag, Hashtag]
+    );
     let scripts: Vec<Script> = tokenize(post).map(|t| t.script).collect();
     assert_eq!(scripts[0], Script::Devanagari);
     assert_eq!(scripts[5], Script::Latin);
     assert_eq!(scripts[6], Script::Devanagari);
     assert_eq!(hashtags(post).collect::<Vec<_>>(), ["#indvsaus", "#विश्वकप"]);
     assert_eq!(language(post), Language::Hindi);
-    assert_eq!(words(post).collect::<Vec<_>>(), ["भारत", "ऑस्ट्रेलिया", "हराया"]);
+    assert_eq!(
+        words(post).collect::<Vec<_>>(),
+        ["भारत", "ऑस्ट्रेलिया", "हराया"]
+    );
 }
 
 #[test]
 fn hinglish_sentence_with_emoji() {
     let post = "Yaar ye match bahut accha tha 🔥 #CWC23";
-    assert_eq!(texts(post), ["yaar", "ye", "match", "bahut", "accha", "tha", "🔥", "#cwc23"]);
+    assert_eq!(
+        texts(post),
+        ["yaar", "ye", "match", "bahut", "accha", "tha", "🔥", "#cwc23"]
+    );
     assert_eq!(language(post), Language::Hinglish);
     assert_eq!(language(post).code(), "hinglish");
     assert_eq!(words(post).collect::<Vec<_>>(), ["match", "accha"]);
@@ -83,7 +100,10 @@ fn nukta_forms_normalise_to_one_spelling() {
     assert_eq!(a[0].text, decomposed);
     assert_eq!(a[0].raw, precomposed);
     assert_eq!(b[0].text, decomposed);
-    assert!(matches!(b[0].text, Cow::Borrowed(_)), "already normal: no allocation");
+    assert!(
+        matches!(b[0].text, Cow::Borrowed(_)),
+        "already normal: no allocation"
+    );
     assert_eq!(clusters(decomposed)[0], "\u{091C}\u{093C}िं");
     // ऩ is composed by NFC, so न + nukta becomes U+0929.
     assert_eq!(normalise("\u{0928}\u{093C}"), "\u{0929}");
@@ -95,11 +115,18 @@ fn nukta_forms_normalise_to_one_spelling() {
 fn joiners_inside_words() {
     let zwj = "क\u{094D}\u{200D}ष"; // half-form request
     let zwnj = "क\u{094D}\u{200C}ष"; // visible-virama request
-    assert_eq!(clusters(zwj), [zwj], "C + virama + ZWJ + C is one aksara (GB9c)");
+    assert_eq!(
+        clusters(zwj),
+        [zwj],
+        "C + virama + ZWJ + C is one aksara (GB9c)"
+    );
     assert_eq!(clusters(zwnj), ["क\u{094D}\u{200C}", "ष"]);
     assert_eq!(texts(zwj), ["क्ष"]);
     assert_eq!(texts(zwnj), ["क्ष"]);
-    assert_eq!(texts(&format!("{zwj} और {zwnj}त्रिय")), ["क्ष", "और", "क्षत्रिय"]);
+    assert_eq!(
+        texts(&format!("{zwj} और {zwnj}त्रिय")),
+        ["क्ष", "और", "क्षत्रिय"]
+    );
     // Emoji keep their ZWJ: a family is not three people.
     let family = "👨\u{200D}👩\u{200D}👧";
     assert_eq!(texts(family), [family]);
@@ -108,7 +135,10 @@ fn joiners_inside_words() {
 #[test]
 fn dandas_and_punctuation_separate() {
     let s = "मैं घर जा रहा हूँ। तुम कहाँ हो॥ (सच?) \"हाँ\"…";
-    assert_eq!(texts(s), ["मैं", "घर", "जा", "रहा", "हूँ", "तुम", "कहाँ", "हो", "सच", "हाँ"]);
+    assert_eq!(
+        texts(s),
+        ["मैं", "घर", "जा", "रहा", "हूँ", "तुम", "कहाँ", "हो", "सच", "हाँ"]
+    );
 }
 
 #[test]
@@ -142,8 +172,10 @@ fn devanagari_digits_and_indian_grouping() {
 fn hashtags_and_mentions() {
     let s = "#भारत #IndVsAus #दिवाली2026 #2026 #भारतWins @imVkohli @रोहित_शर्मा #T20_WC.";
     let tokens: Vec<Token> = tokenize(s).collect();
-    let got: Vec<(&str, Kind, Script)> =
-        tokens.iter().map(|t| (t.text.as_ref(), t.kind, t.script)).collect();
+    let got: Vec<(&str, Kind, Script)> = tokens
+        .iter()
+        .map(|t| (t.text.as_ref(), t.kind, t.script))
+        .collect();
     use Kind::*;
     use Script::*;
     assert_eq!(
@@ -160,11 +192,21 @@ fn hashtags_and_mentions() {
         ]
     );
     // A sign after a word is punctuation: UPI addresses are not mentions.
-    assert_eq!(texts("pay rahul@okaxis now"), ["pay", "rahul", "okaxis", "now"]);
+    assert_eq!(
+        texts("pay rahul@okaxis now"),
+        ["pay", "rahul", "okaxis", "now"]
+    );
     assert_eq!(texts("a#b"), ["a", "b"]);
-    assert_eq!(texts("#िभारत ＃Diwali"), ["भारत", "#diwali"], "a marked # is no tag sign");
+    assert_eq!(
+        texts("#िभारत ＃Diwali"),
+        ["भारत", "#diwali"],
+        "a marked # is no tag sign"
+    );
     // A hashtag is the same trend whichever case it was typed in.
-    assert_eq!(hashtags("#INDvsAUS #IndVsAus").collect::<Vec<_>>(), ["#indvsaus", "#indvsaus"]);
+    assert_eq!(
+        hashtags("#INDvsAUS #IndVsAus").collect::<Vec<_>>(),
+        ["#indvsaus", "#indvsaus"]
+    );
 }
 
 #[test]
@@ -182,10 +224,17 @@ fn emoji_are_tokens() {
 
 #[test]
 fn latin_case_folding_leaves_devanagari_alone() {
-    assert_eq!(texts("ÉCOLE Straße ÀÖÇ MATCH"), ["école", "straße", "àöç", "match"]);
+    assert_eq!(
+        texts("ÉCOLE Straße ÀÖÇ MATCH"),
+        ["école", "straße", "àöç", "match"]
+    );
     assert_eq!(normalise("İ"), "i\u{0307}");
-    for s in ["भारत", "क्षत्रिय", "श्रृंगार", "ज़िंदगी", "ॐ", "ऽ"] {
-        assert!(matches!(normalise(s), Cow::Borrowed(_)), "{s} must not change");
+    for s in ["भारत", "क्षत्रिय", "श्रृंगार", "ज़िंदगी", "ॐ", "ऽ"]
+    {
+        assert!(
+            matches!(normalise(s), Cow::Borrowed(_)),
+            "{s} must not change"
+        );
     }
     assert_eq!(texts("India’s"), ["india's"]);
     assert_eq!(texts("don't 'quote'"), ["don't", "quote"]);
@@ -195,14 +244,21 @@ fn latin_case_folding_leaves_devanagari_alone() {
 fn scripts_split_words_and_orphan_marks_are_dropped() {
     assert_eq!(texts("भारतvsAus"), ["भारत", "vsaus"]);
     assert_eq!(texts("ि क"), ["क"], "a matra at the start has no base");
-    assert_eq!(texts("x ्क"), ["x", "क"], "a virama after a space joins the space");
+    assert_eq!(
+        texts("x ्क"),
+        ["x", "क"],
+        "a virama after a space joins the space"
+    );
     assert_eq!(clusters(" ि"), [" ि"]);
 }
 
 #[test]
 fn stopword_lists_are_sorted_unique_and_normalised() {
     for list in [ENGLISH, HINDI, HINGLISH, HINGLISH_MARKERS] {
-        assert!(list.windows(2).all(|w| w[0] < w[1]), "sorted by bytes, no duplicates");
+        assert!(
+            list.windows(2).all(|w| w[0] < w[1]),
+            "sorted by bytes, no duplicates"
+        );
         for w in list {
             assert_eq!(normalise(w), *w);
             assert_eq!(texts(w), [*w], "{w} is one token");
@@ -212,7 +268,20 @@ fn stopword_lists_are_sorted_unique_and_normalised() {
 
 #[test]
 fn stopword_removal_per_language() {
-    for w in ["है", "का", "की", "के", "को", "में", "से", "और", "पर", "यह", "भी", "नहीं"] {
+    for w in [
+        "है",
+        "का",
+        "की",
+        "के",
+        "को",
+        "में",
+        "से",
+        "और",
+        "पर",
+        "यह",
+        "भी",
+        "नहीं",
+    ] {
         assert!(is_stopword(w), "{w}");
     }
     for w in ["hai", "ka", "ki", "ko", "nahi", "bhi", "yaar", "the", "and"] {
@@ -236,6 +305,16 @@ fn graphemes_cover_the_text() {
     assert!(clusters(s).contains(&"\r\n"));
     assert!(clusters(s).contains(&"É\u{0301}"));
     assert!(clusters(s).contains(&"स्ते"));
+    // GB9c only joins across virama + non-spacing marks: a spacing matra before the virama
+    // (a typo) ends the conjunct, and so does a ZWNJ.
+    assert_eq!(clusters("कि्ष"), ["कि्", "ष"]);
+    assert_eq!(clusters("क्\u{200C}ष"), ["क्\u{200C}", "ष"]);
+    // GB11 joins pictographs across ZWJ; GB12/13 pair regional indicators from the left.
+    assert_eq!(
+        clusters("👩\u{200D}❤\u{FE0F}\u{200D}👨"),
+        ["👩\u{200D}❤\u{FE0F}\u{200D}👨"]
+    );
+    assert_eq!(clusters("🇮🇳🇦"), ["🇮🇳", "🇦"]);
 }
 
 #[test]
@@ -248,11 +327,17 @@ fn real_sentences_cut_only_at_cluster_boundaries() {
         "श्रृंगार और ज़िंदगी — दोनों ख़ूबसूरत॥",
     ];
     for post in posts {
-        let starts: Vec<usize> =
-            graphemes(post).map(|(i, _)| i).chain(std::iter::once(post.len())).collect();
+        let starts: Vec<usize> = graphemes(post)
+            .map(|(i, _)| i)
+            .chain(std::iter::once(post.len()))
+            .collect();
         for t in tokenize(post) {
             assert_eq!(&post[t.start..t.end()], t.raw);
-            assert!(starts.contains(&t.start) && starts.contains(&t.end()), "{:?}", t.raw);
+            assert!(
+                starts.contains(&t.start) && starts.contains(&t.end()),
+                "{:?}",
+                t.raw
+            );
             let first = t.raw.chars().next().unwrap_or(' ');
             assert!(!super::chars::is_mark(first) && first != '\u{200D}' && first != '\u{200C}');
         }
@@ -263,4 +348,16 @@ fn real_sentences_cut_only_at_cluster_boundaries() {
     );
     assert_eq!(analyse(posts[1]).mentions, ["@pmoindia"]);
     assert_eq!(analyse(posts[3]).language, Language::Hinglish);
+}
+
+#[test]
+fn other_indic_words_are_not_cut_at_their_marks() {
+    // Bengali, Gurmukhi and Tamil: matras, virama, tippi and the Tamil aytham stay inside.
+    let got: Vec<(String, Script)> = tokenize("বাংলা ভাষা ਪੰਜਾਬੀ ஃபேன் தமிழ்")
+        .map(|t| (t.text.into_owned(), t.script))
+        .collect();
+    let words: Vec<&str> = got.iter().map(|(w, _)| w.as_str()).collect();
+    assert_eq!(words, ["বাংলা", "ভাষা", "ਪੰਜਾਬੀ", "ஃபேன்", "தமிழ்"]);
+    assert!(got.iter().all(|(_, s)| *s == Script::Other));
+    assert_eq!(language("বাংলা ভাষা"), Language::Unknown);
 }

@@ -22,15 +22,19 @@
 use std::borrow::Cow;
 
 use super::chars::{
-    graphemes, is_control, is_devanagari, is_devanagari_letter, is_digit, is_latin_letter,
-    is_mark, is_pictographic, is_regional_indicator, NUKTA, ZWJ, ZWNJ,
+    graphemes, is_control, is_devanagari, is_devanagari_letter, is_digit, is_latin_letter, is_mark,
+    is_pictographic, is_regional_indicator, NUKTA, ZWJ, ZWNJ,
 };
 use super::{Kind, Script, Token};
 
 /// Splits `text` into tokens, lazily and without allocating except where a token's
 /// normalised form differs from its slice.
 pub fn tokenize(text: &str) -> Tokens<'_> {
-    Tokens { text, pos: 0, after_word: false }
+    Tokens {
+        text,
+        pos: 0,
+        after_word: false,
+    }
 }
 
 /// The iterator [`tokenize`] returns.
@@ -60,7 +64,8 @@ impl Class {
     fn of(cluster: &str) -> Class {
         let first = cluster.chars().next().unwrap_or(' ');
         // Devanagari digits count too, so a word never turns into a keycap once normalised.
-        let keycap = (is_digit(first) || matches!(first, '#' | '*')) && cluster.contains('\u{20E3}');
+        let keycap =
+            (is_digit(first) || matches!(first, '#' | '*')) && cluster.contains('\u{20E3}');
         if is_pictographic(first) || is_regional_indicator(first) || keycap {
             return Class::Emoji; // U+20E3 makes 1️⃣ and #️⃣ keycap emoji
         }
@@ -164,7 +169,13 @@ impl<'a> Tokens<'a> {
             Kind::Emoji => strip_presentation(raw),
             _ => normalise(raw),
         };
-        Token { text, raw, start, kind, script }
+        Token {
+            text,
+            raw,
+            start,
+            kind,
+            script,
+        }
     }
 }
 
@@ -198,7 +209,11 @@ impl<'a> Iterator for Tokens<'a> {
                     if let Some((end, script)) = self.scan_tag(end, hashtag) {
                         self.pos = end;
                         self.after_word = true;
-                        let kind = if hashtag { Kind::Hashtag } else { Kind::Mention };
+                        let kind = if hashtag {
+                            Kind::Hashtag
+                        } else {
+                            Kind::Mention
+                        };
                         return Some(self.token(start, end, kind, script));
                     }
                 }
@@ -211,15 +226,20 @@ impl<'a> Iterator for Tokens<'a> {
 
 /// URLs carry no trend signal and their path fragments would pollute word counts.
 fn is_url(s: &str) -> bool {
-    ["http://", "https://", "www."]
-        .iter()
-        .any(|p| s.get(..p.len()).is_some_and(|head| head.eq_ignore_ascii_case(p)))
+    ["http://", "https://", "www."].iter().any(|p| {
+        s.get(..p.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(p))
+    })
 }
 
 /// U+FE0F / U+FE0E only choose emoji or text presentation, so ❤️ and ❤ count as one.
 fn strip_presentation(raw: &str) -> Cow<'_, str> {
     if raw.contains(['\u{FE0F}', '\u{FE0E}']) {
-        Cow::Owned(raw.chars().filter(|c| !matches!(c, '\u{FE0E}' | '\u{FE0F}')).collect())
+        Cow::Owned(
+            raw.chars()
+                .filter(|c| !matches!(c, '\u{FE0E}' | '\u{FE0F}'))
+                .collect(),
+        )
     } else {
         Cow::Borrowed(raw)
     }
