@@ -99,35 +99,57 @@ impl Language {
 /// Hindi words ([`is_hinglish_marker`]); a post is Mixed when the smaller script has at
 /// least a fifth of the words, otherwise the larger script decides.
 pub fn language_of<'t, 'a: 't>(tokens: impl IntoIterator<Item = &'t Token<'a>>) -> Language {
-    let (mut deva, mut latin, mut markers) = (0usize, 0usize, 0usize);
-    for t in tokens.into_iter().filter(|t| t.kind == Kind::Word) {
+    let mut tally = Tally::default();
+    tokens.into_iter().for_each(|t| tally.add(t));
+    tally.language()
+}
+
+/// [`language_of`] the tokens of `text`, in one pass without collecting them.
+pub fn language(text: &str) -> Language {
+    let mut tally = Tally::default();
+    tokenize(text).for_each(|t| tally.add(&t));
+    tally.language()
+}
+
+/// The word counts [`language_of`] decides from.
+#[derive(Default)]
+struct Tally {
+    devanagari: usize,
+    latin: usize,
+    markers: usize,
+}
+
+impl Tally {
+    fn add(&mut self, t: &Token<'_>) {
+        if t.kind != Kind::Word {
+            return;
+        }
         match t.script {
-            Script::Devanagari => deva += 1,
+            Script::Devanagari => self.devanagari += 1,
             Script::Latin => {
-                latin += 1;
-                markers += usize::from(is_hinglish_marker(&t.text));
+                self.latin += 1;
+                self.markers += usize::from(is_hinglish_marker(&t.text));
             }
             _ => {}
         }
     }
-    let roman = if markers > 0 && markers * 4 >= latin {
-        Language::Hinglish
-    } else {
-        Language::English
-    };
-    match (deva, latin) {
-        (0, 0) => Language::Unknown,
-        (_, 0) => Language::Hindi,
-        (0, _) => roman,
-        _ if deva.min(latin) * 5 >= deva + latin => Language::Mixed,
-        _ if deva > latin => Language::Hindi,
-        _ => roman,
-    }
-}
 
-/// [`language_of`] the tokens of `text`.
-pub fn language(text: &str) -> Language {
-    language_of(&tokenize(text).collect::<Vec<_>>())
+    fn language(&self) -> Language {
+        let (deva, latin) = (self.devanagari, self.latin);
+        let roman = if self.markers > 0 && self.markers * 4 >= latin {
+            Language::Hinglish
+        } else {
+            Language::English
+        };
+        match (deva, latin) {
+            (0, 0) => Language::Unknown,
+            (_, 0) => Language::Hindi,
+            (0, _) => roman,
+            _ if deva.min(latin) * 5 >= deva + latin => Language::Mixed,
+            _ if deva > latin => Language::Hindi,
+            _ => roman,
+        }
+    }
 }
 
 /// The hashtags of `text`, normalised (Latin lowercased, `#` kept): `#indvsaus`, `#भारत`.

@@ -109,6 +109,12 @@ fn nukta_forms_normalise_to_one_spelling() {
     assert_eq!(normalise("\u{0928}\u{093C}"), "\u{0929}");
     // Nukta typed after the virama is put back in canonical order (ccc 7 before 9).
     assert_eq!(normalise("क\u{094D}\u{093C}"), "क\u{093C}\u{094D}");
+    // A longer run is sorted stably by class: nukta 7, virama 9, then the 230s in order.
+    assert_eq!(
+        normalise("क\u{0951}\u{0953}\u{094D}\u{093C}"),
+        "क\u{093C}\u{094D}\u{0951}\u{0953}"
+    );
+    assert_eq!(normalise("न\u{094D}\u{093C}"), "\u{0929}\u{094D}");
 }
 
 #[test]
