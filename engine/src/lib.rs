@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod scenario;
 pub mod sim;
 pub mod simulation;
+pub mod social;
 pub mod stream;
 pub mod swarm;
 mod snapshot;
