@@ -57,6 +57,16 @@ impl SimRng {
 
 /// FNV-1a, 64-bit: a tiny, fully specified hash (http://www.isthe.com/chongo/tech/comp/fnv/).
 /// Used to name RNG streams and, in `trace`, to fingerprint a whole run.
+/// SplitMix64's output function of `x` (Steele, Lea and Flood): a fixed, portable 64-bit
+/// mix. Per-record draws (event-time delays, HyperLogLog hashes) and the tests' small
+/// generators use it: it depends on its argument only, so it never disturbs a run's streams.
+pub fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 pub fn fnv1a64(bytes: &[u8]) -> u64 {
     fnv1a64_extend(FNV_OFFSET_BASIS, bytes)
 }

@@ -6,10 +6,7 @@
 /// A fixed 64-bit mix (splitmix64's finaliser), the same on every platform and run; std's
 /// hasher is randomly seeded and would make estimates differ between runs.
 pub fn hash64(key: u64) -> u64 {
-    let mut z = key.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    crate::sim::rng::splitmix64(key)
 }
 
 pub const PRECISION_MIN: u8 = 4;

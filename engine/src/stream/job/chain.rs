@@ -6,13 +6,10 @@ use crate::kafka::log::Record;
 use crate::scenario::stream::{EventTimeSpec, Field, KeyBy, StepSpec};
 use crate::stream::StreamRecord;
 
-/// SplitMix64's finalizer: a fixed, portable mix, so per-record draws depend on the record's
-/// id only and never disturb the run's random streams.
+/// A fixed, portable mix of a record id: per-record draws depend on the id only and
+/// never disturb the run's random streams.
 pub fn mix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+    crate::sim::rng::splitmix64(x)
 }
 
 /// The stream record a Kafka record stands for: the event happened a little before the
