@@ -98,7 +98,7 @@ impl Simulation {
                     results: sink.visible,
                     duplicates: sink.duplicates,
                     aborted: sink.aborted,
-                    late_dropped: job.tasks().iter().map(|t| t.counts.late_dropped).sum(),
+                    late_dropped: job.late_dropped(),
                     checkpoints: job.coordinator().completed,
                     restarts: job.restarts,
                 }

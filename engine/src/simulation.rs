@@ -422,28 +422,32 @@ impl Simulation {
         for (after, timer) in out.timers {
             self.queue.push(self.now + after, Event::Job(timer));
         }
+        let readers = self.consumers.len() as u16;
         if let Some(offsets) = out.restore {
-            for i in 0..self.consumers.len() {
-                let mut consumer_out = Outbox::default();
-                if self.consumers[i].state() == ConsumerState::Crashed {
-                    self.consumers[i].start(&mut consumer_out);
-                }
-                self.consumers[i].seek(&offsets, &mut consumer_out);
-                self.carry_out(NodeId::consumer(i as u16), consumer_out);
+            for reader in 0..readers {
+                self.on_consumer(reader, |consumer, out| {
+                    if consumer.state() == ConsumerState::Crashed {
+                        consumer.start(out);
+                    }
+                    consumer.seek(&offsets, out);
+                });
             }
         }
         if let Some(offsets) = out.commit {
-            for i in 0..self.consumers.len() {
-                let mut consumer_out = Outbox::default();
-                self.consumers[i].commit_standalone(offsets.iter().map(|(&p, &o)| (p, o)).collect(), &mut consumer_out);
-                self.carry_out(NodeId::consumer(i as u16), consumer_out);
+            for reader in 0..readers {
+                self.on_consumer(reader, |consumer, out| consumer.commit_standalone(&offsets, out));
             }
         }
         for (reader, paused) in out.pause {
-            let mut consumer_out = Outbox::default();
-            self.consumers[reader as usize].set_paused(paused, &mut consumer_out);
-            self.carry_out(NodeId::consumer(reader), consumer_out);
+            self.on_consumer(reader, |consumer, out| consumer.set_paused(paused, out));
         }
+    }
+
+    /// Acts on consumer `index` from outside its own events, then carries out what it asked.
+    fn on_consumer(&mut self, index: u16, act: impl FnOnce(&mut Consumer, &mut Outbox)) {
+        let mut out = Outbox::default();
+        act(&mut self.consumers[index as usize], &mut out);
+        self.carry_out(NodeId::consumer(index), out);
     }
 
     fn account(&mut self, node: NodeId, item: Accounting) {

@@ -184,24 +184,31 @@ impl Consumer {
             self.state = ConsumerState::Fetching;
         }
         for p in self.assigned.clone() {
-            self.resetting.remove(&p);
-            match (offsets.get(&p), self.config.offset_reset) {
-                (Some(&offset), _) => self.start_at(p, offset),
-                (None, OffsetReset::Earliest) => self.start_at(p, 0),
-                (None, OffsetReset::Latest) => {
-                    self.positions.remove(&p);
-                    self.resetting.insert(p);
-                }
-            }
+            self.start_or_reset(p, offsets.get(&p).copied());
         }
         self.pump(out);
+    }
+
+    /// Starts `partition` at `offset`; without one (never committed, or not in a
+    /// checkpoint), `auto.offset.reset` decides: the beginning, or the end once ListOffsets
+    /// answers.
+    fn start_or_reset(&mut self, partition: u32, offset: Option<u64>) {
+        self.resetting.remove(&partition);
+        match (offset, self.config.offset_reset) {
+            (Some(offset), _) => self.start_at(partition, offset),
+            (None, OffsetReset::Earliest) => self.start_at(partition, 0),
+            (None, OffsetReset::Latest) => {
+                self.positions.remove(&partition);
+                self.resetting.insert(partition);
+            }
+        }
     }
 
     /// Commits `offsets` as a standalone consumer (no member id, generation -1): what Flink's
     /// Kafka source does when a checkpoint completes, so the group's lag shows the job's
     /// progress.
-    pub fn commit_standalone(&mut self, offsets: Vec<(u32, u64)>, out: &mut Outbox) {
-        let offsets: Vec<(u32, u64)> = offsets.into_iter().filter(|(p, _)| self.assigned.contains(p)).collect();
+    pub fn commit_standalone(&mut self, offsets: &BTreeMap<u32, u64>, out: &mut Outbox) {
+        let offsets: Vec<(u32, u64)> = offsets.iter().filter(|(p, _)| self.assigned.contains(p)).map(|(&p, &o)| (p, o)).collect();
         if self.state != ConsumerState::Crashed && !offsets.is_empty() {
             out.send(self.coordinator, Msg::OffsetCommit { member_id: String::new(), generation: -1, offsets });
         }
@@ -215,10 +222,6 @@ impl Consumer {
         if resumed {
             self.pump(out);
         }
-    }
-
-    pub fn is_paused(&self) -> bool {
-        self.paused
     }
 
     pub fn set_rate(&mut self, rate_records_per_s: u32) {
@@ -288,14 +291,7 @@ impl Consumer {
                 out.note(TraceKind::OffsetsLoaded, [offsets.len() as u64, offsets.iter().filter_map(|o| o.1).sum(), 0]);
                 let owned: Vec<(u32, Option<u64>)> = offsets.into_iter().filter(|(p, _)| self.assigned.contains(p)).collect();
                 for (p, offset) in owned {
-                    match (offset, self.config.offset_reset) {
-                        (Some(offset), _) => self.start_at(p, offset),
-                        // Never committed: the reset policy decides.
-                        (None, OffsetReset::Earliest) => self.start_at(p, 0),
-                        (None, OffsetReset::Latest) => {
-                            self.resetting.insert(p);
-                        }
-                    }
+                    self.start_or_reset(p, offset);
                 }
                 self.pump(out);
             }

@@ -36,7 +36,7 @@ const SLICE_US: u64 = 10_000;
 /// What travels over a channel, in order: records, watermarks, idleness and barriers.
 #[derive(Clone, Debug)]
 pub enum Item {
-    Record { record: StreamRecord, created_us: u64 },
+    Record(StreamRecord),
     Watermark(EventTimeUs),
     /// Every partition of the sending source is idle: leave it out of the minimum.
     Idle,
@@ -52,12 +52,12 @@ pub struct Channel {
 
 impl Channel {
     pub fn push(&mut self, item: Item) {
-        self.records += u32::from(matches!(item, Item::Record { .. }));
+        self.records += u32::from(matches!(item, Item::Record(_)));
         self.items.push_back(item);
     }
     pub fn pop(&mut self) -> Option<Item> {
         let item = self.items.pop_front()?;
-        self.records -= u32::from(matches!(item, Item::Record { .. }));
+        self.records -= u32::from(matches!(item, Item::Record(_)));
         Some(item)
     }
     pub fn is_empty(&self) -> bool {
@@ -187,6 +187,10 @@ impl Job {
     pub fn tasks(&self) -> &[KeyedTask] {
         &self.tasks
     }
+    /// Records dropped as too late by every keyed task (the late side output).
+    pub fn late_dropped(&self) -> u64 {
+        self.tasks.iter().map(|t| t.counts.late_dropped).sum()
+    }
 
     pub fn set_operator_rate(&mut self, records_per_s: u32) {
         self.spec.operator_records_per_s = records_per_s;
@@ -214,7 +218,7 @@ impl Job {
             return;
         }
         let s = reader as usize;
-        let mut row: Vec<&mut Channel> = self.channels.iter_mut().map(|r| &mut r[s]).collect();
+        let mut row = outgoing(&mut self.channels, s);
         self.sources[s].on_batch(records, &self.spec, &mut row, now_us);
         let capacity = self.spec.channel_capacity_records;
         if !self.paused[s] && row.iter().any(|c| c.records() > capacity) {
@@ -268,7 +272,7 @@ impl Job {
 
     fn emit_watermarks(&mut self, now_us: u64) {
         for (s, source) in self.sources.iter_mut().enumerate() {
-            let mut row: Vec<&mut Channel> = self.channels.iter_mut().map(|r| &mut r[s]).collect();
+            let mut row = outgoing(&mut self.channels, s);
             source.emit_watermark(&mut row, now_us);
         }
     }
@@ -277,7 +281,7 @@ impl Job {
         let states = self.sources.iter().map(|s| s.state.clone()).collect();
         let Some(id) = self.coordinator.trigger(states, self.tasks.len(), now_us) else { return };
         for (s, source) in self.sources.iter().enumerate() {
-            let mut row: Vec<&mut Channel> = self.channels.iter_mut().map(|r| &mut r[s]).collect();
+            let mut row = outgoing(&mut self.channels, s);
             source.inject_barrier(id, &mut row);
         }
         out.notes.push((TraceKind::CheckpointTriggered, [id, 0, 0]));
@@ -324,7 +328,7 @@ impl Job {
         }
         if let Some(done) = self.coordinator.acknowledge(id, t, state, now_us) {
             let (size, duration) = (done.size_bytes, done.completed_at_us - done.started_at_us);
-            out.commit = Some(done.sources.iter().flat_map(|s| s.offsets.iter().map(|(&p, &o)| (p, o))).collect());
+            out.commit = Some(all_offsets(done.sources.iter()));
             self.sink.commit(id);
             out.notes.push((TraceKind::CheckpointCompleted, [id, duration, size]));
         }
@@ -414,8 +418,7 @@ impl Job {
                 }
             }
         }
-        let offsets = self.sources.iter().flat_map(|s| s.state.offsets.iter().map(|(&p, &o)| (p, o))).collect();
-        out.restore = Some(offsets);
+        out.restore = Some(all_offsets(self.sources.iter().map(|s| &s.state)));
         for s in 0..self.sources.len() {
             self.paused[s] = false;
             out.pause.push((s as u16, false));
@@ -425,6 +428,16 @@ impl Job {
         }
         out.notes.push((TraceKind::JobRestored, [self.restarts.into(), checkpoint.map_or(0, |c| c.id), 0]));
     }
+}
+
+/// Source `s`'s outgoing channels, one per keyed task (they are stored per task).
+fn outgoing(channels: &mut [Vec<Channel>], s: usize) -> Vec<&mut Channel> {
+    channels.iter_mut().map(|row| &mut row[s]).collect()
+}
+
+/// Every partition's offset across the sources' states.
+fn all_offsets<'a>(sources: impl Iterator<Item = &'a source::SourceState>) -> BTreeMap<u32, u64> {
+    sources.flat_map(|s| s.offsets.iter().map(|(&p, &o)| (p, o))).collect()
 }
 
 fn ms(value: u32) -> Duration {

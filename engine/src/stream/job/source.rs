@@ -69,7 +69,7 @@ impl SourceTask {
             chain::run(&spec.pipeline, record, &mut outputs);
             for record in outputs.drain(..) {
                 let task = key_owner(record.key, channels.len() as u16) as usize;
-                channels[task].push(Item::Record { record, created_us: fetched.record.timestamp_us });
+                channels[task].push(Item::Record(record));
                 self.records_out += 1;
             }
         }

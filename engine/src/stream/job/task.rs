@@ -103,7 +103,7 @@ impl KeyedTask {
         while worked.records < budget && worked.snapshot.is_none() {
             let Some(c) = self.next_ready(channels, aligned) else { break };
             match channels[c].pop().expect("a ready channel has an item") {
-                Item::Record { record, .. } => {
+                Item::Record(record) => {
                     worked.records += 1;
                     self.counts.records_in += 1;
                     if !self.operator.on_record(&record, self.watermark_us, now_us, &mut worked.outputs) {

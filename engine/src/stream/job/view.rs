@@ -171,7 +171,7 @@ impl Job {
         crate::metrics::StreamSample {
             watermark_lag_us: if watermark <= 0 { now_us } else { now_us.saturating_sub(watermark as u64) },
             results_total: self.sink.counts().visible,
-            late_dropped_total: self.tasks.iter().map(|t| t.counts.late_dropped).sum(),
+            late_dropped_total: self.late_dropped(),
             state_bytes: self.tasks.iter().map(|t| t.operator.state_bytes() as u64).sum(),
             checkpoint_duration_us_last: self.coordinator.history.back().map_or(0, |c| c.duration_us),
             result_latency_us_last: self.tasks.iter().map(|t| t.counts.latency_us_last).max().unwrap_or(0),
