@@ -11,11 +11,14 @@ mod observe;
 pub mod kafka;
 pub mod metrics;
 pub mod scenario;
+pub mod shop;
 pub mod sim;
 pub mod simulation;
 pub mod social;
 pub mod stream;
 pub mod swarm;
+pub mod upi;
+pub mod workload;
 mod snapshot;
 pub mod view;
 

@@ -103,6 +103,7 @@ impl Simulation {
                     restarts: job.restarts,
                 }
             }),
+            workload: self.analytics.as_ref().map(|a| a.view(self.now)),
         }
     }
 }

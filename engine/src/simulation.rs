@@ -23,6 +23,7 @@ use crate::sim::network::{LinkConfig, Network};
 use crate::sim::node::NodeKind;
 use crate::sim::{Duration, EventQueue, NodeId, SimRng, SimTime, Trace, TraceKind};
 use crate::stream::job::{Job, JobOut, JobTimer};
+use crate::workload::{Analytics, Generator};
 
 pub(crate) const PRODUCER: NodeId = NodeId::producer(0);
 pub(crate) const CONSUMER: NodeId = NodeId::consumer(0);
@@ -54,6 +55,9 @@ pub struct Simulation {
     pub(crate) consumers: Vec<Consumer>,
     /// The stream job, when the scenario has one: its source tasks read through `consumers`.
     pub(crate) job: Option<Job>,
+    /// The domain workload's analytics (UPI fraud scoring, trends, the funnel), when the
+    /// scenario has a workload.
+    pub(crate) analytics: Option<Analytics>,
     pub(crate) trace: Trace,
     pub(crate) metrics: Metrics,
     pub(crate) fates: Fates,
@@ -103,7 +107,15 @@ impl Simulation {
         let partitions = scenario.topic.partitions;
         let (cluster, p, c) = (&scenario.cluster, &scenario.producer, &scenario.consumer);
         let keys = KeySpace::new(p.keys, p.key_skew, partitions);
-        let mut producer = Producer::new(keys, SimRng::stream(seed, "producer-0"), partitions, ProducerConfig::from_spec(p, PRODUCER.index));
+        let mut producer_config = ProducerConfig::from_spec(p, PRODUCER.index);
+        let generator = scenario.workload.as_ref().map(|w| {
+            producer_config.rate_records_per_s = w.rate_per_s(p.records_per_s);
+            Generator::new(w, seed, &keys)
+        });
+        let mut producer = Producer::new(keys, SimRng::stream(seed, "producer-0"), partitions, producer_config);
+        if let Some(generator) = generator {
+            producer = producer.with_generator(generator);
+        }
         if let Some(transactional_id) = &p.transactional_id {
             producer = producer.with_transactions(TransactionConfig {
                 transactional_id: transactional_id.clone(),
@@ -118,7 +130,10 @@ impl Simulation {
             rebalance_timeout_us: ms(c.max_poll_interval_ms),
             initial_rebalance_delay_us: ms(cluster.group_initial_rebalance_delay_ms),
         };
-        let job = stream_job(&scenario);
+        let mut job = stream_job(&scenario);
+        if let (Some(job), Some(_)) = (&mut job, &scenario.workload) {
+            job.watch_outputs();
+        }
         let consumers: Vec<Consumer> = (0..c.count)
             .map(|i| {
                 let mut config = consumer_config(&scenario, i);
@@ -170,6 +185,7 @@ impl Simulation {
             brokers,
             controller: Controller::new(controller_config, group, clients),
             consumers,
+            analytics: scenario.workload.as_ref().map(|w| Analytics::new(w, scenario.stream.as_ref().map(|s| s.event_time.clone()).unwrap_or_default())),
             job,
             trace: Trace::new(TRACE_RECENT_MAX),
             metrics: Metrics::new(partitions, scenario.metrics.series_points_max as usize),
@@ -416,6 +432,11 @@ impl Simulation {
     /// Carries out what the stream job asked for: its timers, backpressure on its source
     /// consumers, and after a restart, rewinding them to the restored offsets.
     pub(crate) fn carry_out_job(&mut self, out: JobOut) {
+        if let (Some(analytics), Some(job)) = (&mut self.analytics, &mut self.job) {
+            for output in job.take_fresh_outputs() {
+                analytics.on_output(&output, self.now);
+            }
+        }
         for (kind, payload) in out.notes {
             self.trace.record(self.now, kind, NodeId::task(0), payload);
         }
@@ -452,7 +473,12 @@ impl Simulation {
 
     fn account(&mut self, node: NodeId, item: Accounting) {
         match item {
-            Accounting::Created { record_id, partition } => self.fates.created(record_id, partition),
+            Accounting::Created { record_id, partition, payload } => {
+                self.fates.created(record_id, partition);
+                if let Some(analytics) = &mut self.analytics {
+                    analytics.on_created(record_id, self.now, &payload);
+                }
+            }
             Accounting::Acknowledged { record_id, broker } => {
                 self.fates.acknowledged(record_id);
                 // A deposed leader cut off by a partition can still acknowledge (acks=1):

@@ -26,6 +26,9 @@ pub struct Snapshot {
     pub in_flight_total: u32,
     /// The stream job, when the scenario has one.
     pub stream: Option<crate::stream::job::JobView>,
+    /// The domain workload's analytics (alerts and precision/recall, trends, the funnel).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workload: Option<crate::workload::WorkloadView>,
 }
 
 pub const IN_FLIGHT_VIEW_MAX: usize = 400;
@@ -137,7 +140,7 @@ pub struct InFlightView {
 }
 
 /// The headline numbers of a run: what `dhara run` prints and `Lab.advance` returns.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Summary {
     pub scenario: String,
     /// Decimal string, as in `Snapshot`: JSON readers in JS (and jq) round numbers above 2^53.
@@ -157,6 +160,9 @@ pub struct Summary {
     /// The stream job's headline numbers, when the scenario has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stream: Option<StreamSummary>,
+    /// The domain workload's analytics, when the scenario has a workload.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workload: Option<crate::workload::WorkloadView>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]

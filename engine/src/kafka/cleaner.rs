@@ -44,7 +44,7 @@ mod tests {
     fn log_of(keys: &[u32], timestamp_us: u64) -> PartitionLog {
         let mut log = PartitionLog::new(1_000);
         for (id, &key) in keys.iter().enumerate() {
-            log.append(Record { record_id: id as u64, key_id: key, timestamp_us, value_bytes: 10 }, 0);
+            log.append(Record { record_id: id as u64, key_id: key, timestamp_us, value_bytes: 10, payload: crate::workload::Payload::None }, 0);
         }
         log
     }

@@ -171,7 +171,7 @@ mod tests {
     use crate::kafka::log::Record;
 
     fn record(record_id: u64) -> Record {
-        Record { record_id, key_id: 0, timestamp_us: 0, value_bytes: 1 }
+        Record { record_id, key_id: 0, timestamp_us: 0, value_bytes: 1, payload: crate::workload::Payload::None }
     }
 
     #[test]

@@ -151,7 +151,7 @@ mod tests {
     fn append(log: &mut PartitionLog, states: &mut ProducerStates, stamp: ProducerStamp, count: u32) -> u64 {
         let base = log.log_end_offset();
         for delta in 0..count {
-            let record = Record { record_id: base + u64::from(delta), key_id: 0, timestamp_us: 0, value_bytes: 1 };
+            let record = Record { record_id: base + u64::from(delta), key_id: 0, timestamp_us: 0, value_bytes: 1, payload: crate::workload::Payload::None };
             log.append_entry(Entry { record, epoch: 0, offset_delta: delta, producer: Some(stamp), kind: Default::default() });
         }
         states.appended(stamp, count, base);
@@ -190,7 +190,7 @@ mod tests {
         for batch in 0..4 {
             append(&mut log, &mut states, stamp(0, batch * 4), 4);
         }
-        log.append(Record { record_id: 99, key_id: 0, timestamp_us: 0, value_bytes: 1 }, 0);
+        log.append(Record { record_id: 99, key_id: 0, timestamp_us: 0, value_bytes: 1, payload: crate::workload::Payload::None }, 0);
         assert_eq!(log.log_start_offset(), 7, "retention cut into the second batch");
         let rebuilt = ProducerStates::rebuild(&log);
         assert_eq!(rebuilt.admit(stamp(0, 12), 4), Admission::Duplicate { first_offset: 12, last_offset: 15 });

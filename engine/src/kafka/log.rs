@@ -22,6 +22,8 @@ pub struct Record {
     /// 0 is a tombstone: a record without a value (Kafka's null value), which deletes its key
     /// from a compacted topic.
     pub value_bytes: u32,
+    /// What the value says, for a domain workload (UPI, posts, shop); Kafka never reads it.
+    pub payload: crate::workload::Payload,
 }
 
 /// The key id of a record without a key.
@@ -84,7 +86,7 @@ impl Entry {
     /// A transaction marker for `producer` (its id and the coordinator's epoch), a batch of
     /// one control record.
     pub fn marker(producer: ProducerStamp, commit: bool, epoch: u32, timestamp_us: u64) -> Entry {
-        let record = Record { record_id: CONTROL_RECORD_ID, key_id: 0, timestamp_us, value_bytes: 0 };
+        let record = Record { record_id: CONTROL_RECORD_ID, key_id: 0, timestamp_us, value_bytes: 0, payload: crate::workload::Payload::None };
         Entry { record, epoch, offset_delta: 0, producer: Some(producer), kind: BatchKind::Marker { commit } }
     }
 

@@ -85,7 +85,7 @@ mod tests {
 
     fn data(log: &mut PartitionLog, index: &mut TxnIndex, producer_id: u64, kind: BatchKind) -> u64 {
         let stamp = ProducerStamp { producer_id, producer_epoch: 0, base_sequence: 0 };
-        let record = Record { record_id: log.log_end_offset(), key_id: 0, timestamp_us: 0, value_bytes: 1 };
+        let record = Record { record_id: log.log_end_offset(), key_id: 0, timestamp_us: 0, value_bytes: 1, payload: crate::workload::Payload::None };
         let entry = Entry { record, epoch: 0, offset_delta: 0, producer: Some(stamp), kind };
         let offset = log.append_entry(entry);
         index.appended(offset, &entry, 0);

@@ -60,6 +60,10 @@ pub struct Scenario {
     /// A stream job reading the topic; its source tasks are the consumers (consumer.count).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<stream::StreamSpec>,
+    /// A domain workload (UPI payments, social posts, shop clicks) generating the producer's
+    /// records instead of Poisson arrivals of Zipf keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<crate::workload::WorkloadSpec>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -250,8 +254,11 @@ impl Scenario {
         let interval = m.sample_interval_ms;
         check_range("metrics.sample_interval_ms", interval, SAMPLE_INTERVAL_MS_MIN, SAMPLE_INTERVAL_MS_MAX, "ms")?;
         check_range("metrics.series_points_max", m.series_points_max, 10, SERIES_POINTS_MAX, "")?;
+        if let Some(workload) = &self.workload {
+            workload.validate()?;
+        }
         if let Some(stream) = &self.stream {
-            stream.validate(self.topic.partitions, self.consumer.count)?;
+            stream.validate(self.topic.partitions, self.consumer.count, self.workload.as_ref().map(|w| w.kind()))?;
         }
         self.validate_cluster()
     }

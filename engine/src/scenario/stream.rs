@@ -91,7 +91,17 @@ pub enum StepSpec {
     FlatMap { copies_max: u32 },
     /// Re-key: by the Kafka key (the default before any key_by), by tag, or one key for all.
     KeyBy { by: KeyBy },
+    /// Read fields of a domain workload's payload into the record's value and/or tag
+    /// ("amount_rupees" into value, "bank" into tag), so the generic steps and aggregates
+    /// work on them.
+    Extract {
+        #[serde(default)]
+        value: Option<crate::workload::Field>,
+        #[serde(default)]
+        tag: Option<crate::workload::Field>,
+    },
 }
+
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -143,6 +153,27 @@ pub enum OperatorSpec {
         #[serde(default)]
         kind: crate::stream::join::JoinKind,
     },
+    /// The UPI fraud detector (workload "upi"): features per payer in keyed state and a
+    /// risk score; alerts above the threshold go to the sink.
+    Fraud(crate::upi::FraudSpec),
+    /// Trending hashtags and words with a trend score, and the language mix, per sliding
+    /// window (workload "social").
+    Trends(crate::social::TrendsSpec),
+    /// Session windows per shopper with the conversion funnel (workload "shop").
+    Funnel(crate::shop::FunnelSpec),
+}
+
+impl OperatorSpec {
+    /// The workload a domain operator needs, `None` for the generic operators.
+    pub fn domain(&self) -> Option<crate::workload::Kind> {
+        use crate::workload::Kind;
+        match self {
+            OperatorSpec::Fraud(_) => Some(Kind::Upi),
+            OperatorSpec::Trends(_) => Some(Kind::Social),
+            OperatorSpec::Funnel(_) => Some(Kind::Shop),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -261,7 +292,7 @@ impl Default for CheckpointSpec {
 
 impl StreamSpec {
     /// Checks every field; `partitions` and `sources` bound the parallelism.
-    pub(super) fn validate(&self, partitions: u32, sources: u16) -> Result<(), InputError> {
+    pub(super) fn validate(&self, partitions: u32, sources: u16, workload: Option<crate::workload::Kind>) -> Result<(), InputError> {
         if self.job.is_empty() || self.job.len() > 64 {
             return Err(InputError::new("stream.job", format!("must be 1 to 64 characters (got {})", self.job.len())));
         }
@@ -282,11 +313,14 @@ impl StreamSpec {
         check_range("consumer.count", u32::from(sources), 1, partitions, "(a stream job's source tasks: at most topic.partitions)")?;
         check_range("stream.pipeline", self.pipeline.len(), 0, PIPELINE_STEPS_MAX, "steps")?;
         for (i, step) in self.pipeline.iter().enumerate() {
-            step.validate(&format!("stream.pipeline[{i}]"))?;
+            step.validate(&format!("stream.pipeline[{i}]"), workload)?;
         }
         let fan_out: u32 = self.pipeline.iter().map(|s| if let StepSpec::FlatMap { copies_max } = s { *copies_max } else { 1 }).product();
         if fan_out > FAN_OUT_MAX {
             return Err(InputError::new("stream.pipeline", format!("the flat_map steps together make up to {fan_out} records of one; at most {FAN_OUT_MAX} are allowed")));
+        }
+        if let Some(needed) = self.operator.domain() {
+            crate::workload::check_domain("stream.operator.op", "this operator", &[needed], workload)?;
         }
         self.validate_operator()?;
         check_range("stream.parallelism", self.parallelism, 1, PARALLELISM_MAX, "")?;
@@ -322,15 +356,28 @@ impl StreamSpec {
                 check_range("stream.operator.size_ms", *size_ms, 1, 86_400_000, "ms")
             }
             OperatorSpec::JoinTable { .. } => Ok(()),
+            OperatorSpec::Fraud(spec) => spec.validate("stream.operator"),
+            OperatorSpec::Trends(spec) => spec.validate("stream.operator"),
+            OperatorSpec::Funnel(spec) => spec.validate("stream.operator"),
         }
     }
 }
 
 impl StepSpec {
-    fn validate(&self, path: &str) -> Result<(), InputError> {
+    fn validate(&self, path: &str, workload: Option<crate::workload::Kind>) -> Result<(), InputError> {
         match self {
             StepSpec::Filter { min, max, .. } if min > max => Err(InputError::new(format!("{path}.min"), format!("must be at most max ({max}; got {min})"))),
             StepSpec::FlatMap { copies_max } => check_range(&format!("{path}.copies_max"), *copies_max, 1, 16, ""),
+            StepSpec::Extract { value: None, tag: None } => Err(InputError::new(path, "must name a payload field for value, tag or both")),
+            StepSpec::Extract { value, tag } => {
+                for (name, field) in [("value", value), ("tag", tag)] {
+                    if let Some(field) = field {
+                        let shown = serde_json::to_string(field).expect("a field serializes");
+                        crate::workload::check_domain(&format!("{path}.{name}"), &format!("field {shown}"), field.domains(), workload)?;
+                    }
+                }
+                Ok(())
+            }
             _ => Ok(()),
         }
     }

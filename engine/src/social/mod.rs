@@ -10,12 +10,14 @@
 mod chars;
 pub mod stopwords;
 mod text;
+mod workload;
 
 use std::borrow::Cow;
 
 pub use chars::{graphemes, Graphemes};
 pub use stopwords::{is_hinglish_marker, is_stopword, is_stopword_in};
 pub use text::{normalise, tokenize, Tokens};
+pub use workload::*;
 
 /// What a token is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

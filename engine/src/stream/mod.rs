@@ -44,6 +44,8 @@ pub struct StreamRecord {
     pub value: i64,
     /// A small categorical attribute (an event type, a hashtag id, ...).
     pub tag: u32,
+    /// The Kafka record's decoded value (a payment, a post, a click), for domain operators.
+    pub payload: crate::workload::Payload,
 }
 
 /// A combining function, Beam's `CombineFn` / Flink's `AggregateFunction`: an accumulator

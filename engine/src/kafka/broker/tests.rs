@@ -24,7 +24,7 @@ fn lead(broker: &mut Broker, partition: u32, isr: Vec<u16>) {
 }
 
 fn produce(broker: &mut Broker, partition: u32, record_id: u64, acks: Acks) -> Outbox {
-    let record = Record { record_id, key_id: 1, timestamp_us: 0, value_bytes: 10 };
+    let record = Record { record_id, key_id: 1, timestamp_us: 0, value_bytes: 10, payload: crate::workload::Payload::None };
     let batch = RecordBatch { records: vec![record], producer: None, wire_bytes: 100, transactional: false };
     let mut out = Outbox::default();
     broker.on_message(PRODUCER, Msg::Produce { request_id: record_id, partition, batch, acks }, SimTime::ZERO, &mut out);

@@ -55,7 +55,7 @@ fn fetches(out: &Outbox) -> Vec<(NodeId, Vec<(u32, u64)>)> {
 }
 
 fn records(partition: u32, offsets: std::ops::Range<u64>) -> Vec<FetchedRecord> {
-    let record = Record { record_id: 0, key_id: 0, timestamp_us: 0, value_bytes: 1 };
+    let record = Record { record_id: 0, key_id: 0, timestamp_us: 0, value_bytes: 1, payload: crate::workload::Payload::None };
     offsets.map(|offset| FetchedRecord { partition, offset, record }).collect()
 }
 

@@ -1,7 +1,7 @@
 use super::*;
 
 fn record(record_id: u64) -> Record {
-    Record { record_id, key_id: record_id as u32, timestamp_us: 0, value_bytes: 100 }
+    Record { record_id, key_id: record_id as u32, timestamp_us: 0, value_bytes: 100, payload: crate::workload::Payload::None }
 }
 
 #[test]
@@ -68,7 +68,7 @@ fn replication_reads_finish_the_batch_they_start() {
 }
 
 fn keyed(record_id: u64, key_id: u32, value_bytes: u32, timestamp_us: u64) -> Record {
-    Record { record_id, key_id, timestamp_us, value_bytes }
+    Record { record_id, key_id, timestamp_us, value_bytes, payload: crate::workload::Payload::None }
 }
 
 #[test]

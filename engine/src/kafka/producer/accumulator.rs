@@ -200,7 +200,7 @@ mod tests {
     }
 
     fn record(record_id: u64) -> Record {
-        Record { record_id, key_id: 0, timestamp_us: record_id * 1_000, value_bytes: 320 }
+        Record { record_id, key_id: 0, timestamp_us: record_id * 1_000, value_bytes: 320, payload: crate::workload::Payload::None }
     }
 
     /// Appends records to partition 0 until a second batch opens, then takes the first and

@@ -19,6 +19,7 @@ use super::log::{ProducerStamp, Record, NO_KEY};
 use super::protocol::{Accounting, Acks, Msg, Outbox, PartitionState, ProduceError, Timer};
 use crate::scenario::ProducerSpec;
 use crate::sim::{Duration, SimRng, SimTime, TraceKind};
+use crate::workload::{Arrival, Generator, Payload};
 use accumulator::{Accumulator, BatchingConfig, ProducerBatch};
 use sequences::Sequences;
 use std::collections::BTreeMap;
@@ -128,6 +129,9 @@ pub struct Producer {
     stats: ProducerStats,
     /// The transactional side, when `transactional.id` is set.
     txn: Option<TransactionClient>,
+    /// A domain workload's generator, which then decides arrivals, keys and payloads, and
+    /// the arrival it has decided on next.
+    generator: Option<(Generator, Option<Arrival>)>,
 }
 
 impl Producer {
@@ -150,7 +154,14 @@ impl Producer {
             request_id_next: 0,
             stats: ProducerStats::default(),
             txn: None,
+            generator: None,
         }
+    }
+
+    /// Sends what a domain workload generates instead of Poisson arrivals of Zipf keys.
+    pub fn with_generator(mut self, generator: Generator) -> Self {
+        self.generator = Some((generator, None));
+        self
     }
 
     /// Makes this a transactional producer: its producer id and epoch come from the
@@ -164,7 +175,7 @@ impl Producer {
 
     pub fn start(&mut self, out: &mut Outbox) {
         self.init_transactions(out);
-        self.schedule_next(out);
+        self.schedule_next(SimTime::ZERO, out);
     }
 
     /// The transaction state, for a transactional producer.
@@ -229,7 +240,7 @@ impl Producer {
         match timer {
             Timer::ProducerSend => {
                 self.create_record(now, out);
-                self.schedule_next(out);
+                self.schedule_next(now, out);
             }
             Timer::Linger { .. } | Timer::Retry { .. } => self.drain(now, out),
             Timer::RequestTimeout { request_id } => self.on_request_timeout(request_id, now, out),
@@ -253,6 +264,12 @@ impl Producer {
 
     /// The application sends a record: it joins its partition's batch.
     fn create_record(&mut self, now: SimTime, out: &mut Outbox) {
+        if let Some((_, staged)) = &mut self.generator {
+            let arrival = staged.take().expect("an arrival is staged before its timer is set");
+            let partition = self.keys.partition(arrival.key_id);
+            let record = Record { record_id: self.stats.sent, key_id: arrival.key_id, timestamp_us: self.stamp(now), value_bytes: arrival.value_bytes, payload: arrival.payload };
+            return self.send_record(partition, record, false, now, out);
+        }
         // Draw only when keyless records are on, so other runs keep their random streams.
         let keyless = self.config.keyless_percent > 0 && self.rng.below(100) < u64::from(self.config.keyless_percent);
         let (key_id, partition) = if keyless {
@@ -261,15 +278,24 @@ impl Producer {
             let key_id = self.keys.sample(&mut self.rng);
             (key_id, self.keys.partition(key_id))
         };
-        let skew_us = self.clock_offset_ms.saturating_mul(1_000);
-        let timestamp_us = now.as_us().saturating_add_signed(skew_us);
         // Draw only when tombstones are on, so other runs keep their random streams.
         let tombstone = self.config.tombstone_percent > 0 && self.rng.below(100) < u64::from(self.config.tombstone_percent);
         let value_bytes = if tombstone { 0 } else { self.config.value_bytes };
-        let record = Record { record_id: self.stats.sent, key_id, timestamp_us, value_bytes };
+        let record = Record { record_id: self.stats.sent, key_id, timestamp_us: self.stamp(now), value_bytes, payload: Payload::None };
+        self.send_record(partition, record, keyless, now, out);
+    }
+
+    /// CreateTime: the producer's clock, which may be skewed.
+    fn stamp(&self, now: SimTime) -> u64 {
+        now.as_us().saturating_add_signed(self.clock_offset_ms.saturating_mul(1_000))
+    }
+
+    /// The created record joins its partition's batch (or the open transaction).
+    fn send_record(&mut self, partition: u32, record: Record, keyless: bool, now: SimTime, out: &mut Outbox) {
+        let (key_id, value_bytes) = (record.key_id, record.value_bytes);
         self.stats.sent += 1;
-        out.note(TraceKind::Send, [partition.into(), key_id.into(), u64::from(tombstone)]);
-        out.account(Accounting::Created { record_id: record.record_id, partition });
+        out.note(TraceKind::Send, [partition.into(), key_id.into(), u64::from(record.is_tombstone())]);
+        out.account(Accounting::Created { record_id: record.record_id, partition, payload: record.payload });
         let key_bytes = if keyless { 0 } else { self.keys.name(key_id).len() as u32 };
         if keyless {
             self.sticky.1 += u64::from(value_bytes + key_bytes);
@@ -385,7 +411,13 @@ impl Producer {
         }
     }
 
-    fn schedule_next(&mut self, out: &mut Outbox) {
+    fn schedule_next(&mut self, now: SimTime, out: &mut Outbox) {
+        if let Some((generator, staged)) = &mut self.generator {
+            let arrival = generator.next(now, self.config.rate_records_per_s, &self.keys);
+            *staged = Some(arrival);
+            out.set_timer(arrival.at.since(now), Timer::ProducerSend);
+            return;
+        }
         let mean_gap_us = 1_000_000.0 / f64::from(self.config.rate_records_per_s);
         // At least 1 µs apart, so records keep a strict order in time.
         let gap = self.rng.exponential_us(mean_gap_us).max(1);

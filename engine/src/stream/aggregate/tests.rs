@@ -1,7 +1,7 @@
 use super::*;
 
 fn record(id: u64, key: u64, value: i64, tag: u32) -> StreamRecord {
-    StreamRecord { id, key, origin_key: key, event_time_us: id as i64 * 1_000, value, tag }
+    StreamRecord { id, key, origin_key: key, event_time_us: id as i64 * 1_000, value, tag, payload: crate::workload::Payload::None }
 }
 
 fn parse(json: &str) -> Result<AggregateKind, InputError> {

@@ -30,6 +30,7 @@ pub fn decode(record: &Record, spec: &EventTimeSpec) -> StreamRecord {
         // A tombstone (a record without a value) keeps value 0: a table join deletes its key.
         value: if record.is_tombstone() { 0 } else { 1 + (mix(h ^ 2) % spec.value_max as u64) as i64 },
         tag: (mix(h ^ 3) % u64::from(spec.tags)) as u32,
+        payload: record.payload,
     }
 }
 
@@ -66,6 +67,18 @@ pub fn run(steps: &[StepSpec], record: StreamRecord, out: &mut Vec<StreamRecord>
             };
             run(rest, StreamRecord { key, ..record }, out);
         }
+        StepSpec::Extract { value, tag } => {
+            // Validation made sure the fields belong to the workload; a generic record
+            // (no payload) keeps what it had.
+            let mut extracted = record;
+            if let Some(v) = value.and_then(|f| f.of(&record.payload)) {
+                extracted.value = v;
+            }
+            if let Some(t) = tag.and_then(|f| f.of(&record.payload)) {
+                extracted.tag = t.clamp(0, i64::from(u32::MAX)) as u32;
+            }
+            run(rest, extracted, out);
+        }
     }
 }
 
@@ -90,14 +103,14 @@ mod tests {
     use super::*;
 
     fn record(id: u64) -> StreamRecord {
-        StreamRecord { id, key: 7, origin_key: 7, event_time_us: 1_000, value: 50, tag: 2 }
+        StreamRecord { id, key: 7, origin_key: 7, event_time_us: 1_000, value: 50, tag: 2, payload: crate::workload::Payload::None }
     }
 
     #[test]
     fn event_time_is_before_the_create_time_by_at_most_the_delay() {
         let spec = EventTimeSpec { delay_ms_max: 2_000, ..EventTimeSpec::default() };
         for id in 0..1_000 {
-            let r = decode(&Record { record_id: id, key_id: 3, timestamp_us: 10_000_000, value_bytes: 100 }, &spec);
+            let r = decode(&Record { record_id: id, key_id: 3, timestamp_us: 10_000_000, value_bytes: 100, payload: crate::workload::Payload::None }, &spec);
             assert!((8_000_000..=10_000_000).contains(&r.event_time_us), "{r:?}");
             assert!((1..=spec.value_max).contains(&r.value) && r.tag < spec.tags);
         }
@@ -106,7 +119,7 @@ mod tests {
     #[test]
     fn stragglers_are_the_configured_share() {
         let spec = EventTimeSpec { late_percent: 10.0, late_delay_ms: 60_000, ..EventTimeSpec::default() };
-        let late = (0..10_000).filter(|&id| decode(&Record { record_id: id, key_id: 0, timestamp_us: 100_000_000, value_bytes: 1 }, &spec).event_time_us == 40_000_000).count();
+        let late = (0..10_000).filter(|&id| decode(&Record { record_id: id, key_id: 0, timestamp_us: 100_000_000, value_bytes: 1, payload: crate::workload::Payload::None }, &spec).event_time_us == 40_000_000).count();
         assert!((800..1_200).contains(&late), "{late}");
     }
 

@@ -21,7 +21,7 @@ use crate::scenario::stream::{Delivery, StreamSpec};
 use crate::sim::{Duration, TraceKind};
 use crate::stream::{EventTimeUs, StreamRecord};
 use checkpoint::Coordinator;
-use operator::KeyedOperator;
+use operator::{KeyedOperator, Output};
 use sink::Sink;
 use source::SourceTask;
 use std::collections::{BTreeMap, VecDeque};
@@ -170,6 +170,14 @@ impl Job {
     /// Keeps every visible result, for tests that recompute what the output should be.
     pub fn keep_all_outputs(&mut self) {
         self.sink.keep_all();
+    }
+    /// A downstream reader will take the results as they become visible.
+    pub fn watch_outputs(&mut self) {
+        self.sink.watch();
+    }
+    /// The results that became visible since the last call (empty unless watched).
+    pub fn take_fresh_outputs(&mut self) -> Vec<Output> {
+        self.sink.take_fresh()
     }
     pub fn sink(&self) -> &Sink {
         &self.sink

@@ -11,6 +11,7 @@ use crate::stream::trigger::Trigger;
 use crate::stream::window::WindowFn;
 use crate::stream::windower::{Accumulation, Pane, Windower, WindowingSpec};
 use crate::stream::{EventTimeUs, StreamRecord};
+use crate::workload::DomainOperator;
 use serde::Serialize;
 
 /// Which result this is: the same id written twice is a duplicate.
@@ -32,6 +33,8 @@ pub enum OutputValue {
     Pair { left_id: u64, right_id: u64 },
     /// A stream record with its key's table value (`None` in a left join's miss).
     Enriched { record_id: u64, table_value: Option<i64> },
+    /// A domain operator's result: a fraud alert, a trends pane, a shopper's session.
+    Domain(crate::workload::DomainOutput),
 }
 
 /// One result, as the sink receives it.
@@ -62,6 +65,7 @@ pub enum KeyedOperator {
     Burst(Box<BurstRule>),
     JoinWindow { join: Box<WindowJoin>, left_tag: u32, right_tag: u32 },
     JoinTable { join: Box<StreamTableJoin>, table_tag: u32 },
+    Domain(Box<DomainOperator>),
 }
 
 impl KeyedOperator {
@@ -88,6 +92,9 @@ impl KeyedOperator {
                 KeyedOperator::JoinWindow { join: Box::new(join), left_tag: *left_tag, right_tag: *right_tag }
             }
             OperatorSpec::JoinTable { table_tag, kind } => KeyedOperator::JoinTable { join: Box::new(StreamTableJoin::new(*kind)), table_tag: *table_tag },
+            OperatorSpec::Fraud(spec) => KeyedOperator::Domain(Box::new(DomainOperator::Fraud(crate::upi::FraudDetector::new(spec)))),
+            OperatorSpec::Trends(spec) => KeyedOperator::Domain(Box::new(DomainOperator::Trends(crate::social::Trends::new(spec)))),
+            OperatorSpec::Funnel(spec) => KeyedOperator::Domain(Box::new(DomainOperator::Funnel(crate::shop::Funnel::new(spec)))),
         }
     }
 
@@ -124,6 +131,7 @@ impl KeyedOperator {
                 }
                 true
             }
+            KeyedOperator::Domain(domain) => domain.on_record(record, now_us, out),
         }
     }
 
@@ -140,6 +148,7 @@ impl KeyedOperator {
                 out.extend(join.on_watermark(watermark_us).into_iter().map(|p| pair_output(p, size_us, now_us)));
             }
             KeyedOperator::JoinTable { .. } => {}
+            KeyedOperator::Domain(domain) => domain.on_watermark(watermark_us, now_us, out),
         }
     }
 
@@ -154,6 +163,7 @@ impl KeyedOperator {
                 burst.on_processing_time(now_us);
             }
             KeyedOperator::JoinWindow { .. } | KeyedOperator::JoinTable { .. } => {}
+            KeyedOperator::Domain(domain) => domain.on_processing_time(now_us, out),
         }
     }
 
@@ -162,6 +172,7 @@ impl KeyedOperator {
             KeyedOperator::Window(windower) => windower.next_processing_time_us(),
             KeyedOperator::Burst(burst) => burst.timers().next_processing_time_us(),
             KeyedOperator::JoinWindow { .. } | KeyedOperator::JoinTable { .. } => None,
+            KeyedOperator::Domain(domain) => domain.next_processing_time_us(),
         }
     }
 
@@ -171,6 +182,7 @@ impl KeyedOperator {
             KeyedOperator::Burst(burst) => burst.state_bytes(),
             KeyedOperator::JoinWindow { join, .. } => join.state_bytes(),
             KeyedOperator::JoinTable { join, .. } => join.table().state_bytes(),
+            KeyedOperator::Domain(domain) => domain.state_bytes(),
         }
     }
 
@@ -180,6 +192,7 @@ impl KeyedOperator {
             KeyedOperator::Burst(burst) => burst.keys(),
             KeyedOperator::JoinWindow { join, .. } => join.buffered_windows(),
             KeyedOperator::JoinTable { join, .. } => join.table().len(),
+            KeyedOperator::Domain(domain) => domain.state_keys(),
         }
     }
 

@@ -49,6 +49,8 @@ pub struct Sink {
     all: Option<Vec<Output>>,
     /// The visible results as a queryable table.
     store: ServingStore,
+    /// Results made visible since a downstream reader last took them (`watch`).
+    fresh: Option<Vec<Output>>,
 }
 
 impl Sink {
@@ -63,7 +65,18 @@ impl Sink {
             counts: SinkCounts::default(),
             all: None,
             store: ServingStore::default(),
+            fresh: None,
         }
+    }
+
+    /// A downstream reader (the workload's analytics) will take what becomes visible.
+    pub fn watch(&mut self) {
+        self.fresh.get_or_insert_with(Vec::new);
+    }
+
+    /// What became visible since the last call (empty unless watched).
+    pub fn take_fresh(&mut self) -> Vec<Output> {
+        self.fresh.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// Keeps every visible result (for tests that recompute the expected output).
@@ -130,6 +143,9 @@ impl Sink {
             all.push(output.clone());
         }
         self.store.upsert(&output);
+        if let Some(fresh) = &mut self.fresh {
+            fresh.push(output.clone());
+        }
         if self.recent.len() == SINK_RECENT_MAX {
             self.recent.pop_front();
         }

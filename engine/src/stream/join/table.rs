@@ -148,7 +148,7 @@ mod tests {
     use super::*;
 
     fn rec(id: u64, key: u64) -> StreamRecord {
-        StreamRecord { id, key, origin_key: key, event_time_us: id as i64, value: 10, tag: 0 }
+        StreamRecord { id, key, origin_key: key, event_time_us: id as i64, value: 10, tag: 0, payload: crate::workload::Payload::None }
     }
 
     #[test]

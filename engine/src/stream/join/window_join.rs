@@ -172,7 +172,7 @@ mod tests {
     use super::*;
 
     fn rec(id: u64, key: u64, event_time_us: i64) -> StreamRecord {
-        StreamRecord { id, key, origin_key: key, event_time_us, value: 0, tag: 0 }
+        StreamRecord { id, key, origin_key: key, event_time_us, value: 0, tag: 0, payload: crate::workload::Payload::None }
     }
 
     fn ids(pairs: &[JoinedPair]) -> Vec<(u64, u64)> {

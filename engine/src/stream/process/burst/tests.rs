@@ -3,7 +3,7 @@ use super::*;
 const CONFIG: BurstRuleConfig = BurstRuleConfig { count_min: 3, within_us: 1_000, idle_clear_us: 60_000_000 };
 
 fn rec(id: u64, key: u64, event_time_us: i64) -> StreamRecord {
-    StreamRecord { id, key, origin_key: key, event_time_us, value: 0, tag: 0 }
+    StreamRecord { id, key, origin_key: key, event_time_us, value: 0, tag: 0, payload: crate::workload::Payload::None }
 }
 
 fn feed(rule: &mut BurstRule, key: u64, times: &[i64]) {

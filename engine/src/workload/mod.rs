@@ -1,0 +1,329 @@
+//! A workload is what the producer sends and what the analytics make of it: UPI payments,
+//! social posts, shop clicks. Each domain (`upi`, `social`, `shop`) brings five things:
+//! its scenario section, a generator that decides when the next record comes and what it
+//! says (with ground truth the job never reads), the fields a pipeline can extract, a keyed
+//! operator that runs its analytics inside the stream job, and the scoring that compares
+//! the job's visible results with the truth. This module joins them behind one face, so the
+//! Kafka model carries a payload without knowing what it means.
+
+pub mod query;
+pub mod traffic;
+
+use crate::error::InputError;
+use crate::kafka::keys::KeySpace;
+use crate::sim::SimTime;
+use crate::stream::job::operator::Output;
+use crate::scenario::stream::EventTimeSpec;
+use crate::stream::{EventTimeUs, StreamRecord};
+pub use query::{Query, QueryTruth, QueryView};
+use crate::{shop, social, upi};
+use serde::{Deserialize, Serialize};
+
+/// What a record's value says, decoded. Small and `Copy`: it travels inside every record
+/// through the log, replication and the job. Text (a post) is kept as the choices that
+/// render it, so a log of millions of posts stays small and every reader sees the same words.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Payload {
+    /// A generic scenario's record: only its size matters.
+    #[default]
+    None,
+    Upi(upi::Txn),
+    Post(social::Post),
+    Shop(shop::ShopEvent),
+}
+
+/// How big a run is: "class" (default) keeps `producer.records_per_s`, a rate that reads well
+/// projected; "real" replaces it with the domain's real-world mean rate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scale {
+    #[default]
+    Class,
+    Real,
+}
+
+/// The scenario's `workload` section: `{"kind": "upi", …}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum WorkloadSpec {
+    Upi(upi::UpiSpec),
+    Social(social::SocialSpec),
+    Shop(shop::ShopSpec),
+}
+
+/// Which domain a workload, field or operator belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Upi,
+    Social,
+    Shop,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Upi => "upi",
+            Kind::Social => "social",
+            Kind::Shop => "shop",
+        }
+    }
+}
+
+impl WorkloadSpec {
+    pub fn kind(&self) -> Kind {
+        match self {
+            WorkloadSpec::Upi(_) => Kind::Upi,
+            WorkloadSpec::Social(_) => Kind::Social,
+            WorkloadSpec::Shop(_) => Kind::Shop,
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), InputError> {
+        match self {
+            WorkloadSpec::Upi(spec) => spec.validate("workload"),
+            WorkloadSpec::Social(spec) => spec.validate("workload"),
+            WorkloadSpec::Shop(spec) => spec.validate("workload"),
+        }
+    }
+
+    /// The base rate the producer runs at, records per second: the scenario's own at class
+    /// scale, the domain's real-world mean at real scale.
+    pub fn rate_per_s(&self, class_rate_per_s: u32) -> u32 {
+        let (scale, real) = match self {
+            WorkloadSpec::Upi(spec) => (spec.scale, upi::REAL_RATE_PER_S),
+            WorkloadSpec::Social(spec) => (spec.scale, social::REAL_RATE_PER_S),
+            WorkloadSpec::Shop(spec) => (spec.scale, shop::REAL_RATE_PER_S),
+        };
+        match scale {
+            Scale::Class => class_rate_per_s,
+            Scale::Real => real,
+        }
+    }
+}
+
+/// Refuses a domain field or operator (`what`, at `path`) in a scenario whose workload is
+/// not one of `domains`.
+pub fn check_domain(path: &str, what: &str, domains: &[Kind], workload: Option<Kind>) -> Result<(), InputError> {
+    if workload.is_some_and(|w| domains.contains(&w)) {
+        return Ok(());
+    }
+    let needed: Vec<&str> = domains.iter().map(|d| d.name()).collect();
+    let have = workload.map_or("none".to_string(), |w| format!("{:?}", w.name()));
+    Err(InputError::new(path, format!("{what} needs workload.kind {}; this scenario's workload is {have}", needed.join(" or "))))
+}
+
+/// The next record a generator has decided on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Arrival {
+    pub at: SimTime,
+    /// The Kafka key: an id into the producer's key space (a payer, an author, a shopper).
+    pub key_id: u32,
+    pub payload: Payload,
+    /// The record's value size on the wire (a UPI JSON is a few hundred bytes).
+    pub value_bytes: u32,
+}
+
+/// A domain's generator, seeded from the run's seed through its own random stream.
+pub enum Generator {
+    Upi(Box<upi::Generator>),
+    Social(Box<social::Generator>),
+    Shop(Box<shop::Generator>),
+}
+
+impl Generator {
+    pub fn new(spec: &WorkloadSpec, seed: u64, keys: &KeySpace) -> Generator {
+        match spec {
+            WorkloadSpec::Upi(spec) => Generator::Upi(Box::new(upi::Generator::new(spec, seed, keys))),
+            WorkloadSpec::Social(spec) => Generator::Social(Box::new(social::Generator::new(spec, seed, keys))),
+            WorkloadSpec::Shop(spec) => Generator::Shop(Box::new(shop::Generator::new(spec, seed, keys))),
+        }
+    }
+
+    /// The next record strictly after `now`, with `base_per_s` the current base rate.
+    pub fn next(&mut self, now: SimTime, base_per_s: u32, keys: &KeySpace) -> Arrival {
+        match self {
+            Generator::Upi(g) => g.next(now, base_per_s, keys),
+            Generator::Social(g) => g.next(now, base_per_s, keys),
+            Generator::Shop(g) => g.next(now, base_per_s, keys),
+        }
+    }
+}
+
+/// A payload field a pipeline step can read into a record's value or tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    /// upi: the amount in paise, and in whole rupees.
+    AmountPaise,
+    AmountRupees,
+    /// upi: the payer's bank, the payer's app, the payee's id, success/failure/timeout.
+    Bank,
+    App,
+    Payee,
+    Status,
+    /// upi and shop: the payment's or the product's category.
+    Category,
+    /// upi: where the payer is.
+    City,
+    /// social: the post's language and its topic.
+    Language,
+    Topic,
+    /// shop: the step of the funnel (view, cart, checkout, purchase), the product, its price
+    /// in paise and the quantity.
+    Stage,
+    Product,
+    PricePaise,
+    Quantity,
+}
+
+impl Field {
+    /// The domains whose payloads have this field.
+    pub fn domains(self) -> &'static [Kind] {
+        match self {
+            Field::AmountPaise | Field::AmountRupees | Field::Bank | Field::App | Field::Payee | Field::Status | Field::City => &[Kind::Upi],
+            Field::Category => &[Kind::Upi, Kind::Shop],
+            Field::Language | Field::Topic => &[Kind::Social],
+            Field::Stage | Field::Product | Field::PricePaise | Field::Quantity => &[Kind::Shop],
+        }
+    }
+
+    /// The field of `payload` as a number, `None` if its payload has no such field.
+    pub fn of(self, payload: &Payload) -> Option<i64> {
+        match payload {
+            Payload::None => None,
+            Payload::Upi(txn) => upi::field(txn, self),
+            Payload::Post(post) => social::field(post, self),
+            Payload::Shop(event) => shop::field(event, self),
+        }
+    }
+}
+
+/// A domain's keyed operator, with the same face as the job's other keyed operators.
+#[derive(Clone, Debug)]
+pub enum DomainOperator {
+    Fraud(upi::FraudDetector),
+    Trends(social::Trends),
+    Funnel(shop::Funnel),
+}
+
+macro_rules! each_operator {
+    ($self:expr, $op:ident => $body:expr) => {
+        match $self {
+            DomainOperator::Fraud($op) => $body,
+            DomainOperator::Trends($op) => $body,
+            DomainOperator::Funnel($op) => $body,
+        }
+    };
+}
+
+impl DomainOperator {
+    /// Returns false if the record was too late to count (the late side output).
+    pub fn on_record(&mut self, record: &StreamRecord, now_us: u64, out: &mut Vec<Output>) -> bool {
+        each_operator!(self, op => op.on_record(record, now_us, out))
+    }
+    pub fn on_watermark(&mut self, watermark_us: EventTimeUs, now_us: u64, out: &mut Vec<Output>) {
+        each_operator!(self, op => op.on_watermark(watermark_us, now_us, out))
+    }
+    pub fn on_processing_time(&mut self, now_us: u64, out: &mut Vec<Output>) {
+        each_operator!(self, op => op.on_processing_time(now_us, out))
+    }
+    pub fn next_processing_time_us(&self) -> Option<u64> {
+        each_operator!(self, op => op.next_processing_time_us())
+    }
+    pub fn state_bytes(&self) -> usize {
+        each_operator!(self, op => op.state_bytes())
+    }
+    pub fn state_keys(&self) -> usize {
+        each_operator!(self, op => op.state_keys())
+    }
+}
+
+/// A domain operator's result, as it reaches the sink (see `stream::job::operator::Output`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "domain", rename_all = "snake_case")]
+pub enum DomainOutput {
+    Fraud(upi::FraudAlert),
+    Trends(social::TrendsPane),
+    Funnel(shop::SessionSummary),
+}
+
+/// The analytics a domain shows on the page: the job's visible results read downstream (as
+/// a read_committed consumer of the sink would) and scored against the generator's truth,
+/// and the true answer to the workload's query.
+pub struct Analytics {
+    domain: DomainAnalytics,
+    truth: QueryTruth,
+}
+
+enum DomainAnalytics {
+    Upi(Box<upi::Analytics>),
+    Social(Box<social::Analytics>),
+    Shop(Box<shop::Analytics>),
+}
+
+/// The analytics' view for the page and the summary, per domain.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DomainView {
+    Upi(upi::UpiView),
+    Social(social::SocialView),
+    Shop(shop::ShopView),
+}
+
+/// What the page shows of a workload (field names are a contract with www/).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WorkloadView {
+    pub domain: DomainView,
+    /// The latest window of the true answer to the workload's query.
+    pub truth: Option<QueryView>,
+}
+
+/// Groups the page lists of the query's answer.
+const TRUTH_VIEW_ROWS: usize = 10;
+
+impl Analytics {
+    /// `event_time` is the job's (or the default): the truth windows by the same event time.
+    pub fn new(spec: &WorkloadSpec, event_time: EventTimeSpec) -> Analytics {
+        let (domain, query) = match spec {
+            WorkloadSpec::Upi(spec) => (DomainAnalytics::Upi(Box::new(upi::Analytics::new(spec))), upi::query()),
+            WorkloadSpec::Social(spec) => (DomainAnalytics::Social(Box::new(social::Analytics::new(spec))), social::query()),
+            WorkloadSpec::Shop(spec) => (DomainAnalytics::Shop(Box::new(shop::Analytics::new(spec))), shop::query()),
+        };
+        Analytics { domain, truth: QueryTruth::new(query, event_time) }
+    }
+
+    /// The producer created record `record_id` at `now`: the truth side.
+    pub fn on_created(&mut self, record_id: u64, now: SimTime, payload: &Payload) {
+        self.truth.on_created(record_id, now.as_us(), payload);
+        match &mut self.domain {
+            DomainAnalytics::Upi(a) => a.on_created(record_id, now, payload),
+            DomainAnalytics::Social(a) => a.on_created(record_id, now, payload),
+            DomainAnalytics::Shop(a) => a.on_created(record_id, now, payload),
+        }
+    }
+
+    /// A result of the job became visible at `now`: the detection side.
+    pub fn on_output(&mut self, output: &Output, now: SimTime) {
+        match &mut self.domain {
+            DomainAnalytics::Upi(a) => a.on_output(output, now),
+            DomainAnalytics::Social(a) => a.on_output(output, now),
+            DomainAnalytics::Shop(a) => a.on_output(output, now),
+        }
+    }
+
+    /// The true answer to the workload's query so far.
+    pub fn truth(&self) -> &QueryTruth {
+        &self.truth
+    }
+
+    pub fn view(&self, now: SimTime) -> WorkloadView {
+        let domain = match &self.domain {
+            DomainAnalytics::Upi(a) => DomainView::Upi(a.view(now)),
+            DomainAnalytics::Social(a) => DomainView::Social(a.view(now)),
+            DomainAnalytics::Shop(a) => DomainView::Shop(a.view(now)),
+        };
+        WorkloadView { domain, truth: self.truth.view(TRUTH_VIEW_ROWS) }
+    }
+}
