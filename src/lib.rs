@@ -55,6 +55,11 @@ impl Lab {
         self.sim.apply(command).map_err(to_js)
     }
 
+    /// The run's scenario with every default filled in (what the knobs list reads).
+    pub fn scenario(&self) -> Result<JsValue, JsError> {
+        to_value(self.sim.scenario())
+    }
+
     pub fn summary(&self) -> Result<JsValue, JsError> {
         to_value(&self.sim.summary())
     }

@@ -63,7 +63,33 @@ function sizeCanvas(canvas) {
   return false;
 }
 
+/** The value at a dotted path of the scenario ("workload.traffic.start_hour"), for display. */
+function valueAt(scenario, path) {
+  const value = path.split('.').reduce((at, part) => (at == null ? undefined : at[part]), scenario);
+  if (value === undefined || value === null) return '—';
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/** The scenario's "knobs that matter": path, current value, and what turning it does. */
+function describeKnobs(scenario) {
+  const knobs = scenario.knobs ?? [];
+  $('knobs-title').hidden = knobs.length === 0;
+  $('knobs').hidden = knobs.length === 0;
+  $('knobs').replaceChildren(...knobs.flatMap((knob) => {
+    const term = document.createElement('dt');
+    const code = document.createElement('code');
+    code.textContent = knob.path;
+    const value = document.createElement('b');
+    value.textContent = ` = ${valueAt(scenario, knob.path)}`;
+    term.append(code, value);
+    const about = document.createElement('dd');
+    about.textContent = knob.about;
+    return [term, about];
+  }));
+}
+
 function describe(scenario) {
+  describeKnobs(scenario);
   $('about-title').textContent = scenario.title;
   $('about-text').textContent = scenario.description;
   const list = $('simplifications');
@@ -100,7 +126,7 @@ function startRun() {
   const lab = new dhara.Lab(json, BigInt(app.state.seed));
   if (app.lab) app.lab.free();
   app.lab = lab;
-  describe(JSON.parse(json));
+  describe(lab.scenario());
   syncConsumerChoices();
   $('scenario').value = app.state.scenario;
   $('seed').value = app.state.seed;

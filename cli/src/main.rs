@@ -56,6 +56,10 @@ enum Cmd {
         /// Check every invariant after every event; a violation exits 1 naming it.
         #[arg(long, conflicts_with = "trace")]
         check_invariants: bool,
+        /// For a scenario with a workload: "class" (its own rate) or "real" (the domain's
+        /// real-world rate, e.g. UPI's 650 million payments a day).
+        #[arg(long, value_enum)]
+        scale: Option<ScaleArg>,
     },
     /// Swarm testing: random clusters, workloads and faults, every invariant checked after
     /// every event; prints a JSON summary and, for a violation, how to reproduce it.
@@ -113,8 +117,9 @@ fn main() -> ExitCode {
             Ok(())
         }
         Cmd::Scenario { action: ScenarioCmd::Show { name } } => show(&name),
-        Cmd::Run { scenario, seed, duration, trace, commands, check_invariants } => {
-            run(&scenario, seed, duration, trace.as_deref(), commands.as_deref(), check_invariants)
+        Cmd::Run { scenario, seed, duration, trace, commands, check_invariants, scale } => {
+            let files = Files { trace: trace.as_deref(), commands: commands.as_deref() };
+            run(&scenario, seed, duration, files, check_invariants, scale)
         }
         Cmd::Swarm { seeds, from, out } => swarm::command(seeds, from, &out),
         Cmd::Oracle { kind: OracleCmd::Partition { file } } => oracle_partition(&file),
@@ -154,8 +159,30 @@ fn load_scenario(arg: &str) -> Result<Scenario, Refusal> {
     Scenario::from_json(&text).map_err(|e| Refusal(format!("{arg}: {e}")))
 }
 
-fn run(scenario_arg: &str, seed: u64, duration: Duration, trace: Option<&Path>, commands: Option<&Path>, check: bool) -> Result<(), Refusal> {
-    let scenario = load_scenario(scenario_arg)?;
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ScaleArg {
+    Class,
+    Real,
+}
+
+/// The files `run` writes and reads.
+struct Files<'a> {
+    trace: Option<&'a Path>,
+    commands: Option<&'a Path>,
+}
+
+fn run(scenario_arg: &str, seed: u64, duration: Duration, files: Files, check: bool, scale: Option<ScaleArg>) -> Result<(), Refusal> {
+    let Files { trace, commands } = files;
+    let mut scenario = load_scenario(scenario_arg)?;
+    if let Some(scale) = scale {
+        let Some(workload) = &mut scenario.workload else {
+            return Err(Refusal(format!("--scale: scenario {:?} has no workload to scale (scenarios with one: those with a \"workload\" section, e.g. upi-fraud)", scenario.name)));
+        };
+        workload.set_scale(match scale {
+            ScaleArg::Class => dhara_engine::workload::Scale::Class,
+            ScaleArg::Real => dhara_engine::workload::Scale::Real,
+        });
+    }
     let schedule = match commands {
         None => Vec::new(),
         Some(path) => load_schedule(path, duration)?,

@@ -252,3 +252,19 @@ fn oracle_windows_refuses_malformed_files_naming_the_field() {
         assert_refused(&dhara(&["oracle", "windows", path.to_str().expect("utf-8")]), mentions);
     }
 }
+
+#[test]
+fn scale_real_runs_a_workload_at_its_real_rate_and_is_refused_without_one() {
+    assert_refused(&dhara(&["run", "upi-lag", "--seed", "1", "--for", "1s", "--scale", "real"]), "--scale");
+    assert_refused(&dhara(&["run", "upi-lag", "--seed", "1", "--for", "1s", "--scale", "huge"]), "--scale");
+    let show = dhara(&["scenario", "show", "upi-windows"]);
+    let mut json: serde_json::Value = serde_json::from_slice(&show.stdout).expect("JSON");
+    json["workload"] = serde_json::json!({ "kind": "upi" });
+    json["stream"]["pipeline"] = serde_json::json!([{ "op": "extract", "value": "amount_paise" }, { "op": "key_by", "by": "key" }]);
+    let file = temp_file("workload.json", &json.to_string());
+    let path = file.to_str().expect("utf-8 path");
+    let produced = |scale: &str| stdout_json(&dhara(&["run", path, "--seed", "1", "--for", "2s", "--scale", scale]))["produced"].as_u64().expect("produced");
+    let (class, real) = (produced("class"), produced("real"));
+    // Class scale is the scenario's 400/s; real scale UPI's mean, thousands per second.
+    assert!(class < 1_500 && real > 5 * class, "class {class}, real {real}");
+}

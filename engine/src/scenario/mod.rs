@@ -48,6 +48,10 @@ pub struct Scenario {
     /// What this scenario simplifies compared to real Kafka; shown on the page.
     #[serde(default)]
     pub simplifications: Vec<String>,
+    /// The knobs that matter most here, for the page: a dotted path into this document and
+    /// one line on what turning it does (at most 12).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub knobs: Vec<Knob>,
     pub topic: TopicSpec,
     pub producer: ProducerSpec,
     pub consumer: ConsumerSpec,
@@ -65,6 +69,18 @@ pub struct Scenario {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload: Option<crate::workload::WorkloadSpec>,
 }
+
+/// A knob worth turning, named by its path in the scenario ("workload.fraud_percent").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Knob {
+    pub path: String,
+    /// One line, at most 200 characters.
+    pub about: String,
+}
+
+/// Knobs a scenario may list.
+pub const KNOBS_MAX: usize = 12;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -257,10 +273,29 @@ impl Scenario {
         if let Some(workload) = &self.workload {
             workload.validate()?;
         }
+        self.validate_knobs()?;
         if let Some(stream) = &self.stream {
             stream.validate(self.topic.partitions, self.consumer.count, self.workload.as_ref().map(|w| w.kind()))?;
         }
         self.validate_cluster()
+    }
+
+    /// Every knob names a field this scenario has (with its defaults filled in).
+    fn validate_knobs(&self) -> Result<(), InputError> {
+        if self.knobs.len() > KNOBS_MAX {
+            return Err(InputError::new("knobs", format!("must list at most {KNOBS_MAX} knobs (got {})", self.knobs.len())));
+        }
+        let document = serde_json::to_value(self).expect("a scenario always serializes");
+        for (i, knob) in self.knobs.iter().enumerate() {
+            let found = knob.path.split('.').try_fold(&document, |at, part| at.get(part));
+            if knob.path.is_empty() || found.is_none() {
+                return Err(InputError::new(format!("knobs[{i}].path"), format!("{:?} is not a field of this scenario (use a dotted path such as \"producer.records_per_s\")", knob.path)));
+            }
+            if knob.about.is_empty() || knob.about.chars().count() > 200 {
+                return Err(InputError::new(format!("knobs[{i}].about"), "must be 1 to 200 characters"));
+            }
+        }
+        Ok(())
     }
 
     fn validate_cluster(&self) -> Result<(), InputError> {
@@ -306,74 +341,4 @@ fn check_name(path: &str, value: &str, len_max: usize, allowed: impl Fn(char) ->
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    pub(super) fn default_json() -> serde_json::Value {
-        serde_json::from_str(builtin::DEFAULT.json).expect("built-in JSON parses")
-    }
-
-    pub(super) fn error_for(mutate: impl FnOnce(&mut serde_json::Value)) -> InputError {
-        let mut json = default_json();
-        mutate(&mut json);
-        Scenario::from_json(&json.to_string()).expect_err("the mutation makes it invalid")
-    }
-
-    #[test]
-    fn every_builtin_scenario_is_valid_and_round_trips() {
-        for builtin in builtin::ALL {
-            let scenario = Scenario::from_json(builtin.json).unwrap_or_else(|e| panic!("{}: {e}", builtin.name));
-            assert_eq!(scenario.name, builtin.name);
-            assert_eq!(Scenario::from_json(&scenario.to_json_pretty()), Ok(scenario));
-        }
-    }
-
-    #[test]
-    fn out_of_range_values_name_the_field_and_the_range() {
-        let err = error_for(|j| j["topic"]["partitions"] = 1_000_000_000.into());
-        assert_eq!(err.to_string(), "topic.partitions: must be between 1 and 256 (got 1000000000)");
-        let err = error_for(|j| j["producer"]["records_per_s"] = 0.into());
-        assert_eq!(err.path, "producer.records_per_s");
-        let err = error_for(|j| j["producer"]["key_skew"] = 9.5.into());
-        assert_eq!(err.path, "producer.key_skew");
-        let err = error_for(|j| j["metrics"] = serde_json::json!({"sample_interval_ms": 5, "series_points_max": 100}));
-        assert_eq!(err.path, "metrics.sample_interval_ms");
-    }
-
-    #[test]
-    fn wrong_types_unknown_and_missing_fields_are_reported_with_paths() {
-        let err = error_for(|j| j["consumer"]["records_per_s"] = "fast".into());
-        assert_eq!(err.path, "consumer.records_per_s");
-        let err = error_for(|j| j["producer"]["rate"] = 5.into());
-        assert!(err.message.contains("unknown field `rate`"), "{err}");
-        let err = error_for(|j| {
-            j["topic"].as_object_mut().map(|t| t.remove("partitions"));
-        });
-        assert!(err.message.contains("missing field `partitions`"), "{err}");
-    }
-
-    #[test]
-    fn names_follow_kafkas_rules() {
-        let err = error_for(|j| j["topic"]["name"] = "upi payments".into());
-        assert_eq!(err.path, "topic.name");
-        let err = error_for(|j| j["topic"]["name"] = "..".into());
-        assert_eq!(err.path, "topic.name");
-        let err = error_for(|j| j["name"] = "".into());
-        assert_eq!(err.path, "name");
-    }
-
-    #[test]
-    fn defaults_are_kafkas() {
-        let mut json = default_json();
-        let consumer = json["consumer"].as_object_mut().expect("consumer is an object");
-        consumer.remove("max_poll_records");
-        consumer.remove("fetch_max_wait_ms");
-        let scenario = Scenario::from_json(&json.to_string()).expect("valid");
-        assert_eq!(scenario.consumer.max_poll_records, 500);
-        assert_eq!(scenario.consumer.fetch_max_wait_ms, 500);
-        let p = &scenario.producer;
-        assert_eq!((p.batch_size_bytes, p.linger_ms, p.max_in_flight_requests_per_connection), (16_384, 5, 5));
-        assert_eq!(p.compression_type, crate::kafka::compression::CompressionType::None);
-        assert!(p.idempotence(), "acks=all and idempotence, Kafka 3.0's defaults");
-    }
-}
+mod tests;

@@ -88,6 +88,15 @@ impl WorkloadSpec {
         }
     }
 
+    /// Sets the scale (the CLI's `--scale`).
+    pub fn set_scale(&mut self, scale: Scale) {
+        match self {
+            WorkloadSpec::Upi(spec) => spec.scale = scale,
+            WorkloadSpec::Social(spec) => spec.scale = scale,
+            WorkloadSpec::Shop(spec) => spec.scale = scale,
+        }
+    }
+
     /// The base rate the producer runs at, records per second: the scenario's own at class
     /// scale, the domain's real-world mean at real scale.
     pub fn rate_per_s(&self, class_rate_per_s: u32) -> u32 {
