@@ -1,7 +1,8 @@
 // Dhara's page shell: controls, URL state and the frame loop. All simulation and drawing is
 // in Rust (the `Lab` handle from ../dhara.js); per frame this calls `advance` once and the
 // two draw functions, never anything per message. A scenario with a stream job also gets
-// the stream panel (./stream-panel.js), fed by one `snapshot()` call a few times a second.
+// the stream panel (./stream-panel.js), and one with a workload the workload panel
+// (./workload-panel.js), both fed by one `snapshot()` call a few times a second.
 //
 // Contract with src/lib.rs: Lab(scenarioJson, seed: BigInt), advance(ms) -> summary,
 // step(), apply(commandJson), snapshot(), draw_flow(canvas), draw_lag_chart(canvas),
@@ -10,6 +11,7 @@
 import init, * as dhara from '../dhara.js';
 import { parseSeed, readHash, writeHash } from './url-state.js';
 import { createStreamPanel } from './stream-panel.js';
+import { createWorkloadPanel } from './workload-panel.js';
 
 const $ = (id) => document.getElementById(id);
 /** Simulated time one frame may cover is capped at this many wall-clock ms × speed. */
@@ -25,6 +27,7 @@ const app = {
   lastChartMs: -Infinity,
   lastPanelMs: -Infinity,
   streamPanel: null,
+  workloadPanel: null,
   frames: 0,
   failed: false,
 };
@@ -108,6 +111,7 @@ function describe(scenario) {
   $('restart').hidden = Boolean(scenario.stream);
   $('add-consumer').hidden = Boolean(scenario.stream);
   app.streamPanel.start(scenario);
+  app.workloadPanel.start(scenario);
 }
 
 /** Lists the group's current members in the consumer picker, keeping the selection. */
@@ -232,8 +236,11 @@ function frame(nowMs) {
       app.lab.draw_lag_chart(lag);
       app.lastChartMs = nowMs;
     }
-    if (app.streamPanel.active && nowMs - app.lastPanelMs >= PANEL_INTERVAL_MS) {
-      app.streamPanel.update(app.lab.snapshot().stream);
+    const panels = app.streamPanel.active || app.workloadPanel.active;
+    if (panels && nowMs - app.lastPanelMs >= PANEL_INTERVAL_MS) {
+      const snapshot = app.lab.snapshot();
+      if (app.streamPanel.active) app.streamPanel.update(snapshot.stream);
+      app.workloadPanel.update(snapshot.workload);
       app.lastPanelMs = nowMs;
     }
     app.frames += 1;
@@ -250,6 +257,7 @@ async function boot() {
   // Relative to this module, so the site works under any sub-path.
   await init({ module_or_path: new URL('../dhara_bg.wasm', import.meta.url) });
   app.streamPanel = createStreamPanel($('stream'), { command, rateCommand, showMessage });
+  app.workloadPanel = createWorkloadPanel($('workload'));
   const names = dhara.scenario_names();
   $('scenario').replaceChildren(...names.map((name) => new Option(name, name)));
   const defaults = { scenario: names[0], seed: '42', speed: 1 };

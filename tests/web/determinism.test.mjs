@@ -52,6 +52,11 @@ const CASES = [
       { at_ms: 32000, command: 'set_operator_rate', records_per_s: 5000 },
     ],
   },
+  // The domain workloads: generators (floats through libm), payloads through Kafka, domain
+  // operators and their analytics must agree bit for bit too.
+  { scenario: 'upi-fraud', seed: '5', forMs: 30000, commands: [{ at_ms: 12000, command: 'crash_task', task: 0 }] },
+  { scenario: 'social-trends', seed: '5', forMs: 30000, commands: [] },
+  { scenario: 'shop-sessions', seed: '5', forMs: 30000, commands: [] },
 ];
 
 function native({ scenario, seed, forMs, commands }) {

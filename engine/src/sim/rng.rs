@@ -83,9 +83,59 @@ pub fn fnv1a64_extend(mut state: u64, bytes: &[u8]) -> u64 {
     state
 }
 
+/// A `Hasher` that gives the same answer on every platform: FNV-1a 64 over little-endian
+/// bytes, with `usize` and `isize` (which `#[derive(Hash)]` uses for enum discriminants)
+/// widened to 64 bits, so a 32-bit wasm build hashes exactly as x86_64 does.
+pub struct PortableHasher(u64);
+
+impl Default for PortableHasher {
+    fn default() -> Self {
+        PortableHasher(FNV_OFFSET_BASIS)
+    }
+}
+
+impl std::hash::Hasher for PortableHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = fnv1a64_extend(self.0, bytes);
+    }
+    fn write_u16(&mut self, i: u16) {
+        self.write(&i.to_le_bytes());
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write(&i.to_le_bytes());
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.write(&i.to_le_bytes());
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    fn write_isize(&mut self, i: isize) {
+        self.write_u64(i as i64 as u64);
+    }
+}
+
+/// The portable hash of any `Hash` value (see `PortableHasher`).
+pub fn portable_hash<T: std::hash::Hash>(value: &T) -> u64 {
+    let mut hasher = PortableHasher::default();
+    value.hash(&mut hasher);
+    std::hash::Hasher::finish(&hasher)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_portable_hash_widens_usize_and_reads_bytes_little_endian() {
+        // An enum's discriminant is hashed as isize: the same as hashing the i64.
+        assert_eq!(portable_hash(&(3usize, 7u32)), portable_hash(&(3u64, 7u32)));
+        assert_eq!(portable_hash(&0x0102u16), fnv1a64(&[0x02, 0x01]));
+        assert_ne!(portable_hash(&1u64), portable_hash(&2u64));
+    }
 
     fn draws(seed: u64, label: &str) -> Vec<u64> {
         let mut rng = SimRng::stream(seed, label);

@@ -294,7 +294,10 @@ impl Producer {
     fn send_record(&mut self, partition: u32, record: Record, keyless: bool, now: SimTime, out: &mut Outbox) {
         let (key_id, value_bytes) = (record.key_id, record.value_bytes);
         self.stats.sent += 1;
-        out.note(TraceKind::Send, [partition.into(), key_id.into(), u64::from(record.is_tombstone())]);
+        // A domain payload's fingerprint joins the trace, so the trace hash covers what the
+        // generator said, not only when and where (a generic record's is 0: hashes unchanged).
+        let fingerprint = if record.payload == Payload::None { 0 } else { crate::sim::rng::portable_hash(&record.payload) << 1 };
+        out.note(TraceKind::Send, [partition.into(), key_id.into(), u64::from(record.is_tombstone()) | fingerprint]);
         out.account(Accounting::Created { record_id: record.record_id, partition, payload: record.payload });
         let key_bytes = if keyless { 0 } else { self.keys.name(key_id).len() as u32 };
         if keyless {

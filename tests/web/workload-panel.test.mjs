@@ -1,0 +1,66 @@
+// The "Workload" panel (www/workload-panel.js) in headless Chromium: each domain scenario
+// shows its analytics and the true answer to its query, the knobs that matter with their
+// values, and nothing else breaks; a scenario without a workload shows no panel.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DIST, launchBrowser, openPage, serveSite } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
+
+/** Each domain's built-in scenario and a word its panel must show once results flow. */
+const DOMAINS = [
+  { scenario: 'upi-fraud', heading: /UPI payments/, shows: /precision/i },
+  { scenario: 'social-trends', heading: /Trends/, shows: /#/ },
+  { scenario: 'shop-sessions', heading: /Festival sale/, shows: /purchase/i },
+];
+
+function assertClean({ problems, requests }, origin) {
+  assert.deepEqual(problems, [], 'no console errors or page errors');
+  assert.deepEqual(requests.filter((url) => !url.startsWith(origin)), [], 'no request leaves the site');
+}
+
+async function waitForText(page, selector, pattern, timeout = 30000) {
+  try {
+    await page.waitForFunction(([sel, source]) => new RegExp(source, 'i').test(document.querySelector(sel)?.innerText ?? ''), [selector, pattern.source], { timeout });
+  } catch (error) {
+    assert.fail(`${selector} never matched ${pattern}; it shows:\n${await page.innerText(selector)}\n(${error.message})`);
+  }
+}
+
+describe('the workload panel (dist/)', () => {
+  let site;
+  before(async () => { site = await serveSite(DIST); });
+  after(() => site?.close());
+
+  for (const { scenario, heading, shows } of DOMAINS) {
+    test(`${scenario}: analytics, the true answer and the knobs`, async () => {
+      const opened = await openPage(browser, `${site.url}#scenario=${scenario}&seed=1&speed=10`);
+      const { page } = opened;
+      assert.equal(await page.isVisible('#workload'), true, 'shown for a scenario with a workload');
+      assert.match(await page.textContent('#workload h2'), heading);
+      await waitForText(page, '#workload', /True answer/);
+      await waitForText(page, '#workload', shows);
+      const view = await page.evaluate(() => window.dhara.app.lab.snapshot().workload);
+      assert.ok(view.truth.rows.length > 0, 'the query has an answer');
+      const firstGroup = await page.textContent('#workload table:last-of-type tbody tr td');
+      assert.ok(view.truth.rows.some(([group]) => group === firstGroup), `the table lists the query's groups (got "${firstGroup}")`);
+      assert.equal(await page.isVisible('#knobs'), true, 'the knobs that matter are listed');
+      const knob = await page.textContent('#knobs dt');
+      assert.match(knob, /^\S+ = .+/, `a knob shows its path and value (got "${knob}")`);
+      await page.locator('#workload').screenshot({ path: `/tmp/dhara-workload-${scenario}.png` });
+      assertClean(opened, site.origin);
+      await page.close();
+    });
+  }
+
+  test('a scenario without a workload shows no panel', async () => {
+    const opened = await openPage(browser, `${site.url}#scenario=upi-windows&seed=1`);
+    await opened.page.waitForTimeout(300);
+    assert.equal(await opened.page.isVisible('#workload'), false);
+    assert.equal(await opened.page.evaluate(() => window.dhara.app.lab.snapshot().workload), undefined);
+    assertClean(opened, site.origin);
+    await opened.page.close();
+  });
+});
