@@ -473,10 +473,10 @@ impl Simulation {
 
     fn account(&mut self, node: NodeId, item: Accounting) {
         match item {
-            Accounting::Created { record_id, partition, payload } => {
+            Accounting::Created { record_id, partition, timestamp_us, payload } => {
                 self.fates.created(record_id, partition);
                 if let Some(analytics) = &mut self.analytics {
-                    analytics.on_created(record_id, self.now, &payload);
+                    analytics.on_created(record_id, self.now, timestamp_us, &payload);
                 }
             }
             Accounting::Acknowledged { record_id, broker } => {

@@ -14,7 +14,7 @@ pub enum Accounting {
     /// A leader's retention deleted a record: gone by policy, not lost.
     Expired { record_id: u64 },
     /// The producer created a record for a partition.
-    Created { record_id: u64, partition: u32, payload: crate::workload::Payload },
+    Created { record_id: u64, partition: u32, timestamp_us: u64, payload: crate::workload::Payload },
     /// The producer heard from `broker` that the record is stored (acks=1 or all).
     Acknowledged { record_id: u64, broker: u16 },
     /// The producer gave up on the record (delivery.timeout.ms, or a non-retriable error).

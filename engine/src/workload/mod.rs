@@ -303,9 +303,10 @@ impl Analytics {
         Analytics { domain, truth: QueryTruth::new(query, event_time) }
     }
 
-    /// The producer created record `record_id` at `now`: the truth side.
-    pub fn on_created(&mut self, record_id: u64, now: SimTime, payload: &Payload) {
-        self.truth.on_created(record_id, now.as_us(), payload);
+    /// The producer created record `record_id` at `now`, stamped with CreateTime
+    /// `timestamp_us` (its clock may be skewed): the truth side.
+    pub fn on_created(&mut self, record_id: u64, now: SimTime, timestamp_us: u64, payload: &Payload) {
+        self.truth.on_created(record_id, timestamp_us, payload);
         match &mut self.domain {
             DomainAnalytics::Upi(a) => a.on_created(record_id, now, payload),
             DomainAnalytics::Social(a) => a.on_created(record_id, now, payload),

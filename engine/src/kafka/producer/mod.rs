@@ -298,7 +298,7 @@ impl Producer {
         // generator said, not only when and where (a generic record's is 0: hashes unchanged).
         let fingerprint = if record.payload == Payload::None { 0 } else { crate::sim::rng::portable_hash(&record.payload) << 1 };
         out.note(TraceKind::Send, [partition.into(), key_id.into(), u64::from(record.is_tombstone()) | fingerprint]);
-        out.account(Accounting::Created { record_id: record.record_id, partition, payload: record.payload });
+        out.account(Accounting::Created { record_id: record.record_id, partition, timestamp_us: record.timestamp_us, payload: record.payload });
         let key_bytes = if keyless { 0 } else { self.keys.name(key_id).len() as u32 };
         if keyless {
             self.sticky.1 += u64::from(value_bytes + key_bytes);
