@@ -268,3 +268,17 @@ fn the_hashtag_count_job_answers_the_query_like_the_truth() {
     let tagged: usize = topic(&sim).iter().map(|l| social::hashtag_ids_of(&l.record.payload).count()).sum();
     assert_eq!(truth.cells().values().sum::<i64>() as usize, tagged);
 }
+
+#[test]
+fn social_steps_and_operators_need_the_social_workload() {
+    let hashtags = stream_support::scenario_json(|j| j["stream"]["pipeline"] = serde_json::json!([{ "op": "hashtags" }]));
+    let err = Scenario::from_json(&hashtags).expect_err("no social workload");
+    assert_eq!(err.path, "stream.pipeline[0]");
+    assert!(err.message.contains("social"), "{err}");
+    let trends = stream_support::scenario_json(|j| j["stream"]["operator"] = serde_json::json!({ "op": "trends" }));
+    assert_eq!(Scenario::from_json(&trends).expect_err("no social workload").path, "stream.operator.op");
+    let bad = builtin::find("social-trends").expect("built in").json.replace("\"period_ms\": 10000", "\"period_ms\": 7000");
+    assert_eq!(Scenario::from_json(&bad).expect_err("7 s does not divide 60 s").path, "stream.operator.period_ms");
+    let bad = builtin::find("social-trends").expect("built in").json.replace("\"topic\": \"cricket\"", "\"topic\": \"chess\"");
+    assert!(Scenario::from_json(&bad).is_err());
+}

@@ -19,7 +19,8 @@ const RATE_SECONDS: u64 = 10;
 pub struct Analytics {
     spec: SocialSpec,
     created: u64,
-    /// (second of simulated time, posts created in it), the last `RATE_SECONDS` seconds.
+    /// (second of simulated time, posts created in it): the current second and the
+    /// `RATE_SECONDS` before it.
     per_second: VecDeque<(u64, u64)>,
     /// Posts created per language the generator chose (hi, hinglish, en).
     created_languages: [u64; 3],
@@ -30,7 +31,7 @@ pub struct Analytics {
 pub struct SocialView {
     /// Posts the producer created so far (the truth).
     pub created: u64,
-    /// Posts per second created over the last 10 s of simulated time.
+    /// Posts per second created over the last 10 whole seconds of simulated time.
     pub posts_per_s: f64,
     /// The burst in force now, if any.
     pub burst: Option<String>,
@@ -54,12 +55,12 @@ impl Analytics {
             Some((s, n)) if *s == second => *n += 1,
             _ => self.per_second.push_back((second, 1)),
         }
-        while self.per_second.front().is_some_and(|&(s, _)| s + RATE_SECONDS <= second) {
+        while self.per_second.front().is_some_and(|&(s, _)| s + RATE_SECONDS < second) {
             self.per_second.pop_front();
         }
     }
 
-    /// A visible result: a pane replaces its key's latest unless an later window is shown.
+    /// A visible result: a pane replaces its key's latest unless a later window is shown.
     pub fn on_output(&mut self, output: &Output, _now: SimTime) {
         let OutputValue::Domain(DomainOutput::Trends(pane)) = &output.value else { return };
         let newer = self.latest.get(&pane.key).is_none_or(|shown| shown.window_end_ms <= pane.window_end_ms);
@@ -70,12 +71,13 @@ impl Analytics {
 
     pub fn view(&self, now: SimTime) -> SocialView {
         let second = now.as_us() / 1_000_000;
-        let recent: u64 = self.per_second.iter().filter(|&&(s, _)| s + RATE_SECONDS > second).map(|&(_, n)| n).sum();
-        // Over the whole seconds elapsed so far, at most RATE_SECONDS of them.
-        let span = (now.as_us() as f64 / 1e6).clamp(1.0, RATE_SECONDS as f64);
+        // The last RATE_SECONDS whole seconds (fewer at the start): the current second is
+        // still filling up.
+        let recent: u64 = self.per_second.iter().filter(|&&(s, _)| s < second && s + RATE_SECONDS >= second).map(|&(_, n)| n).sum();
+        let span = second.clamp(1, RATE_SECONDS);
         SocialView {
             created: self.created,
-            posts_per_s: recent as f64 / span,
+            posts_per_s: recent as f64 / span as f64,
             burst: self.spec.burst_at(now.as_us()).map(|b| b.label.clone()),
             created_languages: self.created_languages,
             panes: self.latest.values().cloned().collect(),

@@ -226,3 +226,6 @@ mod property_tests;
 
 #[cfg(test)]
 mod workload_tests;
+
+#[cfg(test)]
+mod trends_tests;
