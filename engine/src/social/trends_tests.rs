@@ -77,7 +77,7 @@ fn a_late_post_is_refused_and_results_have_stable_ids() {
     }
     trends.on_watermark(2_500_000, 0, &mut out);
     let before = out.len();
-    // Windows [0, 2 s) and [1 s, 2 s)… ended: a post at 0.5 s belongs only to closed windows.
+    // A post at 0.5 s belongs to [-1 s, 1 s) and [0, 2 s), both past their end at 2.5 s.
     assert!(!trends.on_record(&StreamRecord { event_time_us: 500_000, ..all[50] }, 0, &mut out));
     // Replaying the same input into a copy made before gives the same ids (a restore).
     let mut again = Trends::new(&TrendsSpec { size_ms: 2_000, period_ms: 1_000, top_k: 3, allowed_lateness_ms: 0 });
