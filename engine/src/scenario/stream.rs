@@ -100,6 +100,9 @@ pub enum StepSpec {
         #[serde(default)]
         tag: Option<crate::workload::Field>,
     },
+    /// Social workload: a post becomes one record per hashtag (none without), tagged with
+    /// the hashtag's id and valued 1, so key_by tag and count give posts per hashtag.
+    Hashtags,
 }
 
 
@@ -315,7 +318,7 @@ impl StreamSpec {
         for (i, step) in self.pipeline.iter().enumerate() {
             step.validate(&format!("stream.pipeline[{i}]"), workload)?;
         }
-        let fan_out: u32 = self.pipeline.iter().map(|s| if let StepSpec::FlatMap { copies_max } = s { *copies_max } else { 1 }).product();
+        let fan_out: u32 = self.pipeline.iter().map(StepSpec::fan_out).product();
         if fan_out > FAN_OUT_MAX {
             return Err(InputError::new("stream.pipeline", format!("the flat_map steps together make up to {fan_out} records of one; at most {FAN_OUT_MAX} are allowed")));
         }
@@ -364,6 +367,15 @@ impl StreamSpec {
 }
 
 impl StepSpec {
+    /// The most records one input record becomes at this step.
+    fn fan_out(&self) -> u32 {
+        match self {
+            StepSpec::FlatMap { copies_max } => *copies_max,
+            StepSpec::Hashtags => crate::social::HASHTAGS_PER_POST_MAX as u32,
+            _ => 1,
+        }
+    }
+
     fn validate(&self, path: &str, workload: Option<crate::workload::Kind>) -> Result<(), InputError> {
         match self {
             StepSpec::Filter { min, max, .. } if min > max => Err(InputError::new(format!("{path}.min"), format!("must be at most max ({max}; got {min})"))),
@@ -378,6 +390,7 @@ impl StepSpec {
                 }
                 Ok(())
             }
+            StepSpec::Hashtags => crate::workload::check_domain(path, "step \"hashtags\"", &[crate::workload::Kind::Social], workload),
             _ => Ok(()),
         }
     }

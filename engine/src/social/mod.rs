@@ -6,18 +6,32 @@
 //! Pure and deterministic: no clocks, no I/O, no Unicode crates. `chars` holds the character
 //! properties and grapheme clusters, `text` the tokenizer and normalisation, `stopwords` the
 //! word lists; this file joins them into the calls a job makes.
+//!
+//! The workload built on them: `vocabulary` and `post` say what a simulated post is,
+//! `spec` and `generator` produce them, `trends` is the job's sliding-window trends
+//! operator and `analytics` what the page reads of its results.
 
+mod analytics;
 mod chars;
+mod generator;
+mod post;
+mod spec;
 pub mod stopwords;
 mod text;
-mod workload;
+pub mod trends;
+pub mod vocabulary;
 
 use std::borrow::Cow;
 
 pub use chars::{graphemes, Graphemes};
 pub use stopwords::{is_hinglish_marker, is_stopword, is_stopword_in};
 pub use text::{normalise, tokenize, Tokens};
-pub use workload::*;
+pub use analytics::{Analytics, SocialView};
+pub use generator::Generator;
+pub use post::{field, hashtag_ids_of, query, Post, HASHTAGS_PER_POST_MAX};
+pub use spec::{Burst, SocialSpec, REAL_RATE_PER_S};
+pub use trends::{Trends, TrendsPane, TrendsSpec};
+pub use vocabulary::{Lang, Topic};
 
 /// What a token is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -209,3 +223,9 @@ mod tests;
 
 #[cfg(test)]
 mod property_tests;
+
+#[cfg(test)]
+mod workload_tests;
+
+#[cfg(test)]
+mod trends_tests;

@@ -79,6 +79,13 @@ pub fn run(steps: &[StepSpec], record: StreamRecord, out: &mut Vec<StreamRecord>
             }
             run(rest, extracted, out);
         }
+        StepSpec::Hashtags => {
+            for (i, id) in crate::social::hashtag_ids_of(&record.payload).enumerate() {
+                // Hashed child ids, as flat_map's, with the hashtag's place as the copy number.
+                let child = StreamRecord { id: mix(record.id ^ (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)), tag: id, value: 1, ..record };
+                run(rest, child, out);
+            }
+        }
     }
 }
 
