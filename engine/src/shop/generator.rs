@@ -64,7 +64,10 @@ pub const ACTIVE_MAX: usize = 250_000;
 /// Shoppers remembered for their break between sessions; beyond it, those whose break is
 /// over are forgotten.
 pub const RESTING_MAX: usize = 1_000_000;
-/// Draws of a shopper for a new session before the start is skipped (all were busy).
+/// Draws of a shopper for a new session before the start is skipped (all were busy). Each
+/// shopper is taken for a session and a break, so a workload needs more shoppers
+/// (`producer.keys`) than session starts per second × (session length + break), or the
+/// event rate falls short of the traffic's.
 const SHOPPER_TRIES: u32 = 8;
 
 /// One open session: what it still plans to do.
