@@ -12,7 +12,7 @@ mod spec;
 #[cfg(test)]
 mod tests;
 
-pub use analytics::{query, Analytics, FunnelCounts, FunnelView, HourFunnel, InventoryAlert, ProductRow, ShopView};
+pub use analytics::{query, Analytics, FunnelCounts, FunnelView, HourFunnel, InventoryAlert, ProductRow, ShopView, TOP_PRODUCTS};
 pub use catalog::{Catalogue, Category, Product, CATEGORIES};
 pub use funnel::{Funnel, FunnelSpec, Line, SessionAcc, SessionSummary, SESSION_PRODUCTS_MAX};
 pub use generator::{field, Generator, ShopEvent, Stage};
