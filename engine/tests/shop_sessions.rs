@@ -231,3 +231,17 @@ fn category_purchases_per_hour_equal_the_truth_once_the_hour_closes() {
     let cells = assert_closed_windows_match(&sim, 3_600_000);
     assert_eq!(cells, 7, "the first hour, every category");
 }
+
+#[test]
+fn a_shop_run_is_deterministic_and_shows_the_sale_while_it_is_on() {
+    let summary = |seed| run(sessions_scenario(), seed, 30).summary();
+    let a = summary(5);
+    assert_eq!(a, summary(5));
+    assert_ne!(a.trace_hash, summary(6).trace_hash);
+    let sim = run(sessions_scenario(), 5, 50);
+    let view = shop_view(&sim);
+    assert_eq!(view.spike.as_deref(), Some("Flash sale: 8 PM deal drop"));
+    // 100 clicks/s quadrupled from 20 s. Sessions (not clicks) start 4× as often, so the
+    // click rate catches up over about a session's length (~25 s): at 40-50 s, nearly there.
+    assert!((300.0..480.0).contains(&view.events_per_s), "{} events/s", view.events_per_s);
+}

@@ -2,7 +2,8 @@
 //! seconds apart: product views, perhaps add-to-cart, perhaps checkout, perhaps purchase;
 //! most visitors leave at each step (the funnel's drop-offs). Sessions start as a Poisson
 //! process that follows the traffic curve, so a flash sale brings more visitors, who go for
-//! the sale products and empty their stock. The generator remembers each active session
+//! the sale products and empty their stock. (The click rate follows the curve about one
+//! session's length behind: a visitor who arrives in a spike keeps clicking after it.) The generator remembers each active session
 //! (and when each shopper may start the next), so events of one visit come seconds apart
 //! and visits of one shopper are separated by long breaks.
 

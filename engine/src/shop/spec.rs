@@ -12,7 +12,10 @@ use serde::{Deserialize, Serialize};
 /// measured figure. Such sales report on the order of a billion visits over about a week,
 /// ~150 million a day; at ~8 events a visit (views, cart, checkout, purchase) that is ~1.2
 /// billion events a day, ~14,000 a second on average. The launch-hour peak is several times
-/// the mean; put it in with a spike.
+/// the mean; put it in with a spike. Each shopper is busy for a session and a break, so this
+/// rate needs about a million shoppers (`producer.keys`: 1,000,000); with 50,000 the
+/// generator runs out of idle shoppers at about 7,000 events/s (measured with the
+/// shop-sessions settings).
 pub const REAL_RATE_PER_S: u32 = 15_000;
 
 /// The most product views one session makes (the geometric draw is cut here).

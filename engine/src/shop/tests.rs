@@ -301,3 +301,35 @@ fn bad_settings_name_their_field() {
     assert_eq!(FunnelSpec { gap_ms: 0 }.validate("stream.operator").unwrap_err().path, "stream.operator.gap_ms");
     assert!(ShopSpec::default().validate("workload").is_ok());
 }
+
+fn funnel_summaries(out: &[Output]) -> Vec<(i64, i64, [u32; 4])> {
+    out.iter()
+        .map(|o| match &o.value {
+            OutputValue::Domain(DomainOutput::Funnel(s)) => (o.id.start_us, o.id.end_us, s.stage_counts),
+            other => panic!("a session: {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn the_funnel_merges_sessions_a_late_click_bridges_and_drops_clicks_behind_closed_ones() {
+    let mut funnel = Funnel::new(&FunnelSpec { gap_ms: 30_000 });
+    let mut out = Vec::new();
+    // Two visits 50 s apart (gap 30 s), then a click at 25 s arrives out of order: Beam merges
+    // [0, 30 s), [25 s, 55 s) and [50 s, 80 s) into one session [0, 80 s).
+    assert!(funnel.on_record(&record(1, 0, Stage::View, 1, 1), 0, &mut out));
+    assert!(funnel.on_record(&record(2, 50_000_000, Stage::View, 2, 1), 0, &mut out));
+    assert_eq!(funnel.state_keys(), 2);
+    assert!(funnel.on_record(&record(3, 25_000_000, Stage::Cart, 2, 1), 0, &mut out));
+    assert_eq!(funnel.state_keys(), 1);
+    funnel.on_watermark(79_999_998, 0, &mut out);
+    assert!(out.is_empty(), "not before the watermark reaches the session's end");
+    funnel.on_watermark(80_000_000, 0, &mut out);
+    assert_eq!(funnel_summaries(&out), vec![(0, 80_000_000, [2, 1, 0, 0])]);
+    // A click whose own window [t, t + gap) is behind the watermark is late: dropped.
+    funnel.on_watermark(200_000_000, 0, &mut out);
+    assert!(!funnel.on_record(&record(4, 60_000_000, Stage::View, 3, 1), 0, &mut out));
+    // One whose window is still ahead of it opens a new session, as in Beam.
+    assert!(funnel.on_record(&record(5, 190_000_000, Stage::View, 3, 1), 0, &mut out));
+    assert_eq!(funnel.state_keys(), 1);
+}
