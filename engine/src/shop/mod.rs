@@ -1,125 +1,19 @@
-//! E-commerce sessions (SKELETON: the seam only; the generator, fraud detector and scoring are
-//! filled in by the shop work).
+//! E-commerce sessions: shoppers browse a catalogue (views, add-to-cart, checkout, purchase),
+//! a stream job groups each shopper's clicks into session windows and summarises each visit,
+//! and a downstream rollup turns the sessions into the conversion funnel, product rankings,
+//! revenue per category and inventory alerts. The pieces are a scenario section (`spec`),
+//! the catalogue, the generator, the funnel operator and the analytics.
 
-use crate::error::InputError;
-use crate::kafka::keys::KeySpace;
-use crate::sim::{SimRng, SimTime};
-use crate::stream::job::operator::Output;
-use crate::stream::{EventTimeUs, StreamRecord};
-use crate::workload::traffic::{Traffic, TrafficSpec};
-use crate::workload::{Arrival, Field, Payload, Scale};
-use serde::{Deserialize, Serialize};
+mod analytics;
+mod catalog;
+mod funnel;
+mod generator;
+mod spec;
+#[cfg(test)]
+mod tests;
 
-/// A festival sale: illustrative.
-pub const REAL_RATE_PER_S: u32 = 50_000;
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ShopSpec {
-    pub scale: Scale,
-    pub traffic: TrafficSpec,
-}
-
-impl ShopSpec {
-    pub fn validate(&self, path: &str) -> Result<(), InputError> {
-        self.traffic.validate(&format!("{path}.traffic"))
-    }
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct ShopEvent {
-    pub payee: u32,
-    pub amount_paise: u64,
-}
-
-pub struct Generator {
-    rng: SimRng,
-    traffic: Traffic,
-}
-
-impl Generator {
-    pub fn new(spec: &ShopSpec, seed: u64, _keys: &KeySpace) -> Generator {
-        Generator { rng: SimRng::stream(seed, "workload-shop"), traffic: Traffic::new(&spec.traffic) }
-    }
-    pub fn next(&mut self, now: SimTime, base_per_s: u32, keys: &KeySpace) -> Arrival {
-        let at = self.traffic.next_arrival(&mut self.rng, now, base_per_s);
-        let key_id = keys.sample(&mut self.rng);
-        let txn = ShopEvent { payee: self.rng.below(1_000) as u32, amount_paise: 100 + self.rng.below(100_000) };
-        Arrival { at, key_id, payload: Payload::Shop(txn), value_bytes: 300 }
-    }
-}
-
-pub fn field(txn: &ShopEvent, field: Field) -> Option<i64> {
-    match field {
-        Field::PricePaise => Some(txn.amount_paise as i64),
-        Field::Product => Some(i64::from(txn.payee)),
-        _ => None,
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct FunnelSpec {
-    pub threshold: f64,
-}
-
-impl FunnelSpec {
-    pub fn validate(&self, _path: &str) -> Result<(), InputError> {
-        Ok(())
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SessionSummary {
-    pub record_id: u64,
-}
-
-#[derive(Clone, Debug)]
-pub struct Funnel {}
-
-impl Funnel {
-    pub fn new(_spec: &FunnelSpec) -> Funnel {
-        Funnel {}
-    }
-    pub fn on_record(&mut self, _record: &StreamRecord, _now_us: u64, _out: &mut Vec<Output>) -> bool {
-        true
-    }
-    pub fn on_watermark(&mut self, _watermark_us: EventTimeUs, _now_us: u64, _out: &mut Vec<Output>) {}
-    pub fn on_processing_time(&mut self, _now_us: u64, _out: &mut Vec<Output>) {}
-    pub fn next_processing_time_us(&self) -> Option<u64> {
-        None
-    }
-    pub fn state_bytes(&self) -> usize {
-        0
-    }
-    pub fn state_keys(&self) -> usize {
-        0
-    }
-}
-
-pub struct Analytics {
-    created: u64,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ShopView {
-    pub created: u64,
-}
-
-impl Analytics {
-    pub fn new(_spec: &ShopSpec) -> Analytics {
-        Analytics { created: 0 }
-    }
-    pub fn on_created(&mut self, _record_id: u64, _now: SimTime, _payload: &Payload) {
-        self.created += 1;
-    }
-    pub fn on_output(&mut self, _output: &Output, _now: SimTime) {}
-    pub fn view(&self, _now: SimTime) -> ShopView {
-        ShopView { created: self.created }
-    }
-}
-
-/// The workload's query (SKELETON).
-pub fn query() -> crate::workload::Query {
-    crate::workload::Query { title: "count per payee", window_ms: 3_600_000, rows: |_, out| out.push((0, 1)), group_name: |g| g.to_string() }
-}
+pub use analytics::{query, Analytics, FunnelCounts, FunnelView, HourFunnel, InventoryAlert, ProductRow, ShopView, TOP_PRODUCTS};
+pub use catalog::{Catalogue, Category, Product, CATEGORIES};
+pub use funnel::{Funnel, FunnelSpec, Line, SessionAcc, SessionSummary, SESSION_PRODUCTS_MAX};
+pub use generator::{field, Generator, ShopEvent, Stage};
+pub use spec::{FlashSaleSpec, ShopSpec, CART_MAX, ITEMS_MEAN, REAL_RATE_PER_S, VIEWS_MAX};
