@@ -100,6 +100,10 @@ pub enum StepSpec {
         #[serde(default)]
         tag: Option<crate::workload::Field>,
     },
+    /// Each record goes on as it is and also as a copy keyed by a payload field, with the
+    /// top bit of the copy's key and id set ("payee": a payment reaches both its payer's and
+    /// its payee's keyed state, the way a Flink job would union two keyBy streams).
+    AlsoKeyBy { field: crate::workload::Field },
 }
 
 
@@ -315,7 +319,15 @@ impl StreamSpec {
         for (i, step) in self.pipeline.iter().enumerate() {
             step.validate(&format!("stream.pipeline[{i}]"), workload)?;
         }
-        let fan_out: u32 = self.pipeline.iter().map(|s| if let StepSpec::FlatMap { copies_max } = s { *copies_max } else { 1 }).product();
+        let fan_out: u32 = self
+            .pipeline
+            .iter()
+            .map(|s| match s {
+                StepSpec::FlatMap { copies_max } => *copies_max,
+                StepSpec::AlsoKeyBy { .. } => 2,
+                _ => 1,
+            })
+            .product();
         if fan_out > FAN_OUT_MAX {
             return Err(InputError::new("stream.pipeline", format!("the flat_map steps together make up to {fan_out} records of one; at most {FAN_OUT_MAX} are allowed")));
         }
@@ -369,6 +381,10 @@ impl StepSpec {
             StepSpec::Filter { min, max, .. } if min > max => Err(InputError::new(format!("{path}.min"), format!("must be at most max ({max}; got {min})"))),
             StepSpec::FlatMap { copies_max } => check_range(&format!("{path}.copies_max"), *copies_max, 1, 16, ""),
             StepSpec::Extract { value: None, tag: None } => Err(InputError::new(path, "must name a payload field for value, tag or both")),
+            StepSpec::AlsoKeyBy { field } => {
+                let shown = serde_json::to_string(field).expect("a field serializes");
+                crate::workload::check_domain(&format!("{path}.field"), &format!("field {shown}"), field.domains(), workload)
+            }
             StepSpec::Extract { value, tag } => {
                 for (name, field) in [("value", value), ("tag", tag)] {
                     if let Some(field) = field {
