@@ -2,7 +2,10 @@
 //! success and failure rates, latency percentiles) from every payment created, and the
 //! fraud job's quality from the alerts that became visible in its sink, scored against the
 //! generator's labels. Recall only counts fraud created at least `SETTLE_HORIZON_MS` ago:
-//! a payment still in flight through Kafka and the job cannot have been caught yet.
+//! a payment still in flight through Kafka and the job cannot have been caught yet, and the
+//! first payments of an episode are only recognisable once the episode shows (a test
+//! payment when its large follow-up comes, up to 30 s later; a mule's first transfers at
+//! the fifth payer, up to 24 s later), and alerts become visible at the next checkpoint.
 
 use super::fraud::{FraudAlert, Reason};
 use super::spec::UpiSpec;
@@ -16,7 +19,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Fraud younger than this is not yet counted in recall.
-pub const SETTLE_HORIZON_MS: u64 = 20_000;
+pub const SETTLE_HORIZON_MS: u64 = 45_000;
 /// Alerts the page's feed shows.
 const FEED_MAX: usize = 20;
 /// Fraudulent payments remembered (to score alerts), and alerted payments remembered (to

@@ -47,7 +47,7 @@ pub fn start(g: &mut Generator, t0: SimTime, keys: &KeySpace) -> Txn {
             let payer = keys.sample(&mut g.rng);
             let small = log_uniform(&mut g.rng, 1.0, 10.0);
             let test = transfer(g, payer, keys.len(), small, pattern);
-            let after = seconds(g, 10, 50);
+            let after = seconds(g, 5, 29);
             let large = log_uniform(&mut g.rng, 20_000.0, 90_000.0);
             g.plan(t0 + after, Txn { amount_paise: rupees_to_paise(large), ..test });
             test
@@ -113,7 +113,7 @@ fn impossible_travel(g: &mut Generator, t0: SimTime, keys: &KeySpace) -> Txn {
 }
 
 /// 6-12 different people, tricked by the same scam, each pay ₹3,000–₹20,000 to one mule
-/// account, 3-10 s apart. Mules are accounts opened (or rented) for the purpose: they are
+/// account, 2-6 s apart. Mules are accounts opened (or rented) for the purpose: they are
 /// outside the payer population (ids from the key space's size up), receive and never pay.
 fn mule(g: &mut Generator, t0: SimTime, keys: &KeySpace) -> Txn {
     let mule = keys.len() + g.rng.below(1_000_000) as u32;
@@ -127,7 +127,7 @@ fn mule(g: &mut Generator, t0: SimTime, keys: &KeySpace) -> Txn {
         if i == 0 {
             first = Some(txn);
         } else {
-            at = at + seconds(g, 3, 9);
+            at = at + seconds(g, 2, 5);
             g.plan(at, txn);
         }
     }

@@ -70,10 +70,12 @@ fn ordinary_payments_have_the_stated_mix_amounts_and_failures() {
     assert!((share(Status::Declined) - 5.0).abs() < 0.5, "declined {}", share(Status::Declined));
     assert!((share(Status::TechnicalDecline) - 1.0).abs() < 0.25, "technical {}", share(Status::TechnicalDecline));
     assert!((share(Status::Timeout) - 0.5).abs() < 0.2, "timeout {}", share(Status::Timeout));
-    // Episodes last up to two minutes: the fraud share is measured once they overlap fully.
-    let late: Vec<Txn> = payments(&flat_spec(), 3, &keys, 400, 180).into_iter().filter(|(at, _)| at.as_us() >= 120_000_000).map(|(_, t)| t).collect();
+    // Episodes last up to a minute: the fraud share is measured once they overlap fully.
+    // Fraud comes in episodes of up to 12 payments, so its count varies more than a
+    // Poisson count would: over about 600 episodes the standard error is about 6%.
+    let late: Vec<Txn> = payments(&flat_spec(), 3, &keys, 300, 480).into_iter().filter(|(at, _)| at.as_us() >= 120_000_000).map(|(_, t)| t).collect();
     let fraud = late.iter().filter(|t| t.label.is_some()).count() as f64 / late.len() as f64 * 100.0;
-    assert!((1.7..2.3).contains(&fraud), "fraud share {fraud}% (configured 2%)");
+    assert!((1.6..2.4).contains(&fraud), "fraud share {fraud}% (configured 2%)");
     // Cities: every city has payers, Delhi and Mumbai about 12% each.
     let mut per_city = [0u32; CITIES.len()];
     genuine.iter().for_each(|t| per_city[t.city as usize] += 1);
@@ -322,4 +324,6 @@ fn state_is_bounded_by_ttl_and_key_limit() {
     assert_eq!(detector.state_keys(), 0);
     assert!(out.is_empty());
 }
+
+
 
