@@ -10,10 +10,11 @@ use dhara_engine::sim::Duration;
 use dhara_engine::stream::aggregate::AggregateOutput;
 use dhara_engine::stream::job::operator::OutputValue;
 use dhara_engine::upi::{self, UpiView};
-use dhara_engine::workload::{DomainView, QueryTruth};
+use dhara_engine::command::Command;
+use dhara_engine::workload::{DomainOutput, DomainView, QueryTruth};
 use dhara_engine::{Scenario, Simulation};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn builtin_json(name: &str) -> Value {
     serde_json::from_str(builtin::find(name).expect("built in").json).expect("JSON")
@@ -46,7 +47,7 @@ fn the_fraud_job_on_the_default_seed_catches_the_fraud_with_few_false_alarms() {
     assert!((0.90..0.96).contains(&view.success_rate), "success {}", view.success_rate);
     assert!(view.latency_p50_ms > 800 && view.latency_p99_ms > view.latency_p50_ms && view.latency_p99_ms < 10_000);
     assert_eq!(view.spike.as_deref(), Some("Diwali evening"));
-    assert!(!view.recent_alerts.is_empty() && view.recent_alerts.iter().all(|a| a.payer_vpa.contains('@') && !a.reasons.is_empty()));
+    assert!(!view.recent_alerts.is_empty() && view.recent_alerts.iter().all(|a| a.payer_vpa.contains('@') && a.payee_vpa.contains('@') && !a.reasons.is_empty()));
     assert_eq!(sim.job().expect("a job").sink().counts().duplicates, 0, "exactly once: no alert visible twice");
 }
 
@@ -109,4 +110,30 @@ fn real_scale_runs_at_npci_rate() {
     // Half a second at 7,523/s times the evening curve (about 1.74 at 7 p.m.): ≈ 6,500.
     let expected = f64::from(upi::REAL_RATE_PER_S) * 0.5 * upi::UPI_DAY[19] / (upi::UPI_DAY.iter().sum::<f64>() / 24.0);
     assert!((created / expected - 1.0).abs() < 0.1, "{created} vs {expected}");
+}
+
+#[test]
+fn a_restart_repeats_alerts_at_least_once_but_the_scores_count_each_payment_once() {
+    let mut j = builtin_json("upi-fraud");
+    j["producer"]["records_per_s"] = 100.into();
+    j["stream"]["delivery"] = "at_least_once".into();
+    let scenario = Scenario::from_json(&j.to_string()).expect("valid");
+    let mut sim = Simulation::new(scenario, 1);
+    sim.job_mut().expect("a job").keep_all_outputs();
+    sim.advance(Duration::from_secs(33));
+    sim.apply(Command::CrashTask { task: 1 }).expect("crash accepted");
+    sim.advance(Duration::from_secs(32));
+    let duplicates = sim.job().expect("a job").sink().counts().duplicates;
+    assert!(duplicates > 0, "the replay after the restore wrote some alerts again");
+    let distinct: BTreeSet<u64> = stream_support::outputs(&sim)
+        .iter()
+        .map(|o| match &o.value {
+            OutputValue::Domain(DomainOutput::Fraud(alert)) => alert.record_id,
+            other => panic!("an alert: {other:?}"),
+        })
+        .collect();
+    let view = upi_view(&sim);
+    assert_eq!(view.alerts, distinct.len() as u64, "each alerted payment counted once ({duplicates} duplicates)");
+    let (precision, recall) = (view.precision.expect("alerts"), view.recall.expect("settled"));
+    assert!(precision >= 0.8 && recall >= 0.9, "precision {precision}, recall {recall}");
 }

@@ -8,6 +8,7 @@
 //! the fifth payer, up to 24 s later), and alerts become visible at the next checkpoint.
 
 use super::fraud::{FraudAlert, Reason};
+use super::population::payee_vpa;
 use super::spec::UpiSpec;
 use super::{Pattern, Status};
 use crate::kafka::keys::vpa;
@@ -26,6 +27,8 @@ const FEED_MAX: usize = 20;
 /// count each once); the oldest go first.
 const FRAUD_MAX: usize = 200_000;
 const FLAGGED_MAX: usize = 200_000;
+/// Alert times kept for the per-minute rate.
+const ALERT_TIMES_MAX: usize = 100_000;
 /// Latency histogram: 10 ms buckets up to the 30 s timeout.
 const LATENCY_BUCKET_MS: u32 = 10;
 const LATENCY_BUCKETS: usize = 3_001;
@@ -63,6 +66,7 @@ pub struct Analytics {
 pub struct RecentAlert {
     pub at_ms: u64,
     pub payer_vpa: String,
+    pub payee_vpa: String,
     pub amount_rupees: f64,
     pub score: f64,
     pub reasons: Vec<Reason>,
@@ -152,6 +156,10 @@ impl Analytics {
             while self.frauds.len() > FRAUD_MAX {
                 self.frauds.pop_first();
             }
+            // Beyond the limit the oldest unsettled fraud is settled early (as it stands).
+            if self.unsettled.len() > FRAUD_MAX {
+                self.settle_front();
+            }
         }
         self.settle(now);
     }
@@ -176,7 +184,7 @@ impl Analytics {
             None => self.false_alerts += 1,
         }
         self.alert_times.push_back(now.as_us());
-        while self.alert_times.front().is_some_and(|&t| t + 60_000_000 < now.as_us()) {
+        while self.alert_times.len() > ALERT_TIMES_MAX || self.alert_times.front().is_some_and(|&t| t + 60_000_000 < now.as_us()) {
             self.alert_times.pop_front();
         }
         self.push_feed(alert, now);
@@ -189,6 +197,7 @@ impl Analytics {
         self.feed.push_back(RecentAlert {
             at_ms: now.as_us() / 1_000,
             payer_vpa: vpa(alert.payer),
+            payee_vpa: payee_vpa(alert.payee),
             amount_rupees: alert.amount_paise as f64 / 100.0,
             score: alert.score,
             reasons: alert.reasons.clone(),
@@ -199,16 +208,17 @@ impl Analytics {
     /// Fraud created at least the horizon ago is settled: caught or missed for good.
     fn settle(&mut self, now: SimTime) {
         let horizon_us = SETTLE_HORIZON_MS * 1_000;
-        while let Some(&(created_us, id)) = self.unsettled.front() {
-            if created_us + horizon_us > now.as_us() {
-                break;
-            }
-            self.unsettled.pop_front();
-            if let Some(truth) = self.frauds.get(&id) {
-                let row = &mut self.per_pattern[truth.pattern.index()];
-                row.1 += 1;
-                row.2 += u64::from(truth.flagged);
-            }
+        while self.unsettled.front().is_some_and(|&(created_us, _)| created_us + horizon_us <= now.as_us()) {
+            self.settle_front();
+        }
+    }
+
+    fn settle_front(&mut self) {
+        let Some((_, id)) = self.unsettled.pop_front() else { return };
+        if let Some(truth) = self.frauds.get(&id) {
+            let row = &mut self.per_pattern[truth.pattern.index()];
+            row.1 += 1;
+            row.2 += u64::from(truth.flagged);
         }
     }
 

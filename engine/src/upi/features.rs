@@ -109,6 +109,8 @@ pub struct PayerFeatures {
     pub transfer: bool,
     /// Transfers by this payer in the last minute of event time, this one included if it is one.
     pub velocity: u32,
+    /// Their amount together, ₹ (a drain moves money, not just messages).
+    pub transfers_rupees: f64,
     /// z-score of ln(amount) against the payer's history.
     pub amount_z: f64,
     pub amount_rupees: f64,
@@ -130,7 +132,10 @@ impl PayerState {
     pub fn features(&self, txn: &Txn, event_us: EventTimeUs) -> PayerFeatures {
         let within = |r: &&Recent, window: i64| (event_us - r.event_us).abs() <= window;
         let transfer = txn.category == Category::P2p;
-        let velocity = u32::from(transfer) + self.recent.iter().filter(|r| r.transfer && within(r, VELOCITY_WINDOW_US)).count() as u32;
+        let in_window = || self.recent.iter().filter(|r| r.transfer && within(r, VELOCITY_WINDOW_US));
+        let velocity = u32::from(transfer) + in_window().count() as u32;
+        let own = if transfer { txn.amount_paise } else { 0 };
+        let transfers_rupees = (own + in_window().map(|r| r.amount_paise).sum::<u64>()) as f64 / 100.0;
         let (distance_km, speed_kmh) = match self.last_place {
             Some((at, city)) => {
                 let km = city_distance_km(city, txn.city);
@@ -145,6 +150,7 @@ impl PayerState {
         PayerFeatures {
             transfer,
             velocity,
+            transfers_rupees,
             amount_z: self.amounts.z(ln_rupees(txn.amount_paise)),
             amount_rupees: txn.amount_paise as f64 / 100.0,
             distance_km,

@@ -73,9 +73,10 @@ const W_TEST: f64 = 0.9;
 const W_FAN_IN: f64 = 0.7;
 
 /// The logistic model over the continuous features: log-odds = −7 + 1.0·max(z, 0) +
-/// 0.9·(velocity − 1) + 2.0·new_device + 0.8·ln(1 + km/100)·[speed ≥ 500 km/h] +
-/// 0.9·(fan_in − 1). An ordinary payment scores about 0.001; several moderate signs
-/// together (z 3, a new phone, a second payment in a minute) reach 0.5.
+/// 0.9·(velocity − 1) + 0.4·ln(1 + transfers in the last minute / ₹10,000) +
+/// 2.0·new_device + 0.8·ln(1 + km/100)·[speed ≥ 500 km/h] for a payer, −7 + 0.9·(fan_in − 1)
+/// for a payee. An ordinary payment scores about 0.001; several moderate signs together (z 3,
+/// a new phone, a second transfer within the minute) reach 0.5.
 fn logistic(log_odds: f64) -> f64 {
     1.0 / (1.0 + libm::exp(-log_odds))
 }
@@ -90,7 +91,8 @@ pub fn score_payer(f: &PayerFeatures) -> (f64, Vec<Reason>) {
         (f.after_test_payment && f.amount_rupees >= 10_000.0, W_TEST, Reason::TestThenLarge),
     ];
     let travel = if f.speed_kmh >= 500.0 { libm::log(1.0 + f.distance_km / 100.0) } else { 0.0 };
-    let log_odds = -7.0 + f.amount_z.max(0.0) + 0.9 * f64::from(f.velocity.saturating_sub(1)) + if f.new_device { 2.0 } else { 0.0 } + 0.8 * travel;
+    let drained = 0.4 * libm::log(1.0 + f.transfers_rupees / 10_000.0);
+    let log_odds = -7.0 + f.amount_z.max(0.0) + 0.9 * f64::from(f.velocity.saturating_sub(1)) + drained + if f.new_device { 2.0 } else { 0.0 } + 0.8 * travel;
     combine(&rules, log_odds)
 }
 

@@ -195,6 +195,18 @@ pub fn draw_merchant(rng: &mut SimRng, category: Category) -> u32 {
     MERCHANT_BASE + category.index() as u32 * 100_000 + rng.below(MERCHANTS_PER_CATEGORY) as u32
 }
 
+/// A payee's VPA: a person's is their key's (`ravi.42@okaxis`); a merchant's is a QR
+/// handle like `grocery.q1234@ybl`.
+pub fn payee_vpa(payee: u32) -> String {
+    if payee < MERCHANT_BASE {
+        return crate::kafka::keys::vpa(payee);
+    }
+    let index = payee - MERCHANT_BASE;
+    let category = CATEGORIES.get((index / 100_000) as usize).map_or("merchant", |c| c.0.name());
+    let handle = ["ybl", "paytm", "okaxis", "oksbi"][(index % 4) as usize];
+    format!("{category}.q{}@{handle}", index % 100_000)
+}
+
 /// The app behind a VPA handle.
 pub fn app_of_handle(handle: &str) -> u8 {
     match handle {

@@ -4,7 +4,7 @@
 
 use super::features::{ln_rupees, PayerState, Welford};
 use super::fraud::score_payer;
-use super::population::{city_distance_km, haversine_km, Category, Population, CATEGORIES, CITIES};
+use super::population::{self, city_distance_km, haversine_km, Category, Population, CATEGORIES, CITIES};
 use super::*;
 use crate::kafka::keys::KeySpace;
 use crate::scenario::stream::StepSpec;
@@ -293,6 +293,9 @@ fn the_query_counts_successful_payments_per_bank_in_rupees() {
     assert_eq!(field(&ok, crate::workload::Field::AmountRupees), Some(1_234));
     assert_eq!(field(&ok, crate::workload::Field::Status), Some(0));
     assert_eq!(Category::P2p.index(), 0);
+    assert_eq!(population::payee_vpa(42), crate::kafka::keys::vpa(42));
+    let grocer = population::payee_vpa(population::MERCHANT_BASE + 100_000 + 7);
+    assert!(grocer.starts_with("grocery.q7@"), "{grocer}");
 }
 
 #[test]
