@@ -117,7 +117,7 @@ pub struct PayerFeatures {
     /// Since their previous payment: distance (km) and the speed it implies (km/h).
     pub distance_km: f64,
     pub speed_kmh: f64,
-    /// A phone this payer has not used before (only meaningful with history).
+    /// A phone this payer has not used before (false while no phone of theirs is known).
     pub new_device: bool,
     /// A payment of at most ₹20 to the same payee within the last minute.
     pub after_test_payment: bool,
@@ -155,7 +155,7 @@ impl PayerState {
             amount_rupees: txn.amount_paise as f64 / 100.0,
             distance_km,
             speed_kmh,
-            new_device: self.payments > 0 && !self.devices.contains(&txn.device),
+            new_device: !self.devices.is_empty() && !self.devices.contains(&txn.device),
             after_test_payment,
         }
     }
@@ -172,7 +172,9 @@ impl PayerState {
         if !flagged && self.last_place.is_none_or(|(at, _)| event_us >= at) {
             self.last_place = Some((event_us, txn.city));
         }
-        if !self.devices.contains(&txn.device) {
+        // Likewise a flagged payment's phone is not trusted: the fraudster's next payment
+        // from it is still from a new phone.
+        if !flagged && !self.devices.contains(&txn.device) {
             if self.devices.len() == DEVICES_MAX {
                 self.devices.pop_front();
             }

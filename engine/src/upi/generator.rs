@@ -96,11 +96,6 @@ impl Generator {
         self.pending.insert((due, self.seq), txn);
     }
 
-    /// Planned payments waiting (for tests).
-    pub fn pending(&self) -> usize {
-        self.pending.len()
-    }
-
     fn remember(&mut self, payer: u32) {
         if self.recent_payers.len() == RECENT_PAYERS_MAX {
             self.recent_payers.pop_front();

@@ -51,7 +51,7 @@ pub enum Pattern {
     AmountSpike,
     /// A payment from a city the payer cannot have reached since their last one.
     ImpossibleTravel,
-    /// A large payment from a phone the payer has never used.
+    /// Large payments from a phone the payer has never used.
     NewDevice,
     /// Many people paying one account in minutes: a money mule collecting scam proceeds.
     Mule,

@@ -11,9 +11,9 @@ use crate::kafka::keys::KeySpace;
 use crate::sim::{Duration, SimTime};
 
 /// (labelled payments, all payments) an episode of each pattern has on average, in
-/// `Pattern::ALL` order: velocity 6-10, mule 6-12, test-then-large 2, impossible travel 1
-/// fraudulent after 1 genuine, the rest 1.
-const SIZES: [(f64, f64); 6] = [(8.0, 8.0), (1.0, 1.0), (1.0, 2.0), (1.0, 1.0), (9.0, 9.0), (2.0, 2.0)];
+/// `Pattern::ALL` order: velocity 6-10, amount spike 1, impossible travel 1 fraudulent after
+/// 1 genuine, new device 2-3, mule 6-12, test-then-large 2.
+const SIZES: [(f64, f64); 6] = [(8.0, 8.0), (1.0, 1.0), (1.0, 2.0), (2.5, 2.5), (9.0, 9.0), (2.0, 2.0)];
 
 /// The probability that an ordinary arrival starts an episode, so that `share` of all
 /// payments are fraudulent: with p per arrival, labelled L·p and extra payments (T−1)·p per
@@ -36,12 +36,7 @@ pub fn start(g: &mut Generator, t0: SimTime, keys: &KeySpace) -> Txn {
             transfer(g, payer, keys.len(), amount, pattern)
         }
         Pattern::ImpossibleTravel => impossible_travel(g, t0, keys),
-        Pattern::NewDevice => {
-            let payer = victim_with_history(g, keys);
-            let amount = log_uniform(&mut g.rng, 15_000.0, 60_000.0);
-            let device = g.new_phone(payer);
-            Txn { device, ..transfer(g, payer, keys.len(), amount, pattern) }
-        }
+        Pattern::NewDevice => new_device(g, t0, keys),
         Pattern::Mule => mule(g, t0, keys),
         Pattern::TestThenLarge => {
             let payer = keys.sample(&mut g.rng);
@@ -73,6 +68,23 @@ fn victim_with_history(g: &mut Generator, keys: &KeySpace) -> u32 {
     }
     let i = g.rng.below(g.recent_payers.len() as u64) as usize;
     g.recent_payers[i]
+}
+
+/// A SIM swap or a phished login: the account is set up on the fraudster's phone, which
+/// then sends 2-3 transfers of ₹15,000–₹60,000, 10-40 s apart, to different people.
+fn new_device(g: &mut Generator, t0: SimTime, keys: &KeySpace) -> Txn {
+    let payer = victim_with_history(g, keys);
+    let device = g.new_phone(payer);
+    let n = 2 + g.rng.below(2);
+    let mut at = t0;
+    for _ in 1..n {
+        at = at + seconds(g, 10, 39);
+        let amount = log_uniform(&mut g.rng, 15_000.0, 60_000.0);
+        let txn = Txn { device, ..transfer(g, payer, keys.len(), amount, Pattern::NewDevice) };
+        g.plan(at, txn);
+    }
+    let amount = log_uniform(&mut g.rng, 15_000.0, 60_000.0);
+    Txn { device, ..transfer(g, payer, keys.len(), amount, Pattern::NewDevice) }
 }
 
 /// A taken-over account drained by 6-10 payments of ₹2,000–₹10,000, 2-6 s apart, each to a
