@@ -129,7 +129,7 @@ fn every_pattern_is_produced_and_labelled_as_its_episode() {
             times.push(*at);
         }
     }
-    assert!(per_payer.values().all(|ts| ts.len() >= 6 && ts.windows(6).any(|w| w[5].as_us() - w[0].as_us() <= 60_000_000)), "{per_payer:?}");
+    assert!(per_payer.values().all(|ts| ts.len() >= 4 && ts.windows(4).any(|w| w[3].as_us() - w[0].as_us() <= 60_000_000)), "{per_payer:?}");
     // A mule: one payee, at least six different payers.
     let mut per_payee: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
     of(Pattern::Mule).for_each(|(_, t)| {
@@ -141,7 +141,7 @@ fn every_pattern_is_produced_and_labelled_as_its_episode() {
         }
     }
     assert!(per_payee.values().all(|payers| payers.len() >= 6), "{per_payee:?}");
-    assert!(of(Pattern::AmountSpike).all(|(_, t)| t.amount_paise >= 45_000 * 100));
+    assert!(of(Pattern::AmountSpike).all(|(_, t)| t.amount_paise >= 30_000 * 100));
     assert!(of(Pattern::NewDevice).all(|(_, t)| t.device != population.payer(t.payer).device && t.amount_paise >= 15_000 * 100));
     assert!(of(Pattern::ImpossibleTravel).all(|(_, t)| city_distance_km(t.city, population.payer(t.payer).city) >= 500.0));
     // Test then large: a payment of at most ₹10, then ₹20,000 or more to the same payee
@@ -269,9 +269,10 @@ fn the_detector_catches_each_pattern_with_few_false_alarms() {
         let of: Vec<u64> = fraud.iter().copied().filter(|id| judged.labels[id].0 == Some(p)).collect();
         let caught = of.iter().filter(|id| flagged.contains(id)).count();
         println!("  {:<18} {caught}/{} caught", p.name(), of.len());
-        assert!(caught as f64 >= 0.85 * of.len() as f64, "{p:?}: {caught} of {}", of.len());
+        // Some short bursts and modest spikes are built to evade the rules.
+        assert!(caught as f64 >= 0.7 * of.len() as f64, "{p:?}: {caught} of {}", of.len());
     }
-    assert!(precision >= 0.9 && recall >= 0.95, "precision {precision}, recall {recall}");
+    assert!(precision >= 0.9 && recall >= 0.9, "precision {precision}, recall {recall}");
 }
 
 #[test]
