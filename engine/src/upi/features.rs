@@ -162,7 +162,10 @@ impl PayerState {
 
     /// Takes the payment into the state.
     pub fn add(&mut self, id: u64, txn: &Txn, event_us: EventTimeUs, flagged: bool) {
-        self.amounts.add(ln_rupees(txn.amount_paise));
+        // A flagged payment does not teach the state what the payer usually pays.
+        if !flagged {
+            self.amounts.add(ln_rupees(txn.amount_paise));
+        }
         if self.recent.len() == PAYER_RECENT_MAX {
             self.recent.pop_front();
         }

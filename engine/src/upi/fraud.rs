@@ -168,7 +168,7 @@ impl FraudDetector {
                     out.push(output(key, r.event_us, alert(r, true), now_us));
                 }
             }
-            let this = Recent { id, event_us, payee: txn.payee, amount_paise: txn.amount_paise, transfer: true, flagged: true };
+            let this = Recent { id, event_us, payee: txn.payee, amount_paise: txn.amount_paise, transfer: features.transfer, flagged: true };
             out.push(output(key, event_us, alert(&this, false), now_us));
         }
         state.add(id, txn, event_us, flagged);
