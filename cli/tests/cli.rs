@@ -34,7 +34,7 @@ fn scenarios_lists_names_first_one_per_line() {
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).expect("utf-8");
     let names: Vec<&str> = text.lines().map(|l| l.split('\t').next().unwrap_or_default()).collect();
-    assert_eq!(names, ["upi-lag", "upi-steady", "upi-hot-key", "upi-replication", "upi-acks1", "upi-consumer-group", "upi-transactions", "upi-windows", "social-trends", "social-hashtag-counts", "shop-sessions", "shop-category-purchases"]);
+    assert_eq!(names, ["upi-lag", "upi-steady", "upi-hot-key", "upi-replication", "upi-acks1", "upi-consumer-group", "upi-transactions", "upi-windows", "upi-fraud", "upi-bank-totals", "social-trends", "social-hashtag-counts", "shop-sessions", "shop-category-purchases"]);
 }
 
 #[test]

@@ -65,10 +65,14 @@ impl KeySpace {
 }
 
 /// The VPA for key id `i`, e.g. `priya.1@ybl`. Unique per id.
-fn vpa(i: u32) -> String {
+pub fn vpa(i: u32) -> String {
     let name = NAMES[i as usize % NAMES.len()];
-    let handle = HANDLES[(i as usize / NAMES.len()) % HANDLES.len()];
-    format!("{name}.{i}@{handle}")
+    format!("{name}.{i}@{}", handle(i))
+}
+
+/// The handle of key id `i`'s VPA (`ybl` in `priya.1@ybl`): it names the payer's app.
+pub fn handle(i: u32) -> &'static str {
+    HANDLES[(i as usize / NAMES.len()) % HANDLES.len()]
 }
 
 #[cfg(test)]

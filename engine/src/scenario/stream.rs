@@ -103,6 +103,10 @@ pub enum StepSpec {
     /// Social workload: a post becomes one record per hashtag (none without), tagged with
     /// the hashtag's id and valued 1, so key_by tag and count give posts per hashtag.
     Hashtags,
+    /// Each record goes on as it is and also as a copy keyed by a payload field, with the
+    /// top bit of the copy's key and id set ("payee": a payment reaches both its payer's and
+    /// its payee's keyed state, the way a Flink job would union two keyBy streams).
+    AlsoKeyBy { field: crate::workload::Field },
 }
 
 
@@ -372,6 +376,7 @@ impl StepSpec {
         match self {
             StepSpec::FlatMap { copies_max } => *copies_max,
             StepSpec::Hashtags => crate::social::HASHTAGS_PER_POST_MAX as u32,
+            StepSpec::AlsoKeyBy { .. } => 2,
             _ => 1,
         }
     }
@@ -381,6 +386,10 @@ impl StepSpec {
             StepSpec::Filter { min, max, .. } if min > max => Err(InputError::new(format!("{path}.min"), format!("must be at most max ({max}; got {min})"))),
             StepSpec::FlatMap { copies_max } => check_range(&format!("{path}.copies_max"), *copies_max, 1, 16, ""),
             StepSpec::Extract { value: None, tag: None } => Err(InputError::new(path, "must name a payload field for value, tag or both")),
+            StepSpec::AlsoKeyBy { field } => {
+                let shown = serde_json::to_string(field).expect("a field serializes");
+                crate::workload::check_domain(&format!("{path}.field"), &format!("field {shown}"), field.domains(), workload)
+            }
             StepSpec::Extract { value, tag } => {
                 for (name, field) in [("value", value), ("tag", tag)] {
                     if let Some(field) = field {

@@ -12,6 +12,10 @@ pub fn mix(x: u64) -> u64 {
     crate::sim::rng::splitmix64(x)
 }
 
+/// `also_key_by`'s copy has this bit set in its key (so the two key spaces never collide)
+/// and in its id (so ids stay unique; clear it to find the Kafka record).
+pub const SECOND_KEY_BIT: u64 = 1 << 63;
+
 /// The stream record a Kafka record stands for: the event happened a little before the
 /// producer sent it (a straggler: much before), and carries a value and a tag.
 pub fn decode(record: &Record, spec: &EventTimeSpec) -> StreamRecord {
@@ -66,6 +70,15 @@ pub fn run(steps: &[StepSpec], record: StreamRecord, out: &mut Vec<StreamRecord>
                 KeyBy::Constant => 0,
             };
             run(rest, StreamRecord { key, ..record }, out);
+        }
+        StepSpec::AlsoKeyBy { field } => {
+            // The record as it is, and a copy keyed by the payload's field (a payment by its
+            // payer and by its payee): two keyed states, each on the task owning its key.
+            run(rest, record, out);
+            if let Some(v) = field.of(&record.payload) {
+                let copy = StreamRecord { id: record.id | SECOND_KEY_BIT, key: v as u64 | SECOND_KEY_BIT, ..record };
+                run(rest, copy, out);
+            }
         }
         StepSpec::Extract { value, tag } => {
             // Validation made sure the fields belong to the workload; a generic record

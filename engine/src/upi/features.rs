@@ -1,0 +1,250 @@
+//! What the fraud job remembers per key, and the features it computes from it. A fraud
+//! detector cannot judge a payment alone: ₹40,000 is normal for one payer and absurd for
+//! another, five payments a minute is a burst only against a quiet history. So each payer
+//! (and each payee) has keyed state: a running mean and variance of its amounts, its last
+//! place and time, its phones, its recent payments. Everything is bounded (rings, a TTL).
+
+use super::population::city_distance_km;
+use super::{Category, Txn};
+use crate::stream::EventTimeUs;
+use std::collections::VecDeque;
+
+/// Recent payments a payer's state keeps (the velocity window needs at most a burst's worth).
+pub const PAYER_RECENT_MAX: usize = 16;
+/// Recent inbound P2P payments a payee's state keeps.
+pub const PAYEE_RECENT_MAX: usize = 32;
+/// Phones a payer's state remembers.
+const DEVICES_MAX: usize = 4;
+/// The velocity window: transfers by one payer within this much event time.
+pub const VELOCITY_WINDOW_US: i64 = 60_000_000;
+/// A burst's payments follow each other at most this far apart: when a burst is
+/// recognised, the earlier payments chained to it this closely are flagged too.
+pub const BURST_GAP_US: i64 = 20_000_000;
+/// The fan-in window: distinct people paying one payee within this much event time.
+pub const FAN_IN_WINDOW_US: i64 = 120_000_000;
+/// "Test then large": the test payment precedes the large one by at most this.
+pub const TEST_WINDOW_US: i64 = 60_000_000;
+/// A test payment is at most ₹20.
+pub const TEST_AMOUNT_MAX_PAISE: u64 = 2_000;
+
+/// The running mean and variance of ln(amount), by Welford's online algorithm (one pass,
+/// numerically stable). It starts from `PRIOR_N` pseudo-payments of a typical payer
+/// (median ₹350, σ 1.3 in ln units), so a payer with little history is compared with
+/// what people usually pay, and their own payments take over as they accumulate.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Welford {
+    pub n: f64,
+    pub mean: f64,
+    /// The sum of squared deviations from the mean.
+    pub m2: f64,
+}
+
+const PRIOR_N: f64 = 3.0;
+const PRIOR_MEDIAN_RUPEES: f64 = 350.0;
+const PRIOR_SIGMA: f64 = 1.3;
+
+impl Welford {
+    /// Empty: no observations at all.
+    pub fn empty() -> Welford {
+        Welford { n: 0.0, mean: 0.0, m2: 0.0 }
+    }
+
+    /// Seeded with the population prior.
+    pub fn with_prior() -> Welford {
+        Welford { n: PRIOR_N, mean: libm::log(PRIOR_MEDIAN_RUPEES), m2: PRIOR_N * PRIOR_SIGMA * PRIOR_SIGMA }
+    }
+
+    pub fn add(&mut self, x: f64) {
+        self.n += 1.0;
+        let delta = x - self.mean;
+        self.mean += delta / self.n;
+        self.m2 += delta * (x - self.mean);
+    }
+
+    /// The population variance (m2 / n), 0 when empty.
+    pub fn variance(&self) -> f64 {
+        if self.n > 0.0 {
+            self.m2 / self.n
+        } else {
+            0.0
+        }
+    }
+
+    /// How many standard deviations `x` is above the mean (σ floored at 0.3 so a payer who
+    /// always pays the same amount is not alarmed by a few rupees more).
+    pub fn z(&self, x: f64) -> f64 {
+        (x - self.mean) / libm::sqrt(self.variance()).max(0.3)
+    }
+}
+
+/// One of a payer's recent payments.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Recent {
+    pub id: u64,
+    pub event_us: EventTimeUs,
+    pub payee: u32,
+    pub amount_paise: u64,
+    pub transfer: bool,
+    /// Already alerted (so a later retroactive alert does not repeat it).
+    pub flagged: bool,
+}
+
+/// A payer's keyed state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PayerState {
+    pub amounts: Welford,
+    pub recent: VecDeque<Recent>,
+    /// Where and when their latest payment (by event time) happened.
+    pub last_place: Option<(EventTimeUs, u8)>,
+    pub devices: VecDeque<u32>,
+    pub payments: u32,
+    pub last_seen_us: EventTimeUs,
+}
+
+/// The features of one payment from its payer's point of view, computed before the payment
+/// is added to the state.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PayerFeatures {
+    /// This payment is a transfer to a person (P2P): how a taken-over account is drained.
+    pub transfer: bool,
+    /// Transfers by this payer in the last minute of event time, this one included if it is one.
+    pub velocity: u32,
+    /// Their amount together, ₹ (a drain moves money, not just messages).
+    pub transfers_rupees: f64,
+    /// z-score of ln(amount) against the payer's history.
+    pub amount_z: f64,
+    pub amount_rupees: f64,
+    /// Since their previous payment: distance (km) and the speed it implies (km/h).
+    pub distance_km: f64,
+    pub speed_kmh: f64,
+    /// A phone this payer has not used before (false while no phone of theirs is known).
+    pub new_device: bool,
+    /// A payment of at most ₹20 to the same payee within the last minute.
+    pub after_test_payment: bool,
+}
+
+impl PayerState {
+    pub fn new() -> PayerState {
+        PayerState { amounts: Welford::with_prior(), recent: VecDeque::new(), last_place: None, devices: VecDeque::new(), payments: 0, last_seen_us: i64::MIN }
+    }
+
+    /// The payment's features against the state as it is (before `add`).
+    pub fn features(&self, txn: &Txn, event_us: EventTimeUs) -> PayerFeatures {
+        let within = |r: &&Recent, window: i64| (event_us - r.event_us).abs() <= window;
+        let transfer = txn.category == Category::P2p;
+        let in_window = || self.recent.iter().filter(|r| r.transfer && within(r, VELOCITY_WINDOW_US));
+        let velocity = u32::from(transfer) + in_window().count() as u32;
+        let own = if transfer { txn.amount_paise } else { 0 };
+        let transfers_rupees = (own + in_window().map(|r| r.amount_paise).sum::<u64>()) as f64 / 100.0;
+        let (distance_km, speed_kmh) = match self.last_place {
+            Some((at, city)) => {
+                let km = city_distance_km(city, txn.city);
+                // At least a second apart: two payments "at once" from 1,000 km apart are
+                // still impossible, and a zero gap must not divide by zero.
+                let hours = ((event_us - at).abs().max(1_000_000)) as f64 / 3.6e9;
+                (km, km / hours)
+            }
+            None => (0.0, 0.0),
+        };
+        let after_test_payment = self.recent.iter().any(|r| r.payee == txn.payee && r.amount_paise <= TEST_AMOUNT_MAX_PAISE && within(&r, TEST_WINDOW_US));
+        PayerFeatures {
+            transfer,
+            velocity,
+            transfers_rupees,
+            amount_z: self.amounts.z(ln_rupees(txn.amount_paise)),
+            amount_rupees: txn.amount_paise as f64 / 100.0,
+            distance_km,
+            speed_kmh,
+            new_device: !self.devices.is_empty() && !self.devices.contains(&txn.device),
+            after_test_payment,
+        }
+    }
+
+    /// Takes the payment into the state.
+    pub fn add(&mut self, id: u64, txn: &Txn, event_us: EventTimeUs, flagged: bool) {
+        // A flagged payment does not teach the state what the payer usually pays.
+        if !flagged {
+            self.amounts.add(ln_rupees(txn.amount_paise));
+        }
+        if self.recent.len() == PAYER_RECENT_MAX {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(Recent { id, event_us, payee: txn.payee, amount_paise: txn.amount_paise, transfer: txn.category == Category::P2p, flagged });
+        // A flagged payment does not move the payer: the fraudster's city is not where the
+        // owner is, and the owner's next payment at home must not look like a jump back.
+        if !flagged && self.last_place.is_none_or(|(at, _)| event_us >= at) {
+            self.last_place = Some((event_us, txn.city));
+        }
+        // Likewise a flagged payment's phone is not trusted: the fraudster's next payment
+        // from it is still from a new phone.
+        if !flagged && !self.devices.contains(&txn.device) {
+            if self.devices.len() == DEVICES_MAX {
+                self.devices.pop_front();
+            }
+            self.devices.push_back(txn.device);
+        }
+        self.payments = self.payments.saturating_add(1);
+        self.last_seen_us = self.last_seen_us.max(event_us);
+    }
+
+    /// Rough bytes of this state, for the job's state-size metric.
+    pub fn bytes(&self) -> usize {
+        64 + self.recent.len() * std::mem::size_of::<Recent>() + self.devices.len() * 4
+    }
+}
+
+impl Default for PayerState {
+    fn default() -> Self {
+        PayerState::new()
+    }
+}
+
+/// One inbound P2P payment a payee received.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Inbound {
+    pub id: u64,
+    pub event_us: EventTimeUs,
+    pub payer: u32,
+    pub amount_paise: u64,
+    pub flagged: bool,
+}
+
+/// A payee's keyed state: who has been paying them (people only; a grocer's fan-in is
+/// everybody and says nothing).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PayeeState {
+    pub inbound: VecDeque<Inbound>,
+    pub last_seen_us: EventTimeUs,
+}
+
+impl PayeeState {
+    /// Distinct people who paid this payee within the fan-in window around `event_us`,
+    /// counting `payer` (the payment being judged).
+    pub fn fan_in(&self, payer: u32, event_us: EventTimeUs) -> u32 {
+        let mut payers: Vec<u32> = self.inbound.iter().filter(|i| (event_us - i.event_us).abs() <= FAN_IN_WINDOW_US).map(|i| i.payer).collect();
+        payers.push(payer);
+        payers.sort_unstable();
+        payers.dedup();
+        payers.len() as u32
+    }
+
+    pub fn add(&mut self, id: u64, txn: &Txn, event_us: EventTimeUs, flagged: bool) {
+        if txn.category != Category::P2p {
+            return;
+        }
+        if self.inbound.len() == PAYEE_RECENT_MAX {
+            self.inbound.pop_front();
+        }
+        self.inbound.push_back(Inbound { id, event_us, payer: txn.payer, amount_paise: txn.amount_paise, flagged });
+        self.last_seen_us = self.last_seen_us.max(event_us);
+    }
+
+    pub fn bytes(&self) -> usize {
+        32 + self.inbound.len() * std::mem::size_of::<Inbound>()
+    }
+}
+
+/// ln of the amount in rupees (≥ ₹1).
+pub fn ln_rupees(amount_paise: u64) -> f64 {
+    libm::log((amount_paise as f64 / 100.0).max(1.0))
+}
