@@ -8,7 +8,9 @@
 // queued_records / aligning, checkpoints.completed / abandoned / in_progress / latest,
 // sink.visible / duplicates / aborted / pending, recent_outputs[].id / value, waiting) is
 // defined by engine/src/stream/job/view.rs (JobView and friends) and the Output, SinkCounts
-// and CheckpointStat structs it embeds. Rename one there and you must rename it here.
+// and CheckpointStat structs it embeds, and a domain result's fields (domain, score,
+// reasons, hashtags, furthest, cart_abandoned) by DomainOutput in engine/src/workload/mod.rs.
+// Rename one there and you must rename it here.
 
 /** Results listed in the panel (the snapshot holds up to 20, newest first). */
 const RESULTS_SHOWN = 6;
@@ -54,7 +56,18 @@ function fmtValue(value) {
     case 'alert': return `alert: ${fmtInt(value.count)} records`;
     case 'pair': return `pair ${value.left_id} + ${value.right_id}`;
     case 'enriched': return `record ${value.record_id} · ${value.table_value ?? 'no match'}`;
+    case 'domain': return fmtDomain(value);
     default: return value.kind;
+  }
+}
+
+/** A domain operator's result (engine/src/workload/mod.rs DomainOutput) in a few words. */
+function fmtDomain(value) {
+  switch (value.domain) {
+    case 'fraud': return `alert ${value.score.toFixed(2)}: ${value.reasons.join(', ').replace(/_/g, ' ')}`;
+    case 'trends': return `top ${value.hashtags.slice(0, 3).map((t) => `${t.tag}×${t.count}`).join(', ') || '—'}`;
+    case 'funnel': return `session: ${value.furthest}${value.cart_abandoned ? ', cart abandoned' : ''}`;
+    default: return value.domain;
   }
 }
 

@@ -72,7 +72,23 @@ pub fn scenario_for(rng: &mut SimRng) -> Scenario {
         s.consumer.count = s.consumer.count.min(s.topic.partitions as u16);
         s.stream = Some(stream_for(rng));
     }
+    if rng.below(3) == 0 {
+        workload_for(rng, &mut s);
+    }
     s
+}
+
+/// A domain workload (payments, posts or clicks) in place of Zipf keys; with a job, half the
+/// time its domain operator (fraud, trends, funnel) too.
+fn workload_for(rng: &mut SimRng, s: &mut Scenario) {
+    let name = ["upi-fraud", "social-trends", "shop-sessions"][rng.below(3) as usize];
+    let domain = builtin::load(name).expect("built-ins are valid");
+    s.workload = domain.workload;
+    s.knobs.clear();
+    if let (Some(stream), Some(job), true) = (&mut s.stream, domain.stream, rng.below(2) == 0) {
+        stream.pipeline = job.pipeline;
+        stream.operator = job.operator;
+    }
 }
 
 /// A random stream job: its guarantee, parallelism, operator, speeds and checkpoints.

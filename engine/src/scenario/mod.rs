@@ -287,7 +287,11 @@ impl Scenario {
         }
         let document = serde_json::to_value(self).expect("a scenario always serializes");
         for (i, knob) in self.knobs.iter().enumerate() {
-            let found = knob.path.split('.').try_fold(&document, |at, part| at.get(part));
+            // A number steps into a list: "workload.traffic.spikes.0.multiplier".
+            let found = knob.path.split('.').try_fold(&document, |at, part| match part.parse::<usize>() {
+                Ok(index) if at.is_array() => at.get(index),
+                _ => at.get(part),
+            });
             if knob.path.is_empty() || found.is_none() {
                 return Err(InputError::new(format!("knobs[{i}].path"), format!("{:?} is not a field of this scenario (use a dotted path such as \"producer.records_per_s\")", knob.path)));
             }
