@@ -168,7 +168,7 @@ function renderUpi(view) {
   out.push(tableOf('Fraud alerts (newest first)', alerts, [
     ['at', (a) => seconds(a.at_ms)], ['payer', (a) => a.payer_vpa], ['payee', (a) => a.payee_vpa],
     ['amount', (a) => `₹${fmt(a.amount_rupees)}`], ['score', (a) => a.score.toFixed(2)],
-    ['why', (a) => a.reasons.map(label_).join(', ') + (a.retroactive ? ' (retroactive)' : '')],
+    ['why', (a) => a.reasons.map(label).join(', ') + (a.retroactive ? ' (retroactive)' : '')],
   ]));
   return out;
 }
