@@ -66,9 +66,10 @@ function sizeCanvas(canvas) {
   return false;
 }
 
-/** The value at a dotted path of the scenario ("workload.traffic.start_hour"), for display. */
+/** The value at a path of the scenario ("workload.traffic.spikes[1].multiplier"), for display. */
 function valueAt(scenario, path) {
-  const value = path.split('.').reduce((at, part) => (at == null ? undefined : at[part]), scenario);
+  const parts = path.split(/[.[]/).map((part) => (part.endsWith(']') ? Number(part.slice(0, -1)) : part));
+  const value = parts.reduce((at, part) => (at == null ? undefined : at[part]), scenario);
   if (value === undefined || value === null) return '—';
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }

@@ -36,6 +36,16 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
+/// Checks that a number from JSON is finite and within `min..=max` (NaN and infinities
+/// compare false both ways, so `check_range` alone would let them through).
+pub fn check_finite_range(path: &str, value: f64, min: f64, max: f64, unit: &str) -> Result<(), InputError> {
+    if !value.is_finite() {
+        let unit = if unit.is_empty() { String::new() } else { format!(" {unit}") };
+        return Err(InputError::new(path, format!("must be a finite number between {min} and {max}{unit}")));
+    }
+    check_range(path, value, min, max, unit)
+}
+
 /// Checks `min <= value <= max`, naming the field and the allowed range otherwise.
 pub fn check_range<T>(path: &str, value: T, min: T, max: T, unit: &str) -> Result<(), InputError>
 where

@@ -85,6 +85,9 @@ fn workload_for(rng: &mut SimRng, s: &mut Scenario) {
     let domain = builtin::load(name).expect("built-ins are valid");
     s.workload = domain.workload;
     s.knobs.clear();
+    // The generator decides keys and values itself.
+    s.producer.keyless_percent = 0;
+    s.producer.tombstone_percent = 0;
     if let (Some(stream), Some(job), true) = (&mut s.stream, domain.stream, rng.below(2) == 0) {
         stream.pipeline = job.pipeline;
         stream.operator = job.operator;

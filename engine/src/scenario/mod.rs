@@ -48,7 +48,8 @@ pub struct Scenario {
     /// What this scenario simplifies compared to real Kafka; shown on the page.
     #[serde(default)]
     pub simplifications: Vec<String>,
-    /// The knobs that matter most here, for the page: a dotted path into this document and
+    /// The knobs that matter most here, for the page: a path into this document, written as
+    /// errors name fields ("workload.traffic.spikes[1].multiplier"), and
     /// one line on what turning it does (at most 12).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub knobs: Vec<Knob>,
@@ -276,6 +277,10 @@ impl Scenario {
         self.validate_knobs()?;
         if let Some(stream) = &self.stream {
             stream.validate(self.topic.partitions, self.consumer.count, self.workload.as_ref().map(|w| w.kind()))?;
+            crate::workload::checks::check_job(stream, self.workload.as_ref())?;
+        }
+        if self.workload.is_some() {
+            crate::workload::checks::check_producer(&self.producer)?;
         }
         self.validate_cluster()
     }
@@ -287,10 +292,11 @@ impl Scenario {
         }
         let document = serde_json::to_value(self).expect("a scenario always serializes");
         for (i, knob) in self.knobs.iter().enumerate() {
-            // A number steps into a list: "workload.traffic.spikes.0.multiplier".
-            let found = knob.path.split('.').try_fold(&document, |at, part| match part.parse::<usize>() {
-                Ok(index) if at.is_array() => at.get(index),
-                _ => at.get(part),
+            // Written as errors name fields: "workload.traffic.spikes[1].multiplier".
+            let found = knob.path.split(['.', '[']).try_fold(&document, |at, part| match part.strip_suffix(']').map(str::parse::<usize>) {
+                Some(Ok(index)) => at.get(index),
+                Some(Err(_)) => None,
+                None => at.get(part),
             });
             if knob.path.is_empty() || found.is_none() {
                 return Err(InputError::new(format!("knobs[{i}].path"), format!("{:?} is not a field of this scenario (use a dotted path such as \"producer.records_per_s\")", knob.path)));

@@ -4,7 +4,7 @@
 
 use super::default_request_timeout_ms;
 use super::limits::*;
-use crate::error::{check_range, InputError};
+use crate::error::{check_finite_range, check_range, InputError};
 use crate::kafka::compression::CompressionType;
 use crate::kafka::protocol::Acks;
 use serde::{Deserialize, Serialize};
@@ -101,10 +101,7 @@ impl ProducerSpec {
         check_range("producer.keys", self.keys, 1, KEYS_MAX, "")?;
         check_range("producer.tombstone_percent", self.tombstone_percent, 0, 100, "%")?;
         check_range("producer.keyless_percent", self.keyless_percent, 0, 100, "%")?;
-        if !self.key_skew.is_finite() {
-            return Err(InputError::new("producer.key_skew", "must be a finite number between 0 and 3"));
-        }
-        check_range("producer.key_skew", self.key_skew, 0.0, KEY_SKEW_MAX, "")?;
+        check_finite_range("producer.key_skew", self.key_skew, 0.0, KEY_SKEW_MAX, "")?;
         check_range("producer.value_bytes", self.value_bytes, 1, VALUE_BYTES_MAX, "bytes")?;
         check_range("producer.request_timeout_ms", self.request_timeout_ms, 1, CLUSTER_TIMEOUT_MS_MAX, "ms")?;
         check_range("producer.linger_ms", self.linger_ms, 0, WAIT_MS_MAX, "ms")?;

@@ -82,6 +82,8 @@ fn knobs_must_name_fields_of_the_scenario() {
     let err = error_for(|j| j["knobs"] = knob("producer.speed"));
     assert_eq!(err.path, "knobs[0].path");
     assert!(err.message.contains("producer.speed"), "{err}");
+    json["knobs"] = serde_json::json!([{ "path": "cluster.racks[0]", "about": "x" }]);
+    assert_eq!(Scenario::from_json(&json.to_string()).expect_err("no such rack").path, "knobs[0].path");
     let err = error_for(|j| j["knobs"] = serde_json::json!([{ "path": "topic.partitions", "about": "" }]));
     assert_eq!(err.path, "knobs[0].about");
 }

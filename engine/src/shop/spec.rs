@@ -2,7 +2,7 @@
 //! time, how many drop off at each step of the funnel), the catalogue and its stock, and the
 //! flash sale that runs during the traffic's spikes. Checked once, when the scenario loads.
 
-use crate::error::{check_range, InputError};
+use crate::error::{check_finite_range, check_range, InputError};
 use crate::workload::traffic::TrafficSpec;
 use crate::workload::Scale;
 use serde::{Deserialize, Serialize};
@@ -104,12 +104,6 @@ impl Default for FlashSaleSpec {
     }
 }
 
-fn check_percent(path: &str, value: f64) -> Result<(), InputError> {
-    if !value.is_finite() {
-        return Err(InputError::new(path, "must be a finite number between 0 and 100"));
-    }
-    check_range(path, value, 0.0, 100.0, "%")
-}
 
 impl ShopSpec {
     /// Checks every field; `path` is where this section sits in the scenario ("workload").
@@ -120,9 +114,9 @@ impl ShopSpec {
             return Err(InputError::new(format!("{path}.views_mean"), "must be a finite number between 1 and 20"));
         }
         check_range(&format!("{path}.views_mean"), self.views_mean, 1.0, 20.0, "")?;
-        check_percent(&format!("{path}.cart_percent"), self.cart_percent)?;
-        check_percent(&format!("{path}.checkout_percent"), self.checkout_percent)?;
-        check_percent(&format!("{path}.purchase_percent"), self.purchase_percent)?;
+        check_finite_range(&format!("{path}.cart_percent"), self.cart_percent, 0.0, 100.0, "%")?;
+        check_finite_range(&format!("{path}.checkout_percent"), self.checkout_percent, 0.0, 100.0, "%")?;
+        check_finite_range(&format!("{path}.purchase_percent"), self.purchase_percent, 0.0, 100.0, "%")?;
         check_range(&format!("{path}.think_ms_mean"), self.think_ms_mean, 100, 600_000, "ms")?;
         check_range(&format!("{path}.think_ms_max"), self.think_ms_max, self.think_ms_mean, 3_600_000, "ms")?;
         check_range(&format!("{path}.session_break_ms_min"), self.session_break_ms_min, 1_000, 86_400_000, "ms")?;
@@ -133,8 +127,8 @@ impl ShopSpec {
         check_range(&format!("{at}.products"), sale.products, 0, 50, "")?;
         check_range(&format!("{at}.discount_percent"), sale.discount_percent, 0, 90, "%")?;
         check_range(&format!("{at}.stock_units"), sale.stock_units, 1, 1_000_000, "units")?;
-        check_percent(&format!("{at}.sale_session_percent"), sale.sale_session_percent)?;
-        check_percent(&format!("{at}.sale_cart_percent"), sale.sale_cart_percent)
+        check_finite_range(&format!("{at}.sale_session_percent"), sale.sale_session_percent, 0.0, 100.0, "%")?;
+        check_finite_range(&format!("{at}.sale_cart_percent"), sale.sale_cart_percent, 0.0, 100.0, "%")
     }
 
     /// About how many events a session makes: its views, and for the sessions that get that

@@ -48,10 +48,15 @@ impl SimRng {
     /// the gaps between arrivals of a Poisson process. Uses `libm::log` so that native and
     /// wasm builds compute the identical value.
     pub fn exponential_us(&mut self, mean_us: f64) -> u64 {
+        // The cast saturates for absurd means.
+        libm::round(self.exponential(mean_us)) as u64
+    }
+
+    /// An exponentially distributed number with the given mean, unrounded.
+    pub fn exponential(&mut self, mean: f64) -> f64 {
         let u = self.unit_f64();
-        let wait = -libm::log(1.0 - u) * mean_us;
-        // 1 - u is in (0, 1], so the log is finite; the cast saturates for absurd means.
-        libm::round(wait) as u64
+        // 1 - u is in (0, 1], so the log is finite.
+        -libm::log(1.0 - u) * mean
     }
 }
 

@@ -4,7 +4,7 @@
 //! pull the conversation toward one topic. Validated once; the generator trusts it.
 
 use super::vocabulary::Topic;
-use crate::error::{check_range, InputError};
+use crate::error::{check_finite_range, check_range, InputError};
 use crate::workload::traffic::{Spike, TrafficSpec, MULTIPLIER_MAX, SPIKES_MAX};
 use crate::workload::Scale;
 use serde::{Deserialize, Serialize};
@@ -130,9 +130,9 @@ impl SocialSpec {
         self.traffic.validate(&format!("{path}.traffic"))?;
         check_weights(&format!("{path}.languages"), &["hi", "hinglish", "en"], &self.languages.as_array())?;
         check_weights(&format!("{path}.topics"), &["cricket", "festival", "news", "bollywood", "daily"], &self.topics.as_array())?;
-        check_percent(&format!("{path}.hashtag_percent"), self.hashtag_percent)?;
-        check_percent(&format!("{path}.mention_percent"), self.mention_percent)?;
-        check_percent(&format!("{path}.emoji_percent"), self.emoji_percent)?;
+        check_finite_range(&format!("{path}.hashtag_percent"), self.hashtag_percent, 0.0, 100.0, "%")?;
+        check_finite_range(&format!("{path}.mention_percent"), self.mention_percent, 0.0, 100.0, "%")?;
+        check_finite_range(&format!("{path}.emoji_percent"), self.emoji_percent, 0.0, 100.0, "%")?;
         check_range(&format!("{path}.bursts"), self.bursts.len(), 0, BURSTS_MAX, "bursts")?;
         let spikes = self.traffic.spikes.len() + self.bursts.len();
         if spikes > SPIKES_MAX {
@@ -144,7 +144,7 @@ impl SocialSpec {
             TrafficSpec { spikes: vec![burst.spike()], ..TrafficSpec::default() }
                 .validate("")
                 .map_err(|e| InputError::new(format!("{at}{}", e.path.trim_start_matches(".spikes[0]")), e.message))?;
-            check_percent(&format!("{at}.topic_percent"), burst.topic_percent)?;
+            check_finite_range(&format!("{at}.topic_percent"), burst.topic_percent, 0.0, 100.0, "%")?;
         }
         Ok(())
     }
@@ -168,12 +168,6 @@ impl Burst {
     }
 }
 
-fn check_percent(path: &str, value: f64) -> Result<(), InputError> {
-    if !value.is_finite() {
-        return Err(InputError::new(path, "must be a finite number between 0 and 100"));
-    }
-    check_range(path, value, 0.0, 100.0, "%")
-}
 
 fn check_weights(path: &str, names: &[&str], weights: &[f64]) -> Result<(), InputError> {
     for (name, w) in names.iter().zip(weights) {

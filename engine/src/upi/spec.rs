@@ -2,7 +2,7 @@
 //! much fraud is injected) and the fraud operator's settings. Checked once, here, with
 //! errors naming the JSON path, so the generator and the detector can trust every number.
 
-use crate::error::{check_range, InputError};
+use crate::error::{check_finite_range, check_range, InputError};
 use crate::workload::traffic::TrafficSpec;
 use crate::workload::Scale;
 use serde::{Deserialize, Serialize};
@@ -56,10 +56,10 @@ impl UpiSpec {
     /// Checks every field; `path` is where the section sits ("workload").
     pub fn validate(&self, path: &str) -> Result<(), InputError> {
         self.traffic.validate(&format!("{path}.traffic"))?;
-        check_percent(&format!("{path}.fraud_percent"), self.fraud_percent, 20.0)?;
-        check_percent(&format!("{path}.declined_percent"), self.declined_percent, 50.0)?;
-        check_percent(&format!("{path}.technical_decline_percent"), self.technical_decline_percent, 50.0)?;
-        check_percent(&format!("{path}.timeout_percent"), self.timeout_percent, 50.0)
+        check_finite_range(&format!("{path}.fraud_percent"), self.fraud_percent, 0.0, 20.0, "%")?;
+        check_finite_range(&format!("{path}.declined_percent"), self.declined_percent, 0.0, 50.0, "%")?;
+        check_finite_range(&format!("{path}.technical_decline_percent"), self.technical_decline_percent, 0.0, 50.0, "%")?;
+        check_finite_range(&format!("{path}.timeout_percent"), self.timeout_percent, 0.0, 50.0, "%")
     }
 
     /// The traffic with UPI's day filled in when the scenario gives no curve.
@@ -72,12 +72,6 @@ impl UpiSpec {
     }
 }
 
-fn check_percent(path: &str, value: f64, max: f64) -> Result<(), InputError> {
-    if !value.is_finite() {
-        return Err(InputError::new(path, format!("must be a number between 0 and {max}")));
-    }
-    check_range(path, value, 0.0, max, "%")
-}
 
 /// The fraud operator: `{"op": "fraud", "threshold": 0.6, "state_ttl_ms": 1800000}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -6,6 +6,7 @@
 //! the job's visible results with the truth. This module joins them behind one face, so the
 //! Kafka model carries a payload without knowing what it means.
 
+pub mod checks;
 pub mod query;
 pub mod traffic;
 

@@ -4,7 +4,7 @@
 //! times a diurnal multiplier times any spikes in force; arrivals are a Poisson process
 //! whose rate follows it (drawn by thinning, Lewis and Shedler 1979).
 
-use crate::error::{check_range, InputError};
+use crate::error::{check_finite_range, check_range, InputError};
 use crate::sim::{SimRng, SimTime};
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +14,8 @@ const DAY_US: u64 = 24 * HOUR_US;
 pub const SPIKES_MAX: usize = 16;
 /// The largest multiplier a spike or an hour may have.
 pub const MULTIPLIER_MAX: f64 = 100.0;
+/// How long a curve may sit at zero before an arrival comes anyway: one simulated day.
+const QUIET_MAX_US: u64 = DAY_US;
 
 /// A burst of extra traffic: a festival evening, a flash sale, a wicket in the final.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -81,10 +83,7 @@ impl TrafficSpec {
 }
 
 fn check_multiplier(path: &str, value: f64, min: f64) -> Result<(), InputError> {
-    if !value.is_finite() {
-        return Err(InputError::new(path, format!("must be a finite number between {min} and {MULTIPLIER_MAX}")));
-    }
-    check_range(path, value, min, MULTIPLIER_MAX, "")
+    check_finite_range(path, value, min, MULTIPLIER_MAX, "")
 }
 
 /// The validated traffic shape, ready to draw arrivals from.
@@ -96,6 +95,9 @@ pub struct Traffic {
     spikes: Vec<(u64, u64, f64)>,
     /// The largest multiplier any instant can have: the thinning envelope.
     peak: f64,
+    /// The last arrival returned, and the Poisson clock's time when it was drawn (µs,
+    /// unrounded), so the next draw continues that clock exactly.
+    last: (SimTime, f64),
 }
 
 impl Traffic {
@@ -108,9 +110,12 @@ impl Traffic {
             }
         }
         let spikes: Vec<(u64, u64, f64)> = spec.spikes.iter().map(|s| (s.start_ms * 1_000, (s.start_ms + s.duration_ms) * 1_000, s.multiplier)).collect();
-        let spike_peak: f64 = spikes.iter().map(|s| s.2).product();
+        // The most the spikes multiply together at any instant: the product is largest at
+        // some spike's start, so checking every start finds it (non-overlapping spikes do
+        // not multiply, and a loose envelope would throw most candidates away).
+        let spike_peak = spikes.iter().map(|&(start, _, _)| spikes.iter().filter(|s| (s.0..s.1).contains(&start)).map(|s| s.2).product::<f64>()).fold(1.0, f64::max);
         let peak = hours.iter().copied().fold(0.0, f64::max) * spike_peak;
-        Traffic { start_us: u64::from(spec.start_hour) * HOUR_US, hours, spikes, peak }
+        Traffic { start_us: u64::from(spec.start_hour) * HOUR_US, hours, spikes, peak, last: (SimTime::ZERO, 0.0) }
     }
 
     /// The multiplier of the base rate at simulated time `at` (overlapping spikes multiply).
@@ -136,19 +141,30 @@ impl Traffic {
 
     /// The next arrival strictly after `now` of a Poisson process whose rate is
     /// `base_per_s × multiplier(t)`: candidates come at the peak rate and each is kept with
-    /// probability rate(t)/peak. Bounded: if the curve is near zero for a long stretch the
-    /// search gives up after a day of candidates and returns the last one.
-    pub fn next_arrival(&self, rng: &mut SimRng, now: SimTime, base_per_s: u32) -> SimTime {
+    /// probability rate(t)/peak. Candidate times add up in fractional microseconds, so a
+    /// peak above a million per second is not slowed by rounding; only the kept arrival is
+    /// rounded (at least 1 µs after `now`, so records keep a strict order, which caps any
+    /// instant's rate at 1,000,000 per second). Bounded: a curve
+    /// at zero for `QUIET_MAX_US` of simulated time yields an arrival at its end.
+    pub fn next_arrival(&mut self, rng: &mut SimRng, now: SimTime, base_per_s: u32) -> SimTime {
         let peak_per_s = f64::from(base_per_s) * self.peak.max(f64::MIN_POSITIVE);
         let mean_gap_us = 1_000_000.0 / peak_per_s;
-        let mut t = now;
-        for _ in 0..1_000_000 {
-            t = t + crate::sim::Duration::from_us(rng.exponential_us(mean_gap_us).max(1));
-            if rng.unit_f64() * self.peak < self.multiplier(t) {
-                return t;
+        // Continue the clock of the last arrival when `now` is that arrival (the usual case),
+        // so neither rounding nor the 1 µs spacing ever adds up; otherwise start afresh.
+        let start = if self.last.0 == now { self.last.1 } else { now.as_us() as f64 };
+        let give_up = start + QUIET_MAX_US as f64;
+        let mut t = start;
+        while t < give_up {
+            t += rng.exponential(mean_gap_us);
+            let at = SimTime::from_us((libm::round(t) as u64).max(now.as_us() + 1));
+            if rng.unit_f64() * self.peak < self.multiplier(at) {
+                self.last = (at, t);
+                return at;
             }
         }
-        t
+        let at = SimTime::from_us(give_up as u64);
+        self.last = (at, give_up);
+        at
     }
 }
 
@@ -162,7 +178,7 @@ mod tests {
 
     #[test]
     fn a_flat_day_is_a_poisson_process_at_the_base_rate() {
-        let traffic = Traffic::new(&spec_with(None, vec![]));
+        let mut traffic = Traffic::new(&spec_with(None, vec![]));
         let mut rng = SimRng::stream(1, "t");
         let (mut t, mut n) = (SimTime::ZERO, 0u32);
         while t.as_us() < 100_000_000 {
@@ -191,7 +207,7 @@ mod tests {
     #[test]
     fn a_spike_multiplies_the_rate_while_it_lasts() {
         let spike = Spike { label: "Diwali".into(), start_ms: 10_000, duration_ms: 10_000, multiplier: 5.0 };
-        let traffic = Traffic::new(&spec_with(None, vec![spike]));
+        let mut traffic = Traffic::new(&spec_with(None, vec![spike]));
         let mut rng = SimRng::stream(2, "t");
         let (mut t, mut before, mut during) = (SimTime::ZERO, 0u32, 0u32);
         while t.as_us() < 20_000_000 {
@@ -204,6 +220,51 @@ mod tests {
         }
         let ratio = f64::from(during) / f64::from(before);
         assert!((4.5..5.5).contains(&ratio), "{before} then {during}");
+    }
+
+    /// Arrivals in `[from_s, to_s)` of simulated time at `base_per_s`.
+    fn count(traffic: &mut Traffic, base_per_s: u32, from_s: u64, to_s: u64) -> u32 {
+        let mut rng = SimRng::stream(3, "t");
+        let (mut t, mut n) = (SimTime::from_us(from_s * 1_000_000), 0);
+        loop {
+            t = traffic.next_arrival(&mut rng, t, base_per_s);
+            if t.as_us() >= to_s * 1_000_000 {
+                return n;
+            }
+            n += 1;
+        }
+    }
+
+    #[test]
+    fn spikes_that_never_overlap_do_not_slow_the_rate_outside_them() {
+        let spike = |start_s: u64| Spike { label: "x".into(), start_ms: start_s * 1_000, duration_ms: 1_000, multiplier: 10.0 };
+        let mut apart = Traffic::new(&spec_with(None, (0..4).map(|i| spike(100 + 10 * i)).collect()));
+        assert_eq!(apart.peak, 10.0, "four ×10 spikes one after another peak at ×10, not ×10,000");
+        let n = count(&mut apart, 200, 0, 10);
+        assert!((1_880..2_120).contains(&n), "200/s for 10 s outside the spikes: {n}");
+        let overlapping = Traffic::new(&spec_with(None, vec![spike(100), Spike { start_ms: 100_500, ..spike(100) }]));
+        assert_eq!(overlapping.peak, 100.0, "two overlapping ×10 spikes multiply");
+    }
+
+    #[test]
+    fn a_high_peak_keeps_the_rate_outside_and_inside_its_spike() {
+        // A ×100 spike on 5,000/s: candidates come at 500,000/s and must not be rounded
+        // to whole microseconds one by one (that alone would cost a third of them).
+        let spike = Spike { label: "x".into(), start_ms: 50_000, duration_ms: 1_000, multiplier: 100.0 };
+        let mut traffic = Traffic::new(&spec_with(None, vec![spike]));
+        let n = count(&mut traffic, 5_000, 0, 4);
+        assert!((19_500..20_500).contains(&n), "5,000/s for 4 s: {n}");
+        let during = count(&mut traffic, 5_000, 50, 51);
+        assert!((495_000..505_000).contains(&during), "×100 for 1 s: {during}");
+    }
+
+    #[test]
+    fn a_curve_silent_most_of_the_day_sends_only_in_its_busy_hours() {
+        // Zero but for hour 23: the rate ramps up from 22:00 (hours are interpolated).
+        let mut traffic = Traffic::new(&spec_with(Some(vec![0.0; 23].into_iter().chain([1.0]).collect()), vec![]));
+        let mut rng = SimRng::stream(1, "t");
+        let at = traffic.next_arrival(&mut rng, SimTime::ZERO, 10);
+        assert!(at.as_us() >= 22 * HOUR_US && at.as_us() < 24 * HOUR_US, "the first arrival comes once the curve rises: {at:?}");
     }
 
     #[test]
