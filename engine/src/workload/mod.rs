@@ -7,6 +7,7 @@
 //! Kafka model carries a payload without knowing what it means.
 
 pub mod query;
+pub mod rate;
 pub mod traffic;
 
 use crate::error::InputError;
