@@ -61,7 +61,13 @@ fn the_bank_totals_job_equals_the_true_answer_for_every_closed_window() {
     j["stream"]["delivery"] = "at_least_once".into();
     j["producer"]["records_per_s"] = 150.into();
     let scenario = Scenario::from_json(&j.to_string()).expect("valid");
-    let sim = stream_support::run(scenario, 1, 40);
+    let mut sim = Simulation::new(scenario, 1);
+    sim.job_mut().expect("a job").keep_all_outputs();
+    // The truth the page shows at 30 s, built from the producer's Created accounting.
+    sim.advance(Duration::from_secs(30));
+    let shown_at_30s = sim.workload_truth().expect("a workload").cells().clone();
+    let created_by_30s = upi_view(&sim).created;
+    sim.advance(Duration::from_secs(10));
     let watermark = stream_support::final_watermark(&sim);
     let mut query = upi::query();
     query.window_ms = 10_000;
@@ -79,6 +85,18 @@ fn the_bank_totals_job_equals_the_true_answer_for_every_closed_window() {
     let closed: BTreeMap<(i64, u32), i64> = truth.cells().iter().filter(|(&(start, _), _)| start + 10_000_000 <= watermark).map(|(&k, &v)| (k, v)).collect();
     assert!(closed.len() >= 20, "closed cells: {}", closed.len());
     assert_eq!(answer.iter().filter(|(&(start, _), _)| start + 10_000_000 <= watermark).map(|(&k, &v)| (k, v)).collect::<BTreeMap<_, _>>(), closed);
+    // The page's truth is the simulation's own, counted as records are created rather than
+    // read back from the topic; its window is the query's hour, open all run, so it is
+    // compared whole: with what the topic holds of the records created by 30 s (ids are the
+    // producer's count, from 0), which a loss-free run has all appended 10 s later.
+    let mut hourly = QueryTruth::new(upi::query(), sim.scenario().stream.as_ref().expect("job").event_time.clone());
+    let logged = stream_support::topic(&sim);
+    for l in logged.iter().filter(|l| l.record.id < created_by_30s) {
+        hourly.on_created(l.record.id, l.created_us, &l.record.payload);
+    }
+    assert_eq!(logged.iter().filter(|l| l.record.id < created_by_30s).count() as u64, created_by_30s, "loss-free");
+    assert!(!shown_at_30s.is_empty());
+    assert_eq!(&shown_at_30s, hourly.cells(), "the page's truth is the topic's");
     // Group names are banks.
     assert_eq!((truth.query().group_name)(1), "HDFC Bank");
 }
