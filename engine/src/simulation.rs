@@ -265,6 +265,11 @@ impl Simulation {
     pub fn consumers(&self) -> &[Consumer] {
         &self.consumers
     }
+    /// The true answer to the workload's query, as the page shows it: built from every
+    /// record the producer created (`Accounting::Created`), not from what reached the topic.
+    pub fn workload_truth(&self) -> Option<&crate::workload::QueryTruth> {
+        self.analytics.as_ref().map(|a| a.truth())
+    }
     /// The fate ledger's counts (also in every snapshot).
     pub fn fates_counts(&self) -> crate::kafka::fates::FateCounts {
         self.fates.counts()

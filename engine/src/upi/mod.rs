@@ -5,6 +5,8 @@
 //! operator, and scores what the detector's visible alerts caught against the truth.
 
 mod analytics;
+#[cfg(test)]
+mod analytics_tests;
 mod features;
 mod fraud;
 mod generator;

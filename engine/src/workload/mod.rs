@@ -8,6 +8,7 @@
 
 pub mod checks;
 pub mod query;
+pub mod rate;
 pub mod traffic;
 
 use crate::error::InputError;
