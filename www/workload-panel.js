@@ -159,6 +159,8 @@ function renderUpi(view) {
     ['latency p50 / p99', `${fmt(view.latency_p50_ms)} / ${fmt(view.latency_p99_ms)} ms`],
     ['fraud injected', view.fraud_created], ['payments alerted', `${fmt(view.alerts)} (${fmt(view.alerts_per_min)} in the last minute)`],
     ['precision', ratio(view.precision)], [`recall (fraud older than ${fmt(view.settle_horizon_ms / 1000)} s)`, ratio(view.recall)],
+    ['caught late (after that)', view.caught_late],
+    ['alert delay p50 / max', view.alert_delay_p50_ms === null ? '—' : `${fmt(view.alert_delay_p50_ms / 1000)} / ${fmt(view.alert_delay_max_ms / 1000)} s`],
   ])];
   out.push(tableOf('Recall per fraud pattern', view.per_pattern, [
     ['pattern', (p) => label(p.pattern)], ['injected', (p) => fmt(p.created)], ['settled', (p) => fmt(p.settled)],

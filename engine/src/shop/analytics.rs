@@ -9,6 +9,7 @@ use super::funnel::SessionSummary;
 use super::generator::Stage;
 use super::spec::ShopSpec;
 use crate::sim::SimTime;
+use crate::workload::rate::Rate;
 use crate::stream::job::operator::{Output, OutputId, OutputValue};
 use crate::stream::EventTimeUs;
 use crate::workload::traffic::{Traffic, TrafficSpec};
@@ -150,7 +151,7 @@ pub struct Analytics {
     revenue: [u64; 7],
     alerts: VecDeque<InventoryAlert>,
     /// Events created per whole second of simulated time, the latest few.
-    per_second: VecDeque<(u64, u64)>,
+    per_second: Rate,
     created: u64,
     duplicates: u64,
 }
@@ -173,7 +174,7 @@ impl Analytics {
             units_sold: vec![0; n],
             revenue: [0; 7],
             alerts: VecDeque::new(),
-            per_second: VecDeque::new(),
+            per_second: Rate::new(RATE_SECONDS),
             created: 0,
             duplicates: 0,
         }
@@ -185,14 +186,7 @@ impl Analytics {
             return;
         }
         self.created += 1;
-        let second = now.as_us() / 1_000_000;
-        match self.per_second.back_mut() {
-            Some((s, count)) if *s == second => *count += 1,
-            _ => self.per_second.push_back((second, 1)),
-        }
-        while self.per_second.len() as u64 > RATE_SECONDS + 1 {
-            self.per_second.pop_front();
-        }
+        self.per_second.add(now);
     }
 
     /// A closed session became visible on the sessions topic.
@@ -255,7 +249,7 @@ impl Analytics {
             top_purchased: self.top(&self.units_sold),
             revenue_by_category: revenue,
             inventory_alerts: self.alerts.iter().cloned().collect(),
-            events_per_s: self.events_per_s(now),
+            events_per_s: self.per_second.per_s(now),
             spike: self.traffic.spike_at(&self.traffic_spec, now).map(str::to_string),
             events_created: self.created,
             duplicates_ignored: self.duplicates,
@@ -272,18 +266,6 @@ impl Analytics {
             .collect()
     }
 
-    /// Events over the last whole seconds before `now` (the current second is still filling).
-    fn events_per_s(&self, now: SimTime) -> f64 {
-        let current = now.as_us() / 1_000_000;
-        let from = current.saturating_sub(RATE_SECONDS);
-        let counted: u64 = self.per_second.iter().filter(|(s, _)| (from..current).contains(s)).map(|(_, c)| c).sum();
-        let seconds = current - from;
-        if seconds == 0 {
-            0.0
-        } else {
-            counted as f64 / seconds as f64
-        }
-    }
 }
 
 /// The workload's query for the architectures lesson: purchases per category per hour,

@@ -6,10 +6,11 @@
 use super::spec::SocialSpec;
 use super::trends::TrendsPane;
 use crate::sim::SimTime;
+use crate::workload::rate::Rate;
 use crate::stream::job::operator::{Output, OutputValue};
 use crate::workload::{DomainOutput, Payload};
 use serde::Serialize;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 /// Keys whose latest pane is kept (a trends job keys by one constant or by language).
 pub const VIEW_KEYS_MAX: usize = 8;
@@ -19,9 +20,8 @@ const RATE_SECONDS: u64 = 10;
 pub struct Analytics {
     spec: SocialSpec,
     created: u64,
-    /// (second of simulated time, posts created in it): the current second and the
-    /// `RATE_SECONDS` before it.
-    per_second: VecDeque<(u64, u64)>,
+    /// Posts per whole second, over the last `RATE_SECONDS`.
+    per_second: Rate,
     /// Posts created per language the generator chose (hi, hinglish, en).
     created_languages: [u64; 3],
     latest: BTreeMap<u64, TrendsPane>,
@@ -43,21 +43,14 @@ pub struct SocialView {
 
 impl Analytics {
     pub fn new(spec: &SocialSpec) -> Analytics {
-        Analytics { spec: spec.clone(), created: 0, per_second: VecDeque::new(), created_languages: [0; 3], latest: BTreeMap::new() }
+        Analytics { spec: spec.clone(), created: 0, per_second: Rate::new(RATE_SECONDS), created_languages: [0; 3], latest: BTreeMap::new() }
     }
 
     pub fn on_created(&mut self, _record_id: u64, now: SimTime, payload: &Payload) {
         let Payload::Post(post) = payload else { return };
         self.created += 1;
         self.created_languages[post.language.index()] += 1;
-        let second = now.as_us() / 1_000_000;
-        match self.per_second.back_mut() {
-            Some((s, n)) if *s == second => *n += 1,
-            _ => self.per_second.push_back((second, 1)),
-        }
-        while self.per_second.front().is_some_and(|&(s, _)| s + RATE_SECONDS < second) {
-            self.per_second.pop_front();
-        }
+        self.per_second.add(now);
     }
 
     /// A visible result: a pane replaces its key's latest unless a later window is shown.
@@ -70,14 +63,9 @@ impl Analytics {
     }
 
     pub fn view(&self, now: SimTime) -> SocialView {
-        let second = now.as_us() / 1_000_000;
-        // The last RATE_SECONDS whole seconds (fewer at the start): the current second is
-        // still filling up.
-        let recent: u64 = self.per_second.iter().filter(|&&(s, _)| s < second && s + RATE_SECONDS >= second).map(|&(_, n)| n).sum();
-        let span = second.clamp(1, RATE_SECONDS);
         SocialView {
             created: self.created,
-            posts_per_s: recent as f64 / span as f64,
+            posts_per_s: self.per_second.per_s(now),
             burst: self.spec.burst_at(now.as_us()).map(|b| b.label.clone()),
             created_languages: self.created_languages,
             panes: self.latest.values().cloned().collect(),

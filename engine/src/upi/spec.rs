@@ -82,14 +82,16 @@ pub struct FraudSpec {
     /// A payer's or payee's state is dropped after this long without a payment (event time),
     /// 60,000 to 86,400,000 ms (default 1,800,000: 30 minutes). Flink's state TTL.
     pub state_ttl_ms: u32,
-    /// Keys with state at most, per task, 1,000 to 5,000,000 (default 1,000,000); beyond it
-    /// the longest-idle keys are dropped first.
+    /// Keys with state at most, per task, 1,000 to 1,000,000 (default 200,000); beyond it
+    /// the longest-idle keys are dropped first. A full payer's state is about 0.7 KB and a
+    /// checkpoint copies it, so the default keeps a task near 150 MB at most: what a
+    /// browser tab holds.
     pub state_keys_max: u32,
 }
 
 impl Default for FraudSpec {
     fn default() -> Self {
-        FraudSpec { threshold: 0.6, state_ttl_ms: 1_800_000, state_keys_max: 1_000_000 }
+        FraudSpec { threshold: 0.6, state_ttl_ms: 1_800_000, state_keys_max: 200_000 }
     }
 }
 
@@ -100,6 +102,6 @@ impl FraudSpec {
         }
         check_range(&format!("{path}.threshold"), self.threshold, 0.05, 0.99, "")?;
         check_range(&format!("{path}.state_ttl_ms"), self.state_ttl_ms, 60_000, 86_400_000, "ms")?;
-        check_range(&format!("{path}.state_keys_max"), self.state_keys_max, 1_000, 5_000_000, "keys")
+        check_range(&format!("{path}.state_keys_max"), self.state_keys_max, 1_000, 1_000_000, "keys")
     }
 }
