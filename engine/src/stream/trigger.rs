@@ -28,6 +28,17 @@ pub enum Trigger {
 }
 
 impl Trigger {
+    /// Whether this trigger (or one inside it) ever waits on processing time: only then can a
+    /// window have a processing-time timer.
+    pub fn uses_processing_time(&self) -> bool {
+        match self {
+            Trigger::Default | Trigger::AfterCount { .. } => false,
+            Trigger::AfterProcessingTime { .. } => true,
+            Trigger::AfterWatermark { early, late } => [early, late].into_iter().flatten().any(|t| t.uses_processing_time()),
+            Trigger::Repeatedly(inner) => inner.uses_processing_time(),
+        }
+    }
+
     /// A count of zero would fire on nothing; Beam refuses it too.
     pub fn validate(&self, path: &str) -> Result<(), InputError> {
         match self {
@@ -265,6 +276,20 @@ mod tests {
 
     fn ctx(watermark_us: EventTimeUs, processing_time_us: u64) -> TriggerContext {
         TriggerContext { watermark_us, processing_time_us, window_end_us: 100 }
+    }
+
+    #[test]
+    fn only_a_trigger_with_a_processing_time_part_uses_processing_time() {
+        let after_pt = || Box::new(Trigger::AfterProcessingTime { delay_us: 5 });
+        assert!(!Trigger::Default.uses_processing_time());
+        assert!(!Trigger::Repeatedly(Box::new(Trigger::AfterCount { n: 2 })).uses_processing_time());
+        assert!(!Trigger::AfterWatermark { early: Some(Box::new(Trigger::AfterCount { n: 3 })), late: None }.uses_processing_time());
+        assert!(Trigger::AfterWatermark { early: Some(after_pt()), late: None }.uses_processing_time());
+        assert!(Trigger::AfterWatermark { early: None, late: Some(Box::new(Trigger::Repeatedly(after_pt()))) }.uses_processing_time());
+        // And a windower with one has the timer the trigger asks for.
+        let mut state = Trigger::AfterWatermark { early: Some(Box::new(Trigger::Repeatedly(after_pt()))), late: None }.new_state();
+        state.on_element(&ctx(0, 10));
+        assert_eq!(state.next_processing_time_us(), Some(15));
     }
 
     #[test]

@@ -358,6 +358,11 @@ impl<K: Ord + Clone, A: Aggregate> Windower<K, A> {
 
     /// The earliest processing time at which some trigger wants to be asked again.
     pub fn next_processing_time_us(&self) -> Option<u64> {
+        // Scanning every open window is only worth it if some window can have such a timer;
+        // a watermark-only trigger (the default) never has one.
+        if !self.spec.trigger.uses_processing_time() {
+            return None;
+        }
         self.open_states().filter_map(|(_, _, state)| state.trigger.next_processing_time_us()).min()
     }
 
