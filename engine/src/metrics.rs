@@ -59,6 +59,9 @@ pub struct Sample<'a> {
     /// Total time the group has spent rebalancing, in µs.
     pub rebalancing_us: u64,
     pub stream: Option<StreamSample>,
+    /// The workload's numbers (names from `WORKLOAD_SERIES`); a number not known yet (no
+    /// alert, so no precision) is left out rather than drawn as zero.
+    pub workload: Vec<(&'static str, f64)>,
 }
 
 /// The stream job's numbers at one sampling instant (its operators' metrics, summed).
@@ -82,6 +85,21 @@ pub const STREAM_SERIES: [&str; 7] = [
     "stream_checkpoint_ms",
     "stream_result_latency_ms",
     "stream_queued_records",
+];
+
+/// A domain workload's series (empty for other workloads and scenarios without one): the
+/// numbers its panel shows, over time.
+pub const WORKLOAD_SERIES: [&str; 10] = [
+    "upi_tps",
+    "upi_success_percent",
+    "upi_alerts_per_min",
+    "upi_precision",
+    "upi_recall",
+    "upi_latency_p99_ms",
+    "social_posts_per_s",
+    "shop_events_per_s",
+    "shop_conversion_percent",
+    "shop_abandonment_percent",
 ];
 
 /// Latencies kept per sampling interval; beyond it the rest of the interval is not sampled
@@ -126,7 +144,7 @@ pub const SERIES: [&str; 14] = [
 impl Metrics {
     pub fn new(partition_count: u32, points_max: usize) -> Self {
         Metrics {
-            series: SERIES.iter().chain(&STREAM_SERIES).map(|&name| (name, Series::new(points_max))).collect(),
+            series: SERIES.iter().chain(&STREAM_SERIES).chain(&WORKLOAD_SERIES).map(|&name| (name, Series::new(points_max))).collect(),
             lag_per_partition: (0..partition_count).map(|_| Series::new(points_max)).collect(),
             lag_ms_per_partition: (0..partition_count).map(|_| Series::new(points_max)).collect(),
             latencies_us: Vec::new(),
@@ -187,6 +205,9 @@ impl Metrics {
         if let Some(stream) = &s.stream {
             self.sample_stream(now, stream);
         }
+        for &(name, value) in &s.workload {
+            self.push(name, now, value);
+        }
     }
 
     fn sample_stream(&mut self, now: SimTime, s: &StreamSample) {
@@ -245,7 +266,7 @@ mod tests {
     use super::*;
 
     fn sample<'a>(lags: &'a [u64], produced: u64, processed: u64) -> Sample<'a> {
-        Sample { lags, lag_ages_us: &[], produced, processed, produce_errors: 0, isr_min: 3, under_replicated: 0, offline: 0, rebalances: 1, rebalancing: false, rebalancing_us: 0, stream: None }
+        Sample { lags, lag_ages_us: &[], produced, processed, produce_errors: 0, isr_min: 3, under_replicated: 0, offline: 0, rebalances: 1, rebalancing: false, rebalancing_us: 0, stream: None, workload: Vec::new() }
     }
 
     #[test]

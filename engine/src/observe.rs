@@ -29,6 +29,7 @@ impl Simulation {
             rebalancing: group.state() != crate::kafka::group::GroupState::Stable,
             rebalancing_us: group.rebalancing_us(self.now),
             stream: self.job.as_ref().map(|job| job.sample(self.now.as_us())),
+            workload: self.analytics.as_ref().map(|a| a.sample(self.now)).unwrap_or_default(),
         };
         self.metrics.sample(self.now, &sample);
         self.trace.record(self.now, TraceKind::Sample, CONTROLLER, [lags.iter().sum(), produced, processed]);

@@ -69,3 +69,26 @@ fn a_narrow_link_adds_transmission_time_to_latency() {
     let (unlimited, narrow) = (p50_with(0), p50_with(2));
     assert!(narrow > unlimited + 5.0, "narrow {narrow} ms vs unlimited {unlimited} ms");
 }
+
+#[test]
+fn a_workload_samples_its_own_series_and_only_its_own() {
+    let mut upi = Simulation::new(builtin::load("upi-fraud").expect("loads"), 1);
+    upi.advance(Duration::from_secs(60));
+    let view = serde_json::to_value(upi.snapshot().workload.expect("a workload")).expect("serializes");
+    let tps = values(&upi, "upi_tps");
+    assert!(tps.len() >= 59, "one point a second: {}", tps.len());
+    assert_eq!(last(&upi, "upi_tps"), view["domain"]["tps"].as_f64().expect("tps"), "the series is the panel's number");
+    assert!(tps[30..].iter().all(|&t| (100.0..2_000.0).contains(&t)), "about 200 payments/s through the day curve and spikes: {tps:?}");
+    let precision = values(&upi, "upi_precision");
+    assert!(!precision.is_empty() && precision.iter().all(|p| (0.0..=1.0).contains(p)), "{precision:?}");
+    assert!(values(&upi, "upi_recall").len() < tps.len(), "no recall point before any fraud has settled");
+    assert!(values(&upi, "shop_events_per_s").is_empty() && values(&upi, "social_posts_per_s").is_empty());
+    let mut shop = Simulation::new(builtin::load("shop-sessions").expect("loads"), 1);
+    shop.advance(Duration::from_secs(90));
+    assert!(last(&shop, "shop_events_per_s") > 100.0);
+    assert!((0.0..=100.0).contains(&last(&shop, "shop_conversion_percent")));
+    assert!(values(&shop, "upi_tps").is_empty());
+    let mut plain = Simulation::new(builtin::load("upi-lag").expect("loads"), 1);
+    plain.advance(Duration::from_secs(5));
+    assert!(values(&plain, "upi_tps").is_empty(), "no workload, no workload series");
+}

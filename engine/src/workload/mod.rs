@@ -330,6 +330,31 @@ impl Analytics {
         &self.truth
     }
 
+    /// The numbers sampled into the workload's series (`metrics::WORKLOAD_SERIES`).
+    pub fn sample(&self, now: SimTime) -> Vec<(&'static str, f64)> {
+        let mut out = Vec::new();
+        let mut put = |name: &'static str, value: Option<f64>| out.extend(value.map(|v| (name, v)));
+        match &self.domain {
+            DomainAnalytics::Upi(a) => {
+                let v = a.view(now);
+                put("upi_tps", Some(v.tps));
+                put("upi_success_percent", Some(100.0 * v.success_rate));
+                put("upi_alerts_per_min", Some(v.alerts_per_min as f64));
+                put("upi_precision", v.precision);
+                put("upi_recall", v.recall);
+                put("upi_latency_p99_ms", Some(f64::from(v.latency_p99_ms)));
+            }
+            DomainAnalytics::Social(a) => put("social_posts_per_s", Some(a.view(now).posts_per_s)),
+            DomainAnalytics::Shop(a) => {
+                let v = a.view(now);
+                put("shop_events_per_s", Some(v.events_per_s));
+                put("shop_conversion_percent", (v.funnel.counts.sessions > 0).then_some(v.funnel.view_to_purchase_percent));
+                put("shop_abandonment_percent", (v.funnel.counts.cart > 0).then_some(v.funnel.cart_abandonment_percent));
+            }
+        }
+        out
+    }
+
     pub fn view(&self, now: SimTime) -> WorkloadView {
         let domain = match &self.domain {
             DomainAnalytics::Upi(a) => DomainView::Upi(a.view(now)),
