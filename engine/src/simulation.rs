@@ -106,7 +106,8 @@ impl Simulation {
     pub fn new(scenario: Scenario, seed: u64) -> Simulation {
         let partitions = scenario.topic.partitions;
         let (cluster, p, c) = (&scenario.cluster, &scenario.producer, &scenario.consumer);
-        let keys = KeySpace::new(p.keys, p.key_skew, partitions);
+        let key_count = scenario.workload.as_ref().map_or(p.keys, |w| w.keys(p.keys, p.records_per_s));
+        let keys = KeySpace::new(key_count, p.key_skew, partitions);
         let mut producer_config = ProducerConfig::from_spec(p, PRODUCER.index);
         let generator = scenario.workload.as_ref().map(|w| {
             producer_config.rate_records_per_s = w.rate_per_s(p.records_per_s);

@@ -36,7 +36,8 @@ pub enum Payload {
 }
 
 /// How big a run is: "class" (default) keeps `producer.records_per_s`, a rate that reads well
-/// projected; "real" replaces it with the domain's real-world mean rate.
+/// projected; "real" replaces it with the domain's real-world mean rate, and grows the key
+/// population by the same factor (see `WorkloadSpec::keys`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scale {
@@ -111,6 +112,20 @@ impl WorkloadSpec {
             Scale::Class => class_rate_per_s,
             Scale::Real => real,
         }
+    }
+
+    /// The key population (payers, authors, shoppers) the producer draws from: the
+    /// scenario's own at class scale; at real scale grown by the same factor as the rate
+    /// (at most `limits::KEYS_MAX`), so each key acts as often as it does in class. Without
+    /// it, a real-scale rate over a class-sized population would make every payer a
+    /// velocity burst and every shopper busy.
+    pub fn keys(&self, class_keys: u32, class_rate_per_s: u32) -> u32 {
+        let real_rate = self.rate_per_s(class_rate_per_s);
+        if real_rate <= class_rate_per_s {
+            return class_keys;
+        }
+        let grown = u64::from(class_keys) * u64::from(real_rate) / u64::from(class_rate_per_s);
+        grown.min(u64::from(crate::scenario::limits::KEYS_MAX)) as u32
     }
 }
 
@@ -362,5 +377,24 @@ impl Analytics {
             DomainAnalytics::Shop(a) => DomainView::Shop(a.view(now)),
         };
         WorkloadView { domain, truth: self.truth.view(TRUTH_VIEW_ROWS) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upi(scale: Scale) -> WorkloadSpec {
+        WorkloadSpec::Upi(upi::UpiSpec { scale, ..upi::UpiSpec::default() })
+    }
+
+    #[test]
+    fn real_scale_grows_the_population_with_the_rate_up_to_the_key_limit() {
+        assert_eq!(upi(Scale::Class).keys(200_000, 200), 200_000, "class scale keeps the scenario's");
+        // 7,523/s instead of 2,000/s: 3.76 times the payers, so each pays as often as in class.
+        assert_eq!(upi(Scale::Real).keys(10_000, 2_000), 10_000 * upi::REAL_RATE_PER_S / 2_000);
+        assert_eq!(upi(Scale::Real).keys(200_000, 200), crate::scenario::limits::KEYS_MAX, "capped");
+        // A class rate above the real one is not shrunk.
+        assert_eq!(upi(Scale::Real).keys(5_000, 20_000), 5_000);
     }
 }
