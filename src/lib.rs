@@ -104,6 +104,15 @@ impl Lab {
         let data = draw::lag_chart::LagData::from_simulation(&self.sim);
         draw::lag_chart::draw(backend, &data).map_err(|e| JsError::new(&format!("draw_lag_chart: {e}")))
     }
+
+    /// Draws the workload's analytics over time (precision and recall, conversion, posting
+    /// rate) with plotters into `canvas`; does nothing for a scenario without a workload.
+    pub fn draw_workload_chart(&self, canvas: &web_sys::HtmlCanvasElement) -> Result<(), JsError> {
+        let Some(data) = draw::workload_chart::WorkloadData::from_simulation(&self.sim) else { return Ok(()) };
+        let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas.clone())
+            .ok_or_else(|| JsError::new("draw_workload_chart: the canvas has no 2D context"))?;
+        draw::workload_chart::draw(backend, &data).map_err(|e| JsError::new(&format!("draw_workload_chart: {e}")))
+    }
 }
 
 /// The names of the built-in scenarios, default first.

@@ -5,7 +5,8 @@
 // (./workload-panel.js), both fed by one `snapshot()` call a few times a second.
 //
 // Contract with src/lib.rs: Lab(scenarioJson, seed: BigInt), advance(ms) -> summary,
-// step(), apply(commandJson), snapshot(), draw_flow(canvas), draw_lag_chart(canvas),
+// step(), apply(commandJson), snapshot(), scenario(), draw_flow(canvas), draw_lag_chart(canvas),
+// draw_workload_chart(canvas),
 // trace_hash(); scenario_names(), scenario_json(name), random_seed().
 
 import init, * as dhara from '../dhara.js';
@@ -233,8 +234,13 @@ function frame(nowMs) {
     sizeCanvas(flow);
     app.lab.draw_flow(flow);
     const lag = $('lag');
-    if (sizeCanvas(lag) || nowMs - app.lastChartMs >= CHART_INTERVAL_MS) {
+    const workloadChart = app.workloadPanel.chart();
+    const lagResized = sizeCanvas(lag);
+    const workloadResized = workloadChart ? sizeCanvas(workloadChart) : false;
+    const resized = lagResized || workloadResized;
+    if (resized || nowMs - app.lastChartMs >= CHART_INTERVAL_MS) {
       app.lab.draw_lag_chart(lag);
+      if (workloadChart) app.lab.draw_workload_chart(workloadChart);
       app.lastChartMs = nowMs;
     }
     const panels = app.streamPanel.active || app.workloadPanel.active;

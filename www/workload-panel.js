@@ -200,8 +200,16 @@ export function createWorkloadPanel(root) {
       root.replaceChildren();
       if (panel.active) {
         const kind = scenario.workload.kind;
-        root.append(el('h2', TITLES[kind] ?? kind), el('div', undefined, 'workload-body'));
+        // The chart is drawn by Rust (Lab.draw_workload_chart), from main.js's frame loop.
+        const chart = el('canvas', undefined, 'workload-chart');
+        chart.id = 'workload-chart';
+        chart.setAttribute('aria-label', 'The workload analytics over time');
+        root.append(el('h2', TITLES[kind] ?? kind), el('div', undefined, 'workload-body'), chart);
       }
+    },
+    /** The canvas main.js draws the workload chart into (null when hidden). */
+    chart() {
+      return panel.active ? root.querySelector('canvas') : null;
     },
     update(view) {
       if (!panel.active || !view) return;

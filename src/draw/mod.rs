@@ -1,9 +1,11 @@
 //! Drawing. `flow` lays out the message flow against the small `Painter` trait, so the same
 //! layout code draws on a browser canvas (`canvas`) and into a recording in native tests.
-//! `lag_chart` uses plotters, generic over its backend: a canvas in the page, SVG in tests.
+//! `lag_chart` and `workload_chart` use plotters, generic over their backend: a canvas in the
+//! page, SVG in tests.
 
 pub mod canvas;
 pub mod flow;
 pub mod lag_chart;
 pub mod painter;
 pub mod palette;
+pub mod workload_chart;

@@ -3,7 +3,7 @@
 // values, and nothing else breaks; a scenario without a workload shows no panel.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DIST, launchBrowser, openPage, serveSite } from './helpers.mjs';
+import { DIST, canvasPixels, launchBrowser, openPage, serveSite } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -59,6 +59,10 @@ describe('the workload panel (dist/)', () => {
       assert.ok(view.truth.rows.length > 0, 'the query has an answer');
       const firstGroup = await page.textContent('#workload table:last-of-type tbody tr td');
       assert.ok(view.truth.rows.some(([group]) => group === firstGroup), `the table lists the query's groups (got "${firstGroup}")`);
+      // The Rust-drawn chart of the analytics over time: sized, and more than a blank fill.
+      const chart = await canvasPixels(page, 'workload-chart');
+      assert.ok(chart.width > 100 && chart.height > 100, `the chart canvas is sized: ${chart.width}×${chart.height}`);
+      assert.ok(chart.colours > 5, `the chart is drawn (${chart.colours} colours)`);
       assert.equal(await page.isVisible('#knobs'), true, 'the knobs that matter are listed');
       const knob = await page.textContent('#knobs dt');
       assert.match(knob, /^\S+ = .+/, `a knob shows its path and value (got "${knob}")`);

@@ -1,0 +1,127 @@
+//! The workload chart: what a domain's analytics mean over time, drawn with plotters like
+//! the lag chart. For UPI it is the detector's precision and recall (how often an alert is
+//! right, how much fraud is caught); for a sale, the conversion and cart-abandonment rates;
+//! for posts, the posting rate that bursts lift.
+
+use super::palette::CATEGORICAL_RGB;
+use dhara_engine::workload::Kind;
+use dhara_engine::Simulation;
+use plotters::prelude::*;
+
+/// One line: its legend label and its (simulated seconds, value) points.
+pub struct Line {
+    pub label: &'static str,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// What the chart draws for the scenario's workload.
+pub struct WorkloadData {
+    pub title: &'static str,
+    /// The value axis; `None` fits the data.
+    pub y_max: Option<f64>,
+    pub lines: Vec<Line>,
+}
+
+/// Per domain: the title, a fixed value axis (or none), and the series drawn.
+fn layout(kind: Kind) -> (&'static str, Option<f64>, &'static [(&'static str, &'static str)]) {
+    match kind {
+        Kind::Upi => ("Fraud detection: precision and recall", Some(1.0), &[("precision", "upi_precision"), ("recall", "upi_recall")]),
+        Kind::Social => ("Posts per second", None, &[("posts / s", "social_posts_per_s")]),
+        Kind::Shop => ("Conversion and cart abandonment (%)", Some(100.0), &[("view → purchase", "shop_conversion_percent"), ("carts abandoned", "shop_abandonment_percent")]),
+    }
+}
+
+impl WorkloadData {
+    /// `None` for a scenario without a workload.
+    pub fn from_simulation(sim: &Simulation) -> Option<WorkloadData> {
+        let (title, y_max, series) = layout(sim.scenario().workload.as_ref()?.kind());
+        let points = |name: &str| sim.series(name).map(|s| s.points().map(|(t, v)| (t as f64 / 1e6, v)).collect()).unwrap_or_default();
+        let lines = series.iter().map(|&(label, name)| Line { label, points: points(name) }).collect();
+        Some(WorkloadData { title, y_max, lines })
+    }
+}
+
+pub fn draw<DB: DrawingBackend>(backend: DB, data: &WorkloadData) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let root = backend.into_drawing_area();
+    root.fill(&WHITE)?;
+    let (width, height) = root.dim_in_pixel();
+    // A wide, short strip must not get fonts sized for its width alone, nor unreadably
+    // small ones: text stays at least at its nominal size.
+    let scale = (f64::from(width) / 600.0).min(f64::from(height) / 240.0).clamp(1.0, 3.0);
+    let font = |px: f64| ("sans-serif", (px * scale) as u32);
+    let all = || data.lines.iter().flat_map(|l| l.points.iter().copied());
+    let x_end = all().map(|(t, _)| t).fold(10.0, f64::max);
+    let x_start = all().map(|(t, _)| t).fold(x_end, f64::min).min(x_end - 10.0).max(0.0);
+    let y_max = data.y_max.unwrap_or_else(|| all().map(|(_, v)| v).fold(10.0, f64::max) * 1.1);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(data.title, font(15.0))
+        .margin((8.0 * scale) as u32)
+        .x_label_area_size((28.0 * scale) as u32)
+        .y_label_area_size((44.0 * scale) as u32)
+        .build_cartesian_2d(x_start..x_end, 0.0..y_max)?;
+    chart
+        .configure_mesh()
+        .x_desc("simulated time (s)")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| if y_max <= 1.0 { format!("{v:.1}") } else { format!("{v:.0}") })
+        .label_style(font(11.0))
+        .axis_desc_style(font(11.0))
+        .light_line_style(RGBColor(236, 239, 244))
+        .draw()?;
+    for (i, line) in data.lines.iter().enumerate() {
+        let (r, g, b) = CATEGORICAL_RGB[i % CATEGORICAL_RGB.len()];
+        let colour = RGBColor(r, g, b);
+        let stroke = colour.stroke_width((2.0 * scale) as u32);
+        chart
+            .draw_series(LineSeries::new(line.points.iter().copied(), stroke))?
+            .label(line.label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(3)));
+    }
+    chart.configure_series_labels().label_font(font(11.0)).background_style(WHITE.mix(0.85)).border_style(RGBColor(201, 208, 220)).position(SeriesLabelPosition::LowerRight).draw()?;
+    root.present()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dhara_engine::scenario::builtin;
+    use dhara_engine::sim::Duration;
+
+    fn svg_of(data: &WorkloadData) -> String {
+        let mut svg = String::new();
+        draw(SVGBackend::with_string(&mut svg, (600, 300)), data).expect("chart draws");
+        svg
+    }
+
+    fn run(name: &str, seconds: u64) -> Simulation {
+        let mut sim = Simulation::new(builtin::load(name).expect("loads"), 1);
+        sim.advance(Duration::from_secs(seconds));
+        sim
+    }
+
+    #[test]
+    fn upi_draws_precision_and_recall_on_a_unit_axis() {
+        let sim = run("upi-fraud", 70);
+        let data = WorkloadData::from_simulation(&sim).expect("a workload");
+        assert_eq!(data.lines.iter().map(|l| l.label).collect::<Vec<_>>(), ["precision", "recall"]);
+        assert!(data.lines.iter().all(|l| !l.points.is_empty() && l.points.iter().all(|&(_, v)| (0.0..=1.0).contains(&v))));
+        let svg = svg_of(&data);
+        assert!(svg.contains("Fraud detection") && svg.contains("precision") && svg.contains("recall"), "{svg}");
+    }
+
+    #[test]
+    fn shop_and_social_draw_their_own_series_and_a_plain_run_none() {
+        let shop = WorkloadData::from_simulation(&run("shop-sessions", 60)).expect("a workload");
+        assert!(shop.lines.iter().any(|l| !l.points.is_empty()), "sessions closed in a minute");
+        assert!(svg_of(&shop).contains("abandoned"));
+        let social = WorkloadData::from_simulation(&run("social-trends", 15)).expect("a workload");
+        assert!(social.lines[0].points.iter().any(|&(_, v)| v > 100.0), "about 200 posts/s");
+        assert!(WorkloadData::from_simulation(&run("upi-lag", 2)).is_none());
+    }
+
+    #[test]
+    fn an_empty_chart_still_draws_axes() {
+        let data = WorkloadData { title: "t", y_max: None, lines: vec![Line { label: "x", points: vec![] }] };
+        assert!(svg_of(&data).contains("<svg"));
+    }
+}
