@@ -38,39 +38,6 @@ function el(tag, text, className) {
   return node;
 }
 
-function table(caption, rows) {
-  const t = el('table');
-  t.append(el('caption', caption));
-  const columns = Object.keys(rows[0]);
-  const head = el('tr');
-  head.append(...columns.map((c) => el('th', label(c))));
-  t.append(el('thead'));
-  t.tHead.append(head);
-  const body = el('tbody');
-  for (const row of rows.slice(0, ROWS_SHOWN)) {
-    const tr = el('tr');
-    tr.append(...columns.map((c) => el('td', fmt(row[c]))));
-    body.append(tr);
-  }
-  t.append(body);
-  return t;
-}
-
-/** The view's scalar fields as facts, and its lists of records as tables. */
-function renderGeneric(view) {
-  const facts = el('dl', undefined, 'workload-facts');
-  const tables = [];
-  for (const [name, value] of Object.entries(view)) {
-    if (name === 'kind') continue;
-    if (isTable(value)) {
-      tables.push(table(label(name), value));
-    } else if (!(Array.isArray(value) && value.length === 0)) {
-      facts.append(el('dt', label(name)), el('dd', fmt(value)));
-    }
-  }
-  return [facts, ...tables];
-}
-
 /** Facts as a definition list: [[label, value], …]. */
 function facts(pairs) {
   const list = el('dl', undefined, 'workload-facts');
@@ -100,6 +67,17 @@ function tableOf(caption, rows, columns) {
   }
   t.append(body);
   return t;
+}
+
+/** A list of records as a table with one column per field. */
+const recordTable = (caption, rows) => tableOf(caption, rows, Object.keys(rows[0]).map((c) => [label(c), (row) => fmt(row[c])]));
+
+/** The view's scalar fields as facts, and its lists of records as tables. */
+function renderGeneric(view) {
+  const fields = Object.entries(view).filter(([name]) => name !== 'kind');
+  const scalars = fields.filter(([, value]) => !isTable(value) && !(Array.isArray(value) && value.length === 0));
+  const tables = fields.filter(([, value]) => isTable(value)).map(([name, value]) => recordTable(label(name), value));
+  return [facts(scalars.map(([name, value]) => [label(name), value])), ...tables];
 }
 
 const percent = (x) => (x === null || x === undefined ? '—' : `${x.toFixed(1)} %`);
@@ -187,7 +165,7 @@ function renderTruth(truth) {
   if (!truth) return [];
   const rows = truth.rows.map(([group, value]) => ({ group, value }));
   const caption = `True answer: ${truth.title} (window from ${fmt(truth.window_start_ms / 1000)} s)`;
-  return rows.length ? [table(caption, rows)] : [];
+  return rows.length ? [recordTable(caption, rows)] : [];
 }
 
 /** The panel for `root`; `start(scenario)` shows or hides it, `update(view)` redraws it. */

@@ -3,6 +3,7 @@
 //! draws it on a canvas and the native tests render the very same code to SVG.
 
 use super::palette::CATEGORICAL_RGB;
+use super::time_chart::{draw_frame, Frame};
 use dhara_engine::Simulation;
 use plotters::prelude::*;
 
@@ -29,28 +30,13 @@ impl LagData {
 
 pub fn draw<DB: DrawingBackend>(backend: DB, data: &LagData) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let root = backend.into_drawing_area();
-    root.fill(&WHITE)?;
     let (width, _) = root.dim_in_pixel();
     let scale = (f64::from(width) / 600.0).clamp(0.6, 3.0);
-    let font = |px: f64| ("sans-serif", (px * scale) as u32);
     let x_end = data.times_s.last().copied().unwrap_or(0.0).max(10.0);
     let x_start = data.times_s.first().copied().unwrap_or(0.0).min(x_end - 10.0).max(0.0);
     let y_max = data.total.iter().copied().fold(0.0, f64::max).max(10.0) * 1.1;
-    let mut chart = ChartBuilder::on(&root)
-        .caption("Consumer lag (records behind the log end)", font(15.0))
-        .margin((8.0 * scale) as u32)
-        .x_label_area_size((28.0 * scale) as u32)
-        .y_label_area_size((52.0 * scale) as u32)
-        .build_cartesian_2d(x_start..x_end, 0.0..y_max)?;
-    chart
-        .configure_mesh()
-        .x_desc("simulated time (s)")
-        .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .label_style(font(11.0))
-        .axis_desc_style(font(11.0))
-        .light_line_style(RGBColor(236, 239, 244))
-        .draw()?;
+    let frame = Frame { title: "Consumer lag (records behind the log end)", scale, x: x_start..x_end, y_max, y_label_area_px: 52.0, y_decimals: 0 };
+    let mut chart = draw_frame(&root, &frame)?;
     for (p, lags) in data.per_partition.iter().enumerate() {
         let (r, g, b) = CATEGORICAL_RGB[p % CATEGORICAL_RGB.len()];
         let points = data.times_s.iter().copied().zip(lags.iter().copied());

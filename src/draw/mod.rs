@@ -1,11 +1,12 @@
 //! Drawing. `flow` lays out the message flow against the small `Painter` trait, so the same
 //! layout code draws on a browser canvas (`canvas`) and into a recording in native tests.
-//! `lag_chart` and `workload_chart` use plotters, generic over their backend: a canvas in the
-//! page, SVG in tests.
+//! `lag_chart` and `workload_chart` use plotters, generic over their backend (a canvas in the
+//! page, SVG in tests), in the frame `time_chart` draws for both.
 
 pub mod canvas;
 pub mod flow;
 pub mod lag_chart;
 pub mod painter;
 pub mod palette;
+pub mod time_chart;
 pub mod workload_chart;

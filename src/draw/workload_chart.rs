@@ -4,6 +4,7 @@
 //! for posts, the posting rate that bursts lift.
 
 use super::palette::CATEGORICAL_RGB;
+use super::time_chart::{draw_frame, font, Frame};
 use dhara_engine::workload::Kind;
 use dhara_engine::Simulation;
 use plotters::prelude::*;
@@ -43,31 +44,17 @@ impl WorkloadData {
 
 pub fn draw<DB: DrawingBackend>(backend: DB, data: &WorkloadData) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let root = backend.into_drawing_area();
-    root.fill(&WHITE)?;
     let (width, height) = root.dim_in_pixel();
     // A wide, short strip must not get fonts sized for its width alone, nor unreadably
     // small ones: text stays at least at its nominal size.
     let scale = (f64::from(width) / 600.0).min(f64::from(height) / 240.0).clamp(1.0, 3.0);
-    let font = |px: f64| ("sans-serif", (px * scale) as u32);
     let all = || data.lines.iter().flat_map(|l| l.points.iter().copied());
     let x_end = all().map(|(t, _)| t).fold(10.0, f64::max);
     let x_start = all().map(|(t, _)| t).fold(x_end, f64::min).min(x_end - 10.0).max(0.0);
     let y_max = data.y_max.unwrap_or_else(|| all().map(|(_, v)| v).fold(10.0, f64::max) * 1.1);
-    let mut chart = ChartBuilder::on(&root)
-        .caption(data.title, font(15.0))
-        .margin((8.0 * scale) as u32)
-        .x_label_area_size((28.0 * scale) as u32)
-        .y_label_area_size((44.0 * scale) as u32)
-        .build_cartesian_2d(x_start..x_end, 0.0..y_max)?;
-    chart
-        .configure_mesh()
-        .x_desc("simulated time (s)")
-        .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_label_formatter(&|v| if y_max <= 1.0 { format!("{v:.1}") } else { format!("{v:.0}") })
-        .label_style(font(11.0))
-        .axis_desc_style(font(11.0))
-        .light_line_style(RGBColor(236, 239, 244))
-        .draw()?;
+    let y_decimals = if y_max <= 1.0 { 1 } else { 0 };
+    let frame = Frame { title: data.title, scale, x: x_start..x_end, y_max, y_label_area_px: 44.0, y_decimals };
+    let mut chart = draw_frame(&root, &frame)?;
     for (i, line) in data.lines.iter().enumerate() {
         let (r, g, b) = CATEGORICAL_RGB[i % CATEGORICAL_RGB.len()];
         let colour = RGBColor(r, g, b);
@@ -77,7 +64,7 @@ pub fn draw<DB: DrawingBackend>(backend: DB, data: &WorkloadData) -> Result<(), 
             .label(line.label)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(3)));
     }
-    chart.configure_series_labels().label_font(font(11.0)).background_style(WHITE.mix(0.85)).border_style(RGBColor(201, 208, 220)).position(SeriesLabelPosition::LowerRight).draw()?;
+    chart.configure_series_labels().label_font(font(scale, 11.0)).background_style(WHITE.mix(0.85)).border_style(RGBColor(201, 208, 220)).position(SeriesLabelPosition::LowerRight).draw()?;
     root.present()
 }
 
