@@ -66,10 +66,30 @@ impl SimRng {
 /// mix. Per-record draws (event-time delays, HyperLogLog hashes) and the tests' small
 /// generators use it: it depends on its argument only, so it never disturbs a run's streams.
 pub fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = x.wrapping_add(GOLDEN_GAMMA);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
+}
+
+/// SplitMix64's increment: 2^64 divided by the golden ratio, odd.
+const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// SplitMix64 as a stream: a counter stepped by the golden gamma, each value mixed by
+/// `splitmix64`. Tests use it to pick random cases: tiny, and fixed by its seed alone.
+pub struct SplitMix(pub u64);
+
+impl SplitMix {
+    pub fn next_u64(&mut self) -> u64 {
+        let x = self.0;
+        self.0 = self.0.wrapping_add(GOLDEN_GAMMA);
+        splitmix64(x)
+    }
+
+    /// A number in `0..n` (with a modulo bias far too small to matter for picking cases).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
 }
 
 pub fn fnv1a64(bytes: &[u8]) -> u64 {

@@ -3,21 +3,8 @@
 
 use super::chars::{is_mark, ZWJ, ZWNJ};
 use super::*;
+use crate::sim::rng::SplitMix;
 
-/// SplitMix64: tiny, deterministic, good enough to pick characters.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        let x = self.0;
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        crate::sim::rng::splitmix64(x)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 /// Pieces a post is built from: letters and marks in any order (so marks land after spaces,
 /// at the start, after other marks), joiners, digits, dandas, tag signs, Latin letters with
@@ -83,7 +70,7 @@ const PIECES: &[&str] = &[
 
 fn random_post(rng: &mut SplitMix) -> String {
     let len = rng.below(24);
-    (0..len).map(|_| PIECES[rng.below(PIECES.len())]).collect()
+    (0..len).map(|_| PIECES[rng.below(PIECES.len() as u64) as usize]).collect()
 }
 
 fn starts_badly(s: &str) -> bool {

@@ -1,19 +1,6 @@
 use super::*;
 
-/// splitmix64: a tiny fixed generator so the property test is the same on every run.
-pub(crate) struct TestRng(u64);
-
-impl TestRng {
-    pub(crate) fn next(&mut self) -> u64 {
-        let x = self.0;
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        crate::sim::rng::splitmix64(x)
-    }
-
-    pub(crate) fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use crate::sim::rng::SplitMix;
 
 #[test]
 fn bounded_out_of_orderness_trails_the_maximum() {
@@ -114,7 +101,7 @@ fn when_every_input_is_idle_the_output_holds() {
 #[test]
 fn the_output_is_monotone_and_never_passes_an_aligned_input() {
     for seed in 0..50 {
-        let mut rng = TestRng(seed);
+        let mut rng = SplitMix(seed);
         let inputs = 1 + rng.below(5) as usize;
         let timeout = if seed % 3 == 0 { None } else { Some(1 + rng.below(2_000)) };
         let mut combiner = WatermarkCombiner::new(inputs, timeout, 0).unwrap();
