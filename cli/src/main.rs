@@ -60,6 +60,10 @@ enum Cmd {
         /// real-world rate, e.g. UPI's 650 million payments a day).
         #[arg(long, value_enum)]
         scale: Option<ScaleArg>,
+        /// For a scenario with a workload: also run Lambda, Kappa and CQRS on its query
+        /// (adds "architectures": {} unless the scenario has that section).
+        #[arg(long)]
+        architectures: bool,
     },
     /// Swarm testing: random clusters, workloads and faults, every invariant checked after
     /// every event; prints a JSON summary and, for a violation, how to reproduce it.
@@ -117,9 +121,9 @@ fn main() -> ExitCode {
             Ok(())
         }
         Cmd::Scenario { action: ScenarioCmd::Show { name } } => show(&name),
-        Cmd::Run { scenario, seed, duration, trace, commands, check_invariants, scale } => {
+        Cmd::Run { scenario, seed, duration, trace, commands, check_invariants, scale, architectures } => {
             let files = Files { trace: trace.as_deref(), commands: commands.as_deref() };
-            run(&scenario, seed, duration, files, check_invariants, scale)
+            run(&scenario, seed, duration, files, check_invariants, Tweaks { scale, architectures })
         }
         Cmd::Swarm { seeds, from, out } => swarm::command(seeds, from, &out),
         Cmd::Oracle { kind: OracleCmd::Partition { file } } => oracle_partition(&file),
@@ -171,10 +175,22 @@ struct Files<'a> {
     commands: Option<&'a Path>,
 }
 
-fn run(scenario_arg: &str, seed: u64, duration: Duration, files: Files, check: bool, scale: Option<ScaleArg>) -> Result<(), Refusal> {
+/// What the flags change in the scenario before it runs.
+struct Tweaks {
+    scale: Option<ScaleArg>,
+    architectures: bool,
+}
+
+fn run(scenario_arg: &str, seed: u64, duration: Duration, files: Files, check: bool, tweaks: Tweaks) -> Result<(), Refusal> {
     let Files { trace, commands } = files;
     let mut scenario = load_scenario(scenario_arg)?;
-    if let Some(scale) = scale {
+    if tweaks.architectures && scenario.architectures.is_none() {
+        if scenario.workload.is_none() {
+            return Err(Refusal(format!("--architectures: scenario {:?} has no workload, so no query to answer (scenarios with one: those with a \"workload\" section, e.g. upi-fraud)", scenario.name)));
+        }
+        scenario.architectures = Some(Default::default());
+    }
+    if let Some(scale) = tweaks.scale {
         let Some(workload) = &mut scenario.workload else {
             return Err(Refusal(format!("--scale: scenario {:?} has no workload to scale (scenarios with one: those with a \"workload\" section, e.g. upi-fraud)", scenario.name)));
         };

@@ -54,10 +54,29 @@ pub enum Command {
     /// Change how fast each keyed task of the stream job works (1 to 1,000,000 records/s):
     /// slow it down to watch backpressure reach the sources and Kafka lag grow.
     SetOperatorRate { records_per_s: u32 },
+    /// Lambda: start a batch run over the master dataset now (refused while one runs).
+    RunBatchNow {},
+    /// Kappa: deploy the next job version with `logic` (default "exact"); it replays the
+    /// topic from offset 0 into a new table and takes over serving once caught up. Refused if
+    /// retention already removed records, unless `allow_loss` (then the loss is counted).
+    DeployV2 {
+        #[serde(default)]
+        logic: crate::arch::Logic,
+        #[serde(default)]
+        allow_loss: bool,
+    },
+    /// Lambda: change one layer's logic ("exact", "sampled", "processing_time"): the two
+    /// codebases diverge until both say the same again.
+    SetLogic { layer: crate::arch::Layer, logic: crate::arch::Logic },
+    /// CQRS: rebuild the projection from the event log (from the latest snapshot if any).
+    RebuildProjection {},
+    /// Kill one architecture's layer: lambda_batch, lambda_speed, kappa, cqrs_commands or
+    /// cqrs_projection. It restarts by itself after `architectures.restart_ms`.
+    CrashLayer { layer: crate::arch::Layer },
 }
 
 impl Command {
-    pub const NAMES: [&'static str; 14] = [
+    pub const NAMES: [&'static str; 19] = [
         "set_producer_rate",
         "set_consumer_rate",
         "crash_consumer",
@@ -72,7 +91,25 @@ impl Command {
         "abort_transaction",
         "crash_task",
         "set_operator_rate",
+        "run_batch_now",
+        "deploy_v2",
+        "set_logic",
+        "rebuild_projection",
+        "crash_layer",
     ];
+
+    /// The command as one to the architectures, if it is one.
+    pub fn to_arch(&self) -> Option<crate::arch::ArchCommand> {
+        use crate::arch::ArchCommand;
+        Some(match *self {
+            Command::RunBatchNow {} => ArchCommand::RunBatchNow,
+            Command::DeployV2 { logic, allow_loss } => ArchCommand::DeployV2 { logic, allow_loss },
+            Command::SetLogic { layer, logic } => ArchCommand::SetLogic { layer, logic },
+            Command::RebuildProjection {} => ArchCommand::RebuildProjection,
+            Command::CrashLayer { layer } => ArchCommand::CrashLayer { layer },
+            _ => return None,
+        })
+    }
 
     /// Parses and range-checks one command.
     pub fn from_json(text: &str) -> Result<Command, InputError> {
@@ -135,6 +172,11 @@ impl Command {
             Command::HealNetwork {} => return (8, 0),
             Command::SlowNode { .. } => return (9, fingerprint()),
             Command::SkewClock { .. } => return (10, fingerprint()),
+            Command::RunBatchNow {} => return (15, 0),
+            Command::DeployV2 { .. } => return (16, fingerprint()),
+            Command::SetLogic { .. } => return (17, fingerprint()),
+            Command::RebuildProjection {} => return (18, 0),
+            Command::CrashLayer { .. } => return (19, fingerprint()),
             _ => {}
         }
         match *self {

@@ -45,6 +45,9 @@ pub(crate) fn apply(sim: &mut Simulation, command: &Command) -> Result<(), Input
         }
         _ => {}
     }
+    if let Some(command) = command.to_arch() {
+        return sim.apply_to_architectures(command);
+    }
     if sim.job.is_some() {
         return apply_to_job(sim, command);
     }

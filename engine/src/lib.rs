@@ -3,6 +3,7 @@
 //! dependency, reads no clock and does no I/O: the same scenario, seed and commands give the
 //! same run, bit for bit, natively and in the browser.
 
+pub mod arch;
 pub mod command;
 pub mod error;
 mod faults;

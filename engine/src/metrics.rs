@@ -62,6 +62,8 @@ pub struct Sample<'a> {
     /// The workload's numbers (names from `WORKLOAD_SERIES`); a number not known yet (no
     /// alert, so no precision) is left out rather than drawn as zero.
     pub workload: Vec<(&'static str, f64)>,
+    /// The architectures' comparison (names from `ARCH_SERIES`), when the scenario has them.
+    pub architectures: Vec<(&'static str, f64)>,
 }
 
 /// The stream job's numbers at one sampling instant (its operators' metrics, summed).
@@ -100,6 +102,28 @@ pub const WORKLOAD_SERIES: [&str; 10] = [
     "shop_events_per_s",
     "shop_conversion_percent",
     "shop_abandonment_percent",
+];
+
+/// The architectures' comparison over time (empty without an `architectures` section): per
+/// architecture the served answer's staleness, its error against the truth on settled
+/// windows, core time and storage; late rows the stream layers dropped; CQRS's
+/// read-your-writes lag. The first twelve are in blocks of three: Lambda, Kappa, CQRS.
+pub const ARCH_SERIES: [&str; 15] = [
+    "lambda_staleness_ms",
+    "kappa_staleness_ms",
+    "cqrs_staleness_ms",
+    "lambda_error_percent",
+    "kappa_error_percent",
+    "cqrs_error_percent",
+    "lambda_cpu_s",
+    "kappa_cpu_s",
+    "cqrs_cpu_s",
+    "lambda_storage_mb",
+    "kappa_storage_mb",
+    "cqrs_storage_mb",
+    "lambda_late_dropped",
+    "kappa_late_dropped",
+    "cqrs_read_your_writes_p99_ms",
 ];
 
 /// Latencies kept per sampling interval; beyond it the rest of the interval is not sampled
@@ -144,7 +168,7 @@ pub const SERIES: [&str; 14] = [
 impl Metrics {
     pub fn new(partition_count: u32, points_max: usize) -> Self {
         Metrics {
-            series: SERIES.iter().chain(&STREAM_SERIES).chain(&WORKLOAD_SERIES).map(|&name| (name, Series::new(points_max))).collect(),
+            series: SERIES.iter().chain(&STREAM_SERIES).chain(&WORKLOAD_SERIES).chain(&ARCH_SERIES).map(|&name| (name, Series::new(points_max))).collect(),
             lag_per_partition: (0..partition_count).map(|_| Series::new(points_max)).collect(),
             lag_ms_per_partition: (0..partition_count).map(|_| Series::new(points_max)).collect(),
             latencies_us: Vec::new(),
@@ -205,7 +229,7 @@ impl Metrics {
         if let Some(stream) = &s.stream {
             self.sample_stream(now, stream);
         }
-        for &(name, value) in &s.workload {
+        for &(name, value) in s.workload.iter().chain(&s.architectures) {
             self.push(name, now, value);
         }
     }
@@ -266,7 +290,7 @@ mod tests {
     use super::*;
 
     fn sample<'a>(lags: &'a [u64], produced: u64, processed: u64) -> Sample<'a> {
-        Sample { lags, lag_ages_us: &[], produced, processed, produce_errors: 0, isr_min: 3, under_replicated: 0, offline: 0, rebalances: 1, rebalancing: false, rebalancing_us: 0, stream: None, workload: Vec::new() }
+        Sample { lags, lag_ages_us: &[], produced, processed, produce_errors: 0, isr_min: 3, under_replicated: 0, offline: 0, rebalances: 1, rebalancing: false, rebalancing_us: 0, stream: None, workload: Vec::new(), architectures: Vec::new() }
     }
 
     #[test]

@@ -16,6 +16,8 @@ impl Simulation {
         let states = self.controller.partitions();
         let ages: Vec<u64> = (0..self.scenario.topic.partitions).map(|p| self.lag_age_us(p)).collect();
         let group = self.controller.group();
+        let topic = crate::arch::reader::TopicAccess { brokers: &self.brokers, controller: &self.controller };
+        let architectures = self.architectures.as_mut().map(|a| a.sample(&topic, self.now.as_us())).unwrap_or_default();
         let sample = Sample {
             lags: &lags,
             lag_ages_us: &ages,
@@ -30,6 +32,7 @@ impl Simulation {
             rebalancing_us: group.rebalancing_us(self.now),
             stream: self.job.as_ref().map(|job| job.sample(self.now.as_us())),
             workload: self.analytics.as_ref().map(|a| a.sample(self.now)).unwrap_or_default(),
+            architectures,
         };
         self.metrics.sample(self.now, &sample);
         self.trace.record(self.now, TraceKind::Sample, CONTROLLER, [lags.iter().sum(), produced, processed]);
@@ -105,6 +108,7 @@ impl Simulation {
                 }
             }),
             workload: self.analytics.as_ref().map(|a| a.view(self.now)),
+            architectures: self.architectures.as_ref().map(|a| a.view(&self.topic_access(), self.now.as_us())),
         }
     }
 }

@@ -4,6 +4,8 @@
 //! apply a command, take a snapshot. It is also the omniscient observer that keeps the
 //! ledger of every record's fate (`kafka::fates`), which no node could know on its own.
 
+use crate::arch::reader::TopicAccess;
+use crate::arch::{ArchCommand, Architectures};
 use crate::command::Command;
 use crate::error::InputError;
 use crate::kafka::broker::{Broker, BrokerConfig};
@@ -40,6 +42,8 @@ pub(crate) enum Event {
     Deliver { from: NodeId, to: NodeId, sent_at: SimTime, msg: Msg },
     Timer { node: NodeId, timer: Timer },
     Job(JobTimer),
+    /// The architectures read the topic and compute, every `architectures.tick_ms`.
+    Arch,
     Sample,
 }
 
@@ -58,6 +62,8 @@ pub struct Simulation {
     /// The domain workload's analytics (UPI fraud scoring, trends, the funnel), when the
     /// scenario has a workload.
     pub(crate) analytics: Option<Analytics>,
+    /// Lambda, Kappa and CQRS side by side, when the scenario has an `architectures` section.
+    pub(crate) architectures: Option<Box<Architectures>>,
     pub(crate) trace: Trace,
     pub(crate) metrics: Metrics,
     pub(crate) fates: Fates,
@@ -93,6 +99,11 @@ pub(crate) fn consumer_config(scenario: &Scenario, index: u16) -> ConsumerConfig
         manual_partitions: None,
         deliver: false,
     }
+}
+
+/// How the scenario's records get their event time: the stream job's, else the default.
+fn job_event_time(scenario: &Scenario) -> crate::scenario::stream::EventTimeSpec {
+    scenario.stream.as_ref().map(|s| s.event_time.clone()).unwrap_or_default()
 }
 
 /// The stream job of the scenario, if any, with the partitions each source task reads.
@@ -186,7 +197,8 @@ impl Simulation {
             brokers,
             controller: Controller::new(controller_config, group, clients),
             consumers,
-            analytics: scenario.workload.as_ref().map(|w| Analytics::new(w, scenario.stream.as_ref().map(|s| s.event_time.clone()).unwrap_or_default())),
+            analytics: scenario.workload.as_ref().map(|w| Analytics::new(w, job_event_time(&scenario))),
+            architectures: scenario.architectures.as_ref().zip(scenario.workload.as_ref()).map(|(a, w)| Box::new(Architectures::new(a, w, job_event_time(&scenario), partitions))),
             job,
             trace: Trace::new(TRACE_RECENT_MAX),
             metrics: Metrics::new(partitions, scenario.metrics.series_points_max as usize),
@@ -224,6 +236,9 @@ impl Simulation {
             let mut out = JobOut::default();
             job.start(&mut out);
             self.carry_out_job(out);
+        }
+        if let Some(architectures) = &self.architectures {
+            self.queue.push(SimTime::ZERO + Duration::from_us(architectures.tick_interval_us()), Event::Arch);
         }
         self.queue.push(SimTime::ZERO + self.sample_interval, Event::Sample);
     }
@@ -336,6 +351,10 @@ impl Simulation {
         let node = match event {
             Event::Sample => {
                 self.sample();
+                return;
+            }
+            Event::Arch => {
+                self.tick_architectures();
                 return;
             }
             Event::Job(timer) => {
@@ -484,6 +503,9 @@ impl Simulation {
                 if let Some(analytics) = &mut self.analytics {
                     analytics.on_created(record_id, self.now, timestamp_us, &payload);
                 }
+                if let Some(architectures) = &mut self.architectures {
+                    architectures.on_created(record_id, timestamp_us, &payload);
+                }
             }
             Accounting::Acknowledged { record_id, broker } => {
                 self.fates.acknowledged(record_id);
@@ -508,6 +530,34 @@ impl Simulation {
                 self.metrics.record_latencies(self.now, &created_us);
             }
         }
+    }
+
+    /// Read access to the topic, for the architectures.
+    pub(crate) fn topic_access(&self) -> TopicAccess<'_> {
+        TopicAccess { brokers: &self.brokers, controller: &self.controller }
+    }
+
+    fn tick_architectures(&mut self) {
+        let Some(architectures) = &mut self.architectures else { return };
+        let topic = TopicAccess { brokers: &self.brokers, controller: &self.controller };
+        for note in architectures.tick(&topic, self.now) {
+            self.trace.record(self.now, TraceKind::Architecture, CONTROLLER, note);
+        }
+        let next = self.now + Duration::from_us(architectures.tick_interval_us());
+        self.queue.push(next, Event::Arch);
+    }
+
+    pub(crate) fn apply_to_architectures(&mut self, command: ArchCommand) -> Result<(), InputError> {
+        let Some(architectures) = &mut self.architectures else {
+            return Err(InputError::new("command", "this scenario has no architectures: add an \"architectures\" section (\"architectures\": {} runs all three) or run the CLI with --architectures"));
+        };
+        let topic = TopicAccess { brokers: &self.brokers, controller: &self.controller };
+        architectures.apply(command, &topic, self.now)
+    }
+
+    /// Lambda, Kappa and CQRS, when the scenario has them.
+    pub fn architectures(&self) -> Option<&Architectures> {
+        self.architectures.as_deref()
     }
 
     fn recount_lost(&mut self, partition: u32) {

@@ -41,6 +41,7 @@ impl Simulation {
             in_flight_total,
             stream: self.job.as_ref().map(|job| job.view(self.now().as_us())),
             workload: self.analytics.as_ref().map(|a| a.view(self.now)),
+            architectures: self.architectures.as_ref().map(|a| a.view(&self.topic_access(), self.now.as_us())),
         }
     }
 

@@ -29,6 +29,9 @@ pub struct Snapshot {
     /// The domain workload's analytics (alerts and precision/recall, trends, the funnel).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workload: Option<crate::workload::WorkloadView>,
+    /// Lambda, Kappa and CQRS side by side, when the scenario has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub architectures: Option<crate::arch::compare::ArchView>,
 }
 
 pub const IN_FLIGHT_VIEW_MAX: usize = 400;
@@ -163,6 +166,9 @@ pub struct Summary {
     /// The domain workload's analytics, when the scenario has a workload.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workload: Option<crate::workload::WorkloadView>,
+    /// Lambda, Kappa and CQRS side by side, when the scenario has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub architectures: Option<crate::arch::compare::ArchView>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]

@@ -12,7 +12,7 @@ pub struct Builtin {
 /// The scenario the page and the CLI start with.
 pub const DEFAULT: Builtin = Builtin { name: "upi-lag", json: include_str!("../../scenarios/upi-lag.json") };
 
-pub const ALL: [Builtin; 14] = [
+pub const ALL: [Builtin; 15] = [
     DEFAULT,
     Builtin { name: "upi-steady", json: include_str!("../../scenarios/upi-steady.json") },
     Builtin { name: "upi-hot-key", json: include_str!("../../scenarios/upi-hot-key.json") },
@@ -23,6 +23,7 @@ pub const ALL: [Builtin; 14] = [
     Builtin { name: "upi-windows", json: include_str!("../../scenarios/upi-windows.json") },
     Builtin { name: "upi-fraud", json: include_str!("../../scenarios/upi-fraud.json") },
     Builtin { name: "upi-bank-totals", json: include_str!("../../scenarios/upi-bank-totals.json") },
+    Builtin { name: "upi-architectures", json: include_str!("../../scenarios/upi-architectures.json") },
     Builtin { name: "social-trends", json: include_str!("../../scenarios/social-trends.json") },
     Builtin { name: "social-hashtag-counts", json: include_str!("../../scenarios/social-hashtag-counts.json") },
     Builtin { name: "shop-sessions", json: include_str!("../../scenarios/shop-sessions.json") },
@@ -53,6 +54,6 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), ALL.len());
         let err = load("upi-nope").expect_err("unknown");
-        assert!(err.message.contains("upi-lag, upi-steady, upi-hot-key, upi-replication, upi-acks1, upi-consumer-group, upi-transactions, upi-windows, upi-fraud, upi-bank-totals, social-trends, social-hashtag-counts, shop-sessions, shop-category-purchases"), "{err}");
+        assert!(err.message.contains("upi-lag, upi-steady, upi-hot-key, upi-replication, upi-acks1, upi-consumer-group, upi-transactions, upi-windows, upi-fraud, upi-bank-totals, upi-architectures, social-trends, social-hashtag-counts, shop-sessions, shop-category-purchases"), "{err}");
     }
 }

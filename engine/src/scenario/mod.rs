@@ -69,6 +69,10 @@ pub struct Scenario {
     /// records instead of Poisson arrivals of Zipf keys.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload: Option<crate::workload::WorkloadSpec>,
+    /// Lambda, Kappa and event sourcing + CQRS answering the workload's query side by side
+    /// from the same topic (needs a workload: it defines the query).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architectures: Option<crate::arch::ArchSpec>,
 }
 
 /// A knob worth turning, named by its path in the scenario ("workload.fraud_percent").
@@ -281,6 +285,12 @@ impl Scenario {
         }
         if self.workload.is_some() {
             crate::workload::checks::check_producer(&self.producer)?;
+        }
+        if let Some(architectures) = &self.architectures {
+            if self.workload.is_none() {
+                return Err(InputError::new("architectures", "needs a \"workload\" section (upi, social or shop): the workload defines the query the architectures answer"));
+            }
+            architectures.validate()?;
         }
         self.validate_cluster()
     }

@@ -95,6 +95,9 @@ pub enum TraceKind {
     JobFailed = 35,
     /// A stream job restarted. a = restarts so far, b = the checkpoint restored (0: none).
     JobRestored = 36,
+    /// An architecture changed what it serves. a = what (`arch::NOTE_*`: batch started,
+    /// batch done, a Kappa version took over, a projection rebuilt), b and c its numbers.
+    Architecture = 37,
 }
 
 impl TraceKind {
@@ -137,6 +140,7 @@ impl TraceKind {
             StreamOutput => [Some("task"), Some("results"), Some("records")],
             JobFailed => [Some("attempt"), Some("restores_checkpoint"), None],
             JobRestored => [Some("restarts"), Some("checkpoint"), None],
+            Architecture => [Some("what"), Some("b"), Some("c")],
         }
     }
 }

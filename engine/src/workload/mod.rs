@@ -83,6 +83,15 @@ impl WorkloadSpec {
         }
     }
 
+    /// The question every architecture answers for this domain.
+    pub fn query(&self) -> Query {
+        match self {
+            WorkloadSpec::Upi(_) => upi::query(),
+            WorkloadSpec::Social(_) => social::query(),
+            WorkloadSpec::Shop(_) => shop::query(),
+        }
+    }
+
     pub fn validate(&self) -> Result<(), InputError> {
         match self {
             WorkloadSpec::Upi(spec) => spec.validate("workload"),
@@ -312,12 +321,12 @@ const TRUTH_VIEW_ROWS: usize = 10;
 impl Analytics {
     /// `event_time` is the job's (or the default): the truth windows by the same event time.
     pub fn new(spec: &WorkloadSpec, event_time: EventTimeSpec) -> Analytics {
-        let (domain, query) = match spec {
-            WorkloadSpec::Upi(spec) => (DomainAnalytics::Upi(Box::new(upi::Analytics::new(spec))), upi::query()),
-            WorkloadSpec::Social(spec) => (DomainAnalytics::Social(Box::new(social::Analytics::new(spec))), social::query()),
-            WorkloadSpec::Shop(spec) => (DomainAnalytics::Shop(Box::new(shop::Analytics::new(spec))), shop::query()),
+        let domain = match spec {
+            WorkloadSpec::Upi(spec) => DomainAnalytics::Upi(Box::new(upi::Analytics::new(spec))),
+            WorkloadSpec::Social(spec) => DomainAnalytics::Social(Box::new(social::Analytics::new(spec))),
+            WorkloadSpec::Shop(spec) => DomainAnalytics::Shop(Box::new(shop::Analytics::new(spec))),
         };
-        Analytics { domain, truth: QueryTruth::new(query, event_time) }
+        Analytics { domain, truth: QueryTruth::new(spec.query(), event_time) }
     }
 
     /// The producer created record `record_id` at `now`, stamped with CreateTime

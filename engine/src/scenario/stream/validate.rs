@@ -10,14 +10,7 @@ impl StreamSpec {
         if self.job.is_empty() || self.job.len() > 64 {
             return Err(InputError::new("stream.job", format!("must be 1 to 64 characters (got {})", self.job.len())));
         }
-        let e = &self.event_time;
-        check_range("stream.event_time.delay_ms_max", e.delay_ms_max, 0, HOUR_MS, "ms")?;
-        if !(0.0..=100.0).contains(&e.late_percent) {
-            return Err(InputError::new("stream.event_time.late_percent", format!("must be between 0 and 100 (got {})", e.late_percent)));
-        }
-        check_range("stream.event_time.late_delay_ms", e.late_delay_ms, 0, HOUR_MS, "ms")?;
-        check_range("stream.event_time.tags", e.tags, 1, 100_000, "")?;
-        check_range("stream.event_time.value_max", e.value_max, 1, 1_000_000_000_000, "")?;
+        self.event_time.validate("stream.event_time")?;
         let w = &self.watermark;
         check_range("stream.watermark.out_of_orderness_ms", w.out_of_orderness_ms, 0, HOUR_MS, "ms")?;
         if let Some(idle) = w.idle_timeout_ms {
@@ -109,6 +102,19 @@ impl StepSpec {
             StepSpec::Hashtags => crate::workload::check_domain(path, "step \"hashtags\"", &[crate::workload::Kind::Social], workload),
             _ => Ok(()),
         }
+    }
+}
+
+impl EventTimeSpec {
+    /// `path` names the section: the stream job's and the architectures' share this shape.
+    pub fn validate(&self, path: &str) -> Result<(), InputError> {
+        check_range(&format!("{path}.delay_ms_max"), self.delay_ms_max, 0, HOUR_MS, "ms")?;
+        if !(0.0..=100.0).contains(&self.late_percent) {
+            return Err(InputError::new(format!("{path}.late_percent"), format!("must be between 0 and 100 (got {})", self.late_percent)));
+        }
+        check_range(&format!("{path}.late_delay_ms"), self.late_delay_ms, 0, HOUR_MS, "ms")?;
+        check_range(&format!("{path}.tags"), self.tags, 1, 100_000, "")?;
+        check_range(&format!("{path}.value_max"), self.value_max, 1, 1_000_000_000_000, "")
     }
 }
 

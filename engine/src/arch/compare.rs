@@ -1,0 +1,262 @@
+//! The comparison, measured every run: how fresh each architecture's served answer is, how
+//! far it is from the truth, what it costs in core time and storage, and what late data did
+//! to it. The page draws these side by side; the series carry them over time.
+
+use super::answer::{score, Score};
+use super::reader::TopicAccess;
+use super::{Architectures, Logic};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Windows scored at most, looking back from the settled edge.
+const SCORED_WINDOWS_MAX: i64 = 48;
+/// Groups the page lists for the latest window.
+const VIEW_ROWS_MAX: usize = 8;
+
+/// One architecture's numbers at one instant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Measure {
+    /// How old the oldest record is that the topic has and the served answer does not
+    /// reflect yet (0: up to date), ms.
+    pub staleness_ms: u64,
+    pub score: Score,
+    /// Core time spent so far (a stream process holds its core; a batch run holds its
+    /// cores for its duration), s.
+    pub cpu_s: f64,
+    pub storage_bytes: u64,
+    /// Rows a stream layer dropped because they came later than the allowed lateness.
+    pub late_dropped_rows: u64,
+}
+
+/// How long the oldest record not yet reflected at `positions` has waited, µs.
+pub fn staleness_us(topic: &TopicAccess, positions: &[u64], now_us: u64) -> u64 {
+    (0..topic.partitions())
+        .filter_map(|p| {
+            let end = topic.end(p)?;
+            let position = positions[p as usize];
+            (position < end).then(|| topic.created_us(p, position)).flatten()
+        })
+        .map(|created_us| now_us.saturating_sub(created_us))
+        .max()
+        .unwrap_or(0)
+}
+
+/// A row of the side-by-side table: one group in the latest window.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GroupRow {
+    pub group: String,
+    pub truth: i64,
+    pub lambda: i64,
+    pub kappa: i64,
+    pub cqrs: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LambdaView {
+    pub measure: Measure,
+    /// "idle", "running" or "restarting".
+    pub batch_state: &'static str,
+    pub batch_progress_percent: u64,
+    pub batch_runs: u64,
+    pub last_batch_ms: Option<u64>,
+    pub batch_logic: Logic,
+    pub master_records: u64,
+    pub master_full: bool,
+    /// Records below the batch boundary: what the batch view covers.
+    pub batch_covers_records: u64,
+    pub speed_logic: Logic,
+    pub speed_down: bool,
+    pub speed_lag_records: u64,
+    pub realtime_full: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReplayView {
+    pub version: u32,
+    pub logic: Logic,
+    pub lag_records: u64,
+    pub records_missed: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct KappaView {
+    pub measure: Measure,
+    pub serving_version: u32,
+    pub serving_logic: Logic,
+    pub serving_down: bool,
+    pub replaying: Option<ReplayView>,
+    pub switches: Vec<super::kappa::Switch>,
+    /// Records the serving version's replay could not read (retention removed them).
+    pub records_missed: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CqrsView {
+    pub measure: Measure,
+    pub events: u64,
+    pub event_log_full: bool,
+    pub projection_position: u64,
+    pub rejections: BTreeMap<&'static str, u64>,
+    /// Command issued → visible to queries, at the last sample (p50, p99), ms.
+    pub read_your_writes_ms: Option<(f64, f64)>,
+    pub snapshot_at: Option<u64>,
+    /// Events the running rebuild still has to replay.
+    pub rebuild_left: Option<u64>,
+    pub rebuilds: Vec<super::cqrs::RebuildDone>,
+    pub commands_down: bool,
+    pub projection_down: bool,
+}
+
+/// What the page shows of the architectures (field names are a contract with www/).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ArchView {
+    pub query: &'static str,
+    pub window_ms: i64,
+    /// The latest window with data (event time, ms) and its largest groups.
+    pub window_start_ms: Option<i64>,
+    pub rows: Vec<GroupRow>,
+    pub lambda: LambdaView,
+    pub kappa: KappaView,
+    pub cqrs: CqrsView,
+}
+
+impl Architectures {
+    /// (Lambda, Kappa, CQRS) measured now.
+    pub fn measures(&self, topic: &TopicAccess, now_us: u64) -> [Measure; 3] {
+        let settled_before_us = now_us as i64 - i64::from(self.spec.settle_ms) * 1_000;
+        let w = self.window_us();
+        let cells = self.truth.cells();
+        let scored = |served: &dyn Fn(&super::Cell) -> i64| score(cells, served, settled_before_us, w, SCORED_WINDOWS_MAX);
+        let (l, k, c) = (&self.lambda, &self.kappa, &self.cqrs);
+        let cqrs_staleness_us = staleness_us(topic, c.handler_positions(), now_us).max(c.log.get(c.live.position).map_or(0, |e| now_us.saturating_sub(e.created_us)));
+        [
+            Measure {
+                staleness_ms: staleness_us(topic, &l.coverage(), now_us) / 1_000,
+                score: scored(&|cell| l.served(cell)),
+                cpu_s: l.cpu_us() as f64 / 1e6,
+                storage_bytes: l.storage_bytes(),
+                late_dropped_rows: l.speed.late_dropped_rows,
+            },
+            Measure {
+                staleness_ms: staleness_us(topic, k.serving.job.reader.positions(), now_us) / 1_000,
+                score: scored(&|cell| k.serving.table.get(cell)),
+                cpu_s: k.cpu_us() as f64 / 1e6,
+                storage_bytes: k.serving.job.bytes_read + k.tables_bytes(),
+                late_dropped_rows: k.serving.job.late_dropped_rows,
+            },
+            Measure {
+                staleness_ms: cqrs_staleness_us / 1_000,
+                // The rules' refusals are deliberate: scored as truth minus what they refused.
+                score: scored(&|cell| c.live.model.get(cell) + c.rejected_rows.get(cell)),
+                cpu_s: c.cpu_us as f64 / 1e6,
+                storage_bytes: c.storage_bytes(),
+                late_dropped_rows: 0,
+            },
+        ]
+    }
+
+    /// The series `ARCH_SERIES` names, in order.
+    pub fn sample(&mut self, topic: &TopicAccess, now_us: u64) -> Vec<(&'static str, f64)> {
+        if let Some(lags) = self.cqrs.take_lag_percentiles_ms() {
+            self.read_your_writes_ms = Some(lags);
+        }
+        let m = self.measures(topic, now_us);
+        let mut out = Vec::with_capacity(crate::metrics::ARCH_SERIES.len());
+        let names = &crate::metrics::ARCH_SERIES;
+        for (i, m) in m.iter().enumerate() {
+            out.push((names[i], m.staleness_ms as f64));
+            out.push((names[3 + i], m.score.error_percent));
+            out.push((names[6 + i], m.cpu_s));
+            out.push((names[9 + i], m.storage_bytes as f64 / 1e6));
+        }
+        out.push(("lambda_late_dropped", m[0].late_dropped_rows as f64));
+        out.push(("kappa_late_dropped", m[1].late_dropped_rows as f64));
+        if let Some((_, p99)) = self.read_your_writes_ms {
+            out.push(("cqrs_read_your_writes_p99_ms", p99));
+        }
+        out
+    }
+
+    pub fn view(&self, topic: &TopicAccess, now_us: u64) -> ArchView {
+        let [lm, km, cm] = self.measures(topic, now_us);
+        let query = self.truth.query();
+        let latest = self.truth.cells().last_key_value().map(|(&(start, _), _)| start);
+        let mut rows: Vec<GroupRow> = latest
+            .map(|start| {
+                self.truth
+                    .cells()
+                    .range((start, 0)..)
+                    .map(|(cell, &truth)| {
+                        let (lambda, kappa, cqrs) = self.served(cell);
+                        GroupRow { group: (query.group_name)(cell.1), truth, lambda, kappa, cqrs }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        rows.sort_by(|a, b| b.truth.cmp(&a.truth).then_with(|| a.group.cmp(&b.group)));
+        rows.truncate(VIEW_ROWS_MAX);
+        ArchView {
+            query: query.title,
+            window_ms: self.window_us() / 1_000,
+            window_start_ms: latest.map(|s| s / 1_000),
+            rows,
+            lambda: self.lambda_view(lm, now_us),
+            kappa: self.kappa_view(km),
+            cqrs: self.cqrs_view(cm),
+        }
+    }
+
+    fn lambda_view(&self, measure: Measure, now_us: u64) -> LambdaView {
+        let l = &self.lambda;
+        let (batch_state, batch_progress_percent) = match &l.run {
+            Some(run) => ("running", (now_us - run.started_us) * 100 / (run.ends_us - run.started_us).max(1)),
+            None if l.batch_restarting() => ("restarting", 0),
+            None => ("idle", 0),
+        };
+        LambdaView {
+            measure,
+            batch_state,
+            batch_progress_percent,
+            batch_runs: l.batch_runs,
+            last_batch_ms: l.last_batch_ms,
+            batch_logic: l.batch_logic,
+            master_records: l.master_records() as u64,
+            master_full: l.master_full(),
+            batch_covers_records: l.boundary.iter().sum(),
+            speed_logic: l.speed.logic,
+            speed_down: l.speed.is_down(),
+            speed_lag_records: l.speed.reader.lag_records(),
+            realtime_full: l.realtime_full(),
+        }
+    }
+
+    fn kappa_view(&self, measure: Measure) -> KappaView {
+        let k = &self.kappa;
+        KappaView {
+            measure,
+            serving_version: k.serving.version,
+            serving_logic: k.serving.job.logic,
+            serving_down: k.serving.job.is_down(),
+            replaying: k.replaying.as_ref().map(|v| ReplayView { version: v.version, logic: v.job.logic, lag_records: v.job.reader.lag_records(), records_missed: v.job.reader.records_missed }),
+            switches: k.switches.iter().rev().take(5).cloned().collect(),
+            records_missed: k.serving.job.reader.records_missed,
+        }
+    }
+
+    fn cqrs_view(&self, measure: Measure) -> CqrsView {
+        let c = &self.cqrs;
+        CqrsView {
+            measure,
+            events: c.log.len() as u64,
+            event_log_full: c.log_full(),
+            projection_position: c.live.position as u64,
+            rejections: c.rejections.clone(),
+            read_your_writes_ms: self.read_your_writes_ms,
+            snapshot_at: c.snapshot.as_ref().map(|s| s.position as u64),
+            rebuild_left: c.rebuild.as_ref().map(|r| (c.live.position - r.projection.position) as u64),
+            rebuilds: c.rebuilds.iter().rev().take(5).cloned().collect(),
+            commands_down: c.handler_down_until_us.is_some(),
+            projection_down: c.projection_down_until_us.is_some(),
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! How an architecture's layers read the topic. Each layer (the Lambda archiver and speed
+//! layer, each Kappa job version, the CQRS command handler) is a reader with its own
+//! position per partition, like a consumer group of its own: it reads committed records
+//! (read_committed: below the last stable offset, aborted ones skipped) from the partition's
+//! current leader, at the speed its capacity allows, and stalls while a partition has no
+//! live leader. Records that retention or compaction removed before it got there are
+//! counted as missed, never silently skipped.
+
+use crate::kafka::broker::Broker;
+use crate::kafka::controller::Controller;
+use crate::kafka::log::Record;
+use crate::kafka::replication::Replica;
+
+/// Read access to the topic for one tick: the brokers' logs and who leads each partition.
+#[derive(Clone, Copy)]
+pub struct TopicAccess<'a> {
+    pub brokers: &'a [Broker],
+    pub controller: &'a Controller,
+}
+
+impl<'a> TopicAccess<'a> {
+    pub fn partitions(&self) -> u32 {
+        self.controller.partitions().len() as u32
+    }
+
+    /// The live leader's replica of `partition`, if the partition has one.
+    pub fn leader(&self, partition: u32) -> Option<&'a Replica> {
+        let leader = self.controller.partitions()[partition as usize].leader?;
+        let broker = &self.brokers[leader as usize];
+        broker.replica(partition).filter(|r| broker.is_up() && r.is_leader())
+    }
+
+    /// Where a read_committed reader of `partition` must stop now, if it has a leader.
+    pub fn end(&self, partition: u32) -> Option<u64> {
+        self.leader(partition).map(Replica::last_stable_offset)
+    }
+
+    /// CreateTime of the record at `offset` (or the first one after it) in the leader's log.
+    pub fn created_us(&self, partition: u32, offset: u64) -> Option<u64> {
+        let replica = self.leader(partition)?;
+        replica.log.read(offset, replica.log.log_end_offset(), 1).next().map(|(_, e)| e.record.timestamp_us)
+    }
+
+    /// Offsets below the stable end that no longer hold a record (deleted by retention or
+    /// compaction), over every partition with a leader: what a replay from 0 would miss.
+    pub fn missing_below_end(&self) -> u64 {
+        (0..self.partitions())
+            .filter_map(|p| self.leader(p))
+            .map(|r| {
+                let end = r.last_stable_offset();
+                end - r.log.read(0, end, usize::MAX).count() as u64
+            })
+            .sum()
+    }
+}
+
+/// A record as a layer reads it.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadRecord {
+    pub partition: u32,
+    pub offset: u64,
+    pub record: Record,
+}
+
+/// A layer's speed, turned into records per tick; a fraction left over carries to the next.
+#[derive(Clone, Debug)]
+pub struct Budget {
+    records_per_s: u64,
+    carry_micro_records: u64,
+}
+
+impl Budget {
+    pub fn new(records_per_s: u32) -> Budget {
+        Budget { records_per_s: records_per_s.into(), carry_micro_records: 0 }
+    }
+
+    /// Records the layer may read in `elapsed_us`; capacity not used in a tick is lost.
+    pub fn take(&mut self, elapsed_us: u64) -> u64 {
+        let total = self.records_per_s.saturating_mul(elapsed_us).saturating_add(self.carry_micro_records);
+        self.carry_micro_records = total % 1_000_000;
+        total / 1_000_000
+    }
+}
+
+/// One reader's positions over the topic's partitions.
+#[derive(Clone, Debug)]
+pub struct TopicReader {
+    positions: Vec<u64>,
+    /// The stable end each partition had when last read: lag is measured against it.
+    ends: Vec<u64>,
+    /// Partitions are drained in turn from a start that rotates, so one busy partition cannot
+    /// starve the others (as a Kafka fetcher rotates them).
+    next_partition: usize,
+    pub records_read: u64,
+    /// Offsets that held no record any more when the reader got there.
+    pub records_missed: u64,
+}
+
+impl TopicReader {
+    pub fn new(partitions: u32) -> TopicReader {
+        TopicReader::from_positions(vec![0; partitions as usize])
+    }
+
+    pub fn from_positions(positions: Vec<u64>) -> TopicReader {
+        let ends = positions.clone();
+        TopicReader { positions, ends, next_partition: 0, records_read: 0, records_missed: 0 }
+    }
+
+    /// The next offset to read, per partition.
+    pub fn positions(&self) -> &[u64] {
+        &self.positions
+    }
+
+    /// Moves every partition at least up to `floor` (nothing below it needs reading).
+    pub fn skip_to(&mut self, floor: &[u64]) {
+        for (position, &f) in self.positions.iter_mut().zip(floor) {
+            *position = (*position).max(f);
+        }
+    }
+
+    /// Records behind the stable ends seen at the last read.
+    pub fn lag_records(&self) -> u64 {
+        self.positions.iter().zip(&self.ends).map(|(&p, &e)| e.saturating_sub(p)).sum()
+    }
+
+    /// Reads up to `max` records into `out`, partition by partition.
+    pub fn read(&mut self, topic: &TopicAccess, max: u64, out: &mut Vec<ReadRecord>) {
+        let partitions = self.positions.len();
+        let first = self.next_partition;
+        self.next_partition = (first + 1) % partitions.max(1);
+        let mut left = max;
+        for step in 0..partitions {
+            let p = (first + step) % partitions;
+            let Some(replica) = topic.leader(p as u32) else { continue };
+            let end = replica.last_stable_offset();
+            self.ends[p] = end;
+            if left == 0 {
+                continue;
+            }
+            left -= self.read_partition(replica, p, end, left, out);
+        }
+    }
+
+    fn read_partition(&mut self, replica: &Replica, p: usize, end: u64, max: u64, out: &mut Vec<ReadRecord>) -> u64 {
+        let mut expected = self.positions[p];
+        let mut taken = 0;
+        for (offset, entry) in replica.log.read(expected, end, usize::MAX) {
+            if taken == max {
+                break;
+            }
+            self.records_missed += offset - expected;
+            expected = offset + 1;
+            let aborted = entry.producer.is_some_and(|stamp| replica.is_aborted(stamp.producer_id, offset));
+            if !entry.is_control() && !aborted {
+                out.push(ReadRecord { partition: p as u32, offset, record: entry.record });
+                taken += 1;
+            }
+        }
+        // Everything below the end was read or is gone: the gone part counts as missed.
+        if taken < max && expected < end {
+            self.records_missed += end - expected;
+            expected = end;
+        }
+        self.positions[p] = expected;
+        self.records_read += taken;
+        taken
+    }
+}
