@@ -34,7 +34,7 @@ fn scenarios_lists_names_first_one_per_line() {
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).expect("utf-8");
     let names: Vec<&str> = text.lines().map(|l| l.split('\t').next().unwrap_or_default()).collect();
-    assert_eq!(names, ["upi-lag", "upi-steady", "upi-hot-key", "upi-replication", "upi-acks1", "upi-consumer-group", "upi-transactions", "upi-windows", "upi-fraud", "upi-bank-totals", "social-trends", "social-hashtag-counts", "shop-sessions", "shop-category-purchases"]);
+    assert_eq!(names, ["upi-lag", "upi-steady", "upi-hot-key", "upi-replication", "upi-acks1", "upi-consumer-group", "upi-transactions", "upi-windows", "upi-fraud", "upi-bank-totals", "upi-architectures", "social-trends", "social-hashtag-counts", "shop-sessions", "shop-category-purchases"]);
 }
 
 #[test]
@@ -267,4 +267,18 @@ fn scale_real_runs_a_workload_at_its_real_rate_and_is_refused_without_one() {
     let (class, real) = (produced("class"), produced("real"));
     // Class scale is the scenario's 400/s; real scale UPI's mean, thousands per second.
     assert!(class < 1_500 && real > 5 * class, "class {class}, real {real}");
+}
+
+#[test]
+fn architectures_run_beside_a_workload_and_are_refused_without_one() {
+    assert_refused(&dhara(&["run", "upi-lag", "--seed", "1", "--for", "1s", "--architectures"]), "--architectures");
+    let summary = stdout_json(&dhara(&["run", "social-trends", "--seed", "1", "--for", "20s", "--architectures"]));
+    let arch = &summary["architectures"];
+    assert!(arch["query"].as_str().expect("the query").contains("hashtag"), "{arch}");
+    for name in ["lambda", "kappa", "cqrs"] {
+        assert!(arch[name]["measure"]["cpu_s"].as_f64().expect("cpu") > 0.0, "{name}: {arch}");
+    }
+    let file = temp_file("arch-commands.json", r#"[{"at_ms": 5000, "command": "deploy_v2", "logic": "sampled"}, {"at_ms": 6000, "command": "crash_layer", "layer": "nope"}]"#);
+    let refused = dhara(&["run", "upi-architectures", "--seed", "1", "--for", "10s", "--commands", file.to_str().expect("utf-8")]);
+    assert_refused(&refused, "layer");
 }

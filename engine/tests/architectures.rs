@@ -1,26 +1,289 @@
-//! Lambda, Kappa and CQRS end to end on the built-in workloads.
+//! Lambda, Kappa and event sourcing + CQRS end to end, on the `upi-architectures` built-in:
+//! on a late-free stream all three agree with the truth; with late data the stream layers'
+//! shortfall is exactly the rows they dropped while the batch layer corrects it; the
+//! serving merge never counts a record twice or misses one at the batch boundary, whenever
+//! it is looked at; a rebuilt projection equals the live one; a replay refuses to start
+//! when retention has already lost history, or counts the loss when told to go ahead.
 
+use dhara_engine::arch::answer::{Cell, Shape};
+use dhara_engine::arch::reader::ReadRecord;
+use dhara_engine::arch::{Architectures, Layer, Logic};
 use dhara_engine::command::Command;
 use dhara_engine::scenario::builtin;
 use dhara_engine::sim::Duration;
 use dhara_engine::{Scenario, Simulation};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
-fn with_architectures(name: &str, architectures: Value) -> Scenario {
-    let mut doc: Value = serde_json::from_str(builtin::find(name).expect("built in").json).expect("JSON");
-    doc["architectures"] = architectures;
+/// `upi-architectures` with `patch` merged into its `architectures` section (and `topic`).
+fn scenario(architectures: Value, topic: Value) -> Scenario {
+    let mut doc: Value = serde_json::from_str(builtin::find("upi-architectures").expect("built in").json).expect("JSON");
+    for (section, patch) in [("architectures", architectures), ("topic", topic)] {
+        for (k, v) in patch.as_object().expect("an object") {
+            doc[section][k] = v.clone();
+        }
+    }
     Scenario::from_json(&doc.to_string()).expect("valid")
 }
 
-#[test]
-fn explore() {
-    let mut sim = Simulation::new(with_architectures("upi-bank-totals", json!({"window_ms": 60_000})), 1);
-    for _ in 0..6 {
-        sim.advance(Duration::from_secs(60));
-        let view = sim.snapshot().architectures.expect("architectures");
-        println!("{}", serde_json::to_string(&view).unwrap());
+/// No straggler and a delay below the out-of-orderness bound: no row is ever late.
+fn late_free() -> Value {
+    json!({"event_time": {"delay_ms_max": 2000, "late_percent": 0.0, "late_delay_ms": 30000}, "out_of_orderness_ms": 3000})
+}
+
+fn arch(sim: &Simulation) -> &Architectures {
+    sim.architectures().expect("the scenario has architectures")
+}
+
+fn advance_s(sim: &mut Simulation, seconds: u64) {
+    sim.advance(Duration::from_secs(seconds));
+}
+
+/// Runs until `done` holds, a tenth of a second at a time, at most `limit_s` seconds.
+fn advance_until(sim: &mut Simulation, limit_s: u64, done: impl Fn(&Architectures) -> bool) {
+    for _ in 0..limit_s * 10 {
+        if done(arch(sim)) {
+            return;
+        }
+        sim.advance(Duration::from_ms(100));
     }
-    sim.apply(Command::DeployV2 { logic: Default::default(), allow_loss: false }).unwrap();
-    sim.advance(Duration::from_secs(60));
-    println!("{}", serde_json::to_string(&sim.snapshot().architectures).unwrap());
+    panic!("not reached within {limit_s} s");
+}
+
+/// The exact answer over the records the topic's leaders hold below `coverage`, computed
+/// from scratch: what a correct serving layer must show.
+fn reference(sim: &Simulation, coverage: &[u64]) -> BTreeMap<Cell, i64> {
+    let a = arch(sim);
+    let mut shape = Shape::new(*a.truth().query(), arch_event_time(sim), (a.window_us() / 1_000) as u32);
+    let mut cells = BTreeMap::new();
+    let mut rows = Vec::new();
+    for (p, state) in sim.controller().partitions().iter().enumerate() {
+        let leader = state.leader.expect("no faults here: every partition has a leader");
+        let replica = sim.brokers()[leader as usize].replica(p as u32).expect("the leader's replica");
+        for (offset, entry) in replica.log.entries_with_offsets().take_while(|(o, _)| *o < coverage[p]) {
+            rows.clear();
+            shape.rows(Logic::Exact, &ReadRecord { partition: p as u32, offset, record: entry.record }, 0, &mut rows);
+            for row in &rows {
+                *cells.entry(row.cell).or_insert(0) += row.amount;
+            }
+        }
+    }
+    cells.retain(|_, v| *v != 0);
+    cells
+}
+
+fn arch_event_time(sim: &Simulation) -> dhara_engine::scenario::stream::EventTimeSpec {
+    sim.scenario().architectures.as_ref().and_then(|a| a.event_time.clone()).expect("the built-in sets its event time")
+}
+
+/// The truth's cells whose window ended at or before `end_us`.
+fn truth_before(sim: &Simulation, end_us: i64) -> BTreeMap<Cell, i64> {
+    let w = arch(sim).window_us();
+    arch(sim).truth().cells().iter().filter(|(c, _)| c.0 + w <= end_us).map(|(&c, &v)| (c, v)).collect()
+}
+
+fn restrict(cells: &BTreeMap<Cell, i64>, keep: &BTreeMap<Cell, i64>) -> BTreeMap<Cell, i64> {
+    keep.keys().map(|c| (*c, cells.get(c).copied().unwrap_or(0))).collect()
+}
+
+#[test]
+fn on_a_late_free_stream_the_kappa_replay_the_lambda_batch_and_the_truth_agree() {
+    let mut sim = Simulation::new(scenario(late_free(), json!({})), 7);
+    advance_s(&mut sim, 180);
+    sim.apply(Command::DeployV2 { logic: Logic::Exact, allow_loss: false }).expect("history is all there");
+    advance_until(&mut sim, 60, |a| a.kappa.serving.version == 2);
+    sim.apply(Command::RunBatchNow {}).expect("no run in progress");
+    let started_us = sim.now().as_us() as i64;
+    advance_until(&mut sim, 60, |a| a.lambda.run.is_none());
+    // Every record of a window that ended 10 s before the batch started is in the dataset.
+    let truth = truth_before(&sim, started_us - 10_000_000);
+    assert!(truth.len() >= 20, "enough closed cells to compare: {}", truth.len());
+    let a = arch(&sim);
+    assert_eq!(a.lambda.speed.late_dropped_rows + a.kappa.serving.job.late_dropped_rows, 0, "late-free");
+    assert_eq!(restrict(a.lambda.batch_view.cells(), &truth), truth, "the batch view is the truth");
+    assert_eq!(restrict(a.kappa.serving.table.cells(), &truth), truth, "the replayed v2 table is the truth");
+    assert_eq!(a.kappa.switches[0].records_missed, 0);
+    let view = sim.snapshot().architectures.expect("a view");
+    for (name, m) in [("lambda", view.lambda.measure), ("kappa", view.kappa.measure), ("cqrs", view.cqrs.measure)] {
+        assert!(m.score.cells_settled > 0, "{name} scored on settled windows");
+        assert_eq!(m.score.error_percent, 0.0, "{name} is exact on a late-free stream: {m:?}");
+    }
+}
+
+#[test]
+fn late_data_costs_the_stream_exactly_what_it_dropped_and_the_batch_corrects_it() {
+    let late = json!({"event_time": {"delay_ms_max": 2000, "late_percent": 3.0, "late_delay_ms": 20000}, "out_of_orderness_ms": 3000, "allowed_lateness_ms": 0});
+    let mut sim = Simulation::new(scenario(late, json!({})), 3);
+    advance_s(&mut sim, 150);
+    sim.apply(Command::RunBatchNow {}).expect("no run in progress");
+    let started_us = sim.now().as_us() as i64;
+    advance_until(&mut sim, 60, |a| a.lambda.run.is_none());
+    // Stragglers are 20 s late: a window that ended 40 s before the batch began is complete.
+    let truth = truth_before(&sim, started_us - 40_000_000);
+    let a = arch(&sim);
+    let kappa = &a.kappa.serving;
+    let dropped_total: i64 = kappa.job.late_dropped.cells().values().sum();
+    assert!(kappa.job.late_dropped_rows > 20 && dropped_total > 0, "stragglers were dropped: {} rows", kappa.job.late_dropped_rows);
+    let mut shortfall = 0;
+    for (cell, &true_sum) in &truth {
+        let served = kappa.table.get(cell);
+        assert_eq!(served + kappa.job.late_dropped.get(cell), true_sum, "Kappa's table plus its dropped rows is the truth at {cell:?}");
+        shortfall += true_sum - served;
+    }
+    assert!(shortfall > 0, "the documented difference appears");
+    assert_eq!(restrict(a.lambda.batch_view.cells(), &truth), truth, "the batch layer never drops a straggler");
+    let view = sim.snapshot().architectures.expect("a view");
+    assert!(view.kappa.measure.score.error_percent > 0.0, "quantified: {:?}", view.kappa.measure);
+    assert!(view.lambda.measure.score.error_percent < view.kappa.measure.score.error_percent, "the batch corrected what Lambda's speed layer dropped: {:?}", view.lambda.measure);
+}
+
+#[test]
+fn the_serving_merge_never_double_counts_or_misses_the_batch_boundary() {
+    // Lateness allowed for a day: nothing is dropped, so the merge must equal the reference.
+    let mut patch = late_free();
+    patch["event_time"]["late_percent"] = json!(2.0);
+    patch["allowed_lateness_ms"] = json!(86_400_000);
+    patch["batch_interval_ms"] = json!(20_000);
+    patch["batch_startup_ms"] = json!(1_000);
+    let mut sim = Simulation::new(scenario(patch, json!({})), 11);
+    let mut checks = 0;
+    let mut boundaries = std::collections::BTreeSet::new();
+    for step in 0..120u64 {
+        // Uneven steps land before, during and right after batch runs; a crash and a manual
+        // run move the boundary at other moments.
+        sim.advance(Duration::from_ms(700 + (step * 373) % 1_900));
+        if step == 40 {
+            sim.apply(Command::CrashLayer { layer: Layer::LambdaSpeed }).expect("the speed layer runs");
+        }
+        if step == 70 {
+            let _ = sim.apply(Command::RunBatchNow {});
+        }
+        let a = arch(&sim);
+        let served: BTreeMap<Cell, i64> = a.lambda.served_cells().cells().iter().map(|(&c, &v)| (c, v)).collect();
+        assert_eq!(served, reference(&sim, &a.lambda.coverage()), "served = exact over the covered prefix, at step {step} (t = {} ms)", sim.now().as_us() / 1_000);
+        boundaries.insert(a.lambda.boundary.iter().sum::<u64>());
+        checks += 1;
+    }
+    assert!(boundaries.len() >= 5, "the boundary moved several times: {boundaries:?}");
+    assert_eq!(checks, 120);
+}
+
+#[test]
+fn a_projection_rebuilt_from_the_log_equals_the_live_one_and_snapshots_shorten_it() {
+    let mut replayed = Vec::new();
+    for snapshot_every_events in [0, 5_000] {
+        let mut sim = Simulation::new(scenario(json!({"snapshot_every_events": snapshot_every_events, "stream_records_per_s": 5_000}), json!({})), 5);
+        advance_s(&mut sim, 90);
+        sim.apply(Command::RebuildProjection {}).expect("no rebuild running");
+        assert!(sim.apply(Command::RebuildProjection {}).expect_err("one at a time").message.contains("already running"));
+        advance_until(&mut sim, 120, |a| a.cqrs.rebuilds_total == 1);
+        let cqrs = &arch(&sim).cqrs;
+        let done = &cqrs.rebuilds[0];
+        assert!(done.equal_to_live, "{done:?}");
+        // Independently: fold the whole log up to the projection's position.
+        let mut folded = BTreeMap::new();
+        for event in &cqrs.log[..cqrs.live.position] {
+            if let dhara_engine::arch::cqrs::Outcome::Accepted(row) = event.outcome {
+                *folded.entry(row.cell).or_insert(0i64) += row.amount;
+            }
+        }
+        folded.retain(|_, v| *v != 0);
+        let live: BTreeMap<Cell, i64> = cqrs.live.model.cells().iter().map(|(&c, &v)| (c, v)).collect();
+        assert_eq!(live, folded, "the read model is the fold of the event log");
+        replayed.push((done.events_replayed, done.duration_ms));
+    }
+    assert!(replayed[1].0 < replayed[0].0 && replayed[1].1 < replayed[0].1, "a snapshot shortens the rebuild: {replayed:?}");
+}
+
+#[test]
+fn a_replay_refuses_lost_history_unless_told_and_then_counts_the_loss() {
+    // 6 partitions keep 2,000 records each: about 50 s of payments.
+    let mut sim = Simulation::new(scenario(json!({}), json!({"retention_records_max": 2000})), 2);
+    advance_s(&mut sim, 120);
+    let err = sim.apply(Command::DeployV2 { logic: Logic::Exact, allow_loss: false }).expect_err("history is gone");
+    assert_eq!(err.path, "allow_loss");
+    assert!(err.message.contains("retention") && err.message.contains("would miss"), "{err}");
+    assert_eq!(arch(&sim).kappa.serving.version, 1, "refused: nothing changed");
+    sim.apply(Command::DeployV2 { logic: Logic::Exact, allow_loss: true }).expect("told to go ahead");
+    advance_until(&mut sim, 60, |a| a.kappa.serving.version == 2);
+    let switch = &arch(&sim).kappa.switches[0];
+    assert!(switch.records_missed > 10_000, "the loss is counted: {switch:?}");
+    advance_s(&mut sim, 5);
+    let view = sim.snapshot().architectures.expect("a view");
+    assert!(view.kappa.measure.score.error_percent > 50.0, "v2 never saw the early windows: {:?}", view.kappa.measure);
+}
+
+#[test]
+fn a_batch_run_takes_longer_with_more_data_and_less_with_more_cores_and_serves_the_old_view_meanwhile() {
+    let duration = |cores: u32, at_s: u64| {
+        let mut sim = Simulation::new(scenario(json!({"batch_cores": cores, "batch_interval_ms": 86_400_000, "batch_startup_ms": 0, "batch_records_per_core_s": 2_000}), json!({})), 4);
+        advance_s(&mut sim, at_s);
+        sim.apply(Command::RunBatchNow {}).expect("idle");
+        let before = arch(&sim).lambda.batch_view.clone();
+        sim.advance(Duration::from_ms(500));
+        assert!(arch(&sim).lambda.run.is_some(), "still running");
+        assert_eq!(arch(&sim).lambda.batch_view, before, "while a run computes, the previous view serves");
+        advance_until(&mut sim, 600, |a| a.lambda.run.is_none());
+        arch(&sim).lambda.last_batch_ms.expect("a run finished")
+    };
+    let (small, big, big_more_cores) = (duration(1, 30), duration(1, 90), duration(4, 90));
+    assert!(big > 2 * small, "more data, a longer run: {small} ms vs {big} ms");
+    assert!(big_more_cores * 3 < big, "more cores, a shorter run: {big_more_cores} ms vs {big} ms");
+}
+
+#[test]
+fn two_codebases_diverge_until_the_next_batch_recomputes() {
+    let mut sim = Simulation::new(scenario(late_free(), json!({})), 9);
+    sim.apply(Command::SetLogic { layer: Layer::LambdaSpeed, logic: Logic::Sampled }).expect("a Lambda layer");
+    advance_s(&mut sim, 110);
+    let diverged = sim.snapshot().architectures.expect("a view").lambda;
+    assert!(diverged.logic_differs && diverged.measure.score.error_percent > 1.0, "the sampled speed layer is off: {:?}", diverged.measure);
+    sim.apply(Command::RunBatchNow {}).expect("idle");
+    advance_until(&mut sim, 60, |a| a.lambda.run.is_none());
+    let corrected = sim.snapshot().architectures.expect("a view").lambda;
+    assert_eq!(corrected.measure.score.error_percent, 0.0, "the batch recomputed every settled window: {:?}", corrected.measure);
+    let err = sim.apply(Command::SetLogic { layer: Layer::Kappa, logic: Logic::Sampled }).expect_err("Kappa changes by deploying");
+    assert_eq!(err.path, "layer");
+}
+
+#[test]
+fn a_crashed_layer_goes_stale_and_recovers_and_the_run_is_reproducible() {
+    let run = || {
+        let mut sim = Simulation::new(scenario(json!({"restart_ms": 15_000}), json!({})), 6);
+        advance_s(&mut sim, 30);
+        sim.apply(Command::CrashLayer { layer: Layer::Kappa }).expect("running");
+        assert!(sim.apply(Command::CrashLayer { layer: Layer::Kappa }).expect_err("already down").message.contains("already down"));
+        sim.apply(Command::CrashLayer { layer: Layer::CqrsProjection }).expect("running");
+        advance_s(&mut sim, 10);
+        let view = sim.snapshot().architectures.expect("a view");
+        assert!(view.kappa.serving_down && view.kappa.measure.staleness_ms > 5_000, "{:?}", view.kappa.measure);
+        assert!(view.lambda.measure.staleness_ms < 1_000, "Lambda is not affected: {:?}", view.lambda.measure);
+        advance_s(&mut sim, 20);
+        let view = sim.snapshot().architectures.expect("a view");
+        assert!(!view.kappa.serving_down && view.kappa.measure.staleness_ms < 1_000, "{:?}", view.kappa.measure);
+        let recovery = view.kappa.recovery.last_recovery_ms.expect("one stale spell ended");
+        assert!((15_000..20_000).contains(&recovery), "stale for the restart plus the catch-up: {recovery} ms");
+        assert!(view.cqrs.recovery.last_recovery_ms.is_some());
+        sim.trace().hash()
+    };
+    assert_eq!(run(), run(), "same scenario, seed and commands: the same trace");
+}
+
+#[test]
+fn every_workload_built_in_runs_the_three_architectures() {
+    for name in ["upi-fraud", "social-trends", "shop-sessions", "social-hashtag-counts", "shop-category-purchases", "upi-bank-totals"] {
+        let mut doc: Value = serde_json::from_str(builtin::find(name).expect("built in").json).expect("JSON");
+        doc["architectures"] = json!({"window_ms": 10_000, "settle_ms": 10_000});
+        let mut sim = Simulation::new(Scenario::from_json(&doc.to_string()).expect("valid"), 1);
+        advance_s(&mut sim, 40);
+        let view = sim.snapshot().architectures.expect("a view");
+        assert!(!view.rows.is_empty(), "{name}: the latest window has groups");
+        assert!(view.cqrs.events > 0 && view.kappa.measure.score.cells_settled > 0, "{name}: {view:?}");
+    }
+    let mut doc: Value = serde_json::from_str(builtin::find("upi-lag").expect("built in").json).expect("JSON");
+    doc["architectures"] = json!({});
+    let err = Scenario::from_json(&doc.to_string()).expect_err("no workload, no query");
+    assert_eq!(err.path, "architectures");
+    doc["architectures"] = json!({"batch_cores": 0});
+    assert!(Scenario::from_json(&doc.to_string()).is_err());
 }

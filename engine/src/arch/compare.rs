@@ -28,6 +28,37 @@ pub struct Measure {
     pub late_dropped_rows: u64,
 }
 
+/// Staleness above this is a stale spell: a fault or a slow layer, not the ordinary tick.
+pub const STALE_MS: u64 = 5_000;
+
+/// Recovery after a fault: how long the latest stale spell lasted, from the first sample
+/// above `STALE_MS` to the first one back under it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Recovery {
+    /// The spell going on now: since when (simulated ms).
+    pub stale_since_ms: Option<u64>,
+    /// The latest spell that ended: how long it lasted, ms.
+    pub last_recovery_ms: Option<u64>,
+    /// Stale spells so far.
+    pub spells: u64,
+}
+
+impl Recovery {
+    pub(crate) fn observe(&mut self, staleness_ms: u64, now_ms: u64) {
+        match (self.stale_since_ms, staleness_ms > STALE_MS) {
+            (None, true) => {
+                self.stale_since_ms = Some(now_ms.saturating_sub(staleness_ms));
+                self.spells += 1;
+            }
+            (Some(since), false) => {
+                self.last_recovery_ms = Some(now_ms - since);
+                self.stale_since_ms = None;
+            }
+            _ => {}
+        }
+    }
+}
+
 /// How long the oldest record not yet reflected at `positions` has waited, µs.
 pub fn staleness_us(topic: &TopicAccess, positions: &[u64], now_us: u64) -> u64 {
     (0..topic.partitions())
@@ -54,6 +85,10 @@ pub struct GroupRow {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LambdaView {
     pub measure: Measure,
+    pub recovery: Recovery,
+    /// Logic changes so far, in either codebase; `logic_differs`: the two disagree now.
+    pub logic_changes: u64,
+    pub logic_differs: bool,
     /// "idle", "running" or "restarting".
     pub batch_state: &'static str,
     pub batch_progress_percent: u64,
@@ -81,6 +116,7 @@ pub struct ReplayView {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KappaView {
     pub measure: Measure,
+    pub recovery: Recovery,
     pub serving_version: u32,
     pub serving_logic: Logic,
     pub serving_down: bool,
@@ -93,6 +129,7 @@ pub struct KappaView {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CqrsView {
     pub measure: Measure,
+    pub recovery: Recovery,
     pub events: u64,
     pub event_log_full: bool,
     pub projection_position: u64,
@@ -161,6 +198,9 @@ impl Architectures {
             self.read_your_writes_ms = Some(lags);
         }
         let m = self.measures(topic, now_us);
+        for (recovery, m) in self.recovery.iter_mut().zip(&m) {
+            recovery.observe(m.staleness_ms, now_us / 1_000);
+        }
         let mut out = Vec::with_capacity(crate::metrics::ARCH_SERIES.len());
         let names = &crate::metrics::ARCH_SERIES;
         for (i, m) in m.iter().enumerate() {
@@ -215,6 +255,9 @@ impl Architectures {
         };
         LambdaView {
             measure,
+            recovery: self.recovery[0],
+            logic_changes: l.logic_changes,
+            logic_differs: l.batch_logic != l.speed.logic,
             batch_state,
             batch_progress_percent,
             batch_runs: l.batch_runs,
@@ -234,6 +277,7 @@ impl Architectures {
         let k = &self.kappa;
         KappaView {
             measure,
+            recovery: self.recovery[1],
             serving_version: k.serving.version,
             serving_logic: k.serving.job.logic,
             serving_down: k.serving.job.is_down(),
@@ -247,6 +291,7 @@ impl Architectures {
         let c = &self.cqrs;
         CqrsView {
             measure,
+            recovery: self.recovery[2],
             events: c.log.len() as u64,
             event_log_full: c.log_full(),
             projection_position: c.live.position as u64,

@@ -45,6 +45,8 @@ pub struct Lambda {
     master: Vec<MasterRecord>,
     master_value_bytes: u64,
     pub batch_logic: Logic,
+    /// Logic changes made to either layer: each is a change in one of two codebases.
+    pub logic_changes: u64,
     pub run: Option<BatchRun>,
     /// While the batch cluster restarts after a crash: when it can run again.
     batch_down_until_us: Option<u64>,
@@ -73,6 +75,7 @@ impl Lambda {
             master: Vec::new(),
             master_value_bytes: 0,
             batch_logic: Logic::Exact,
+            logic_changes: 0,
             run: None,
             batch_down_until_us: None,
             next_run_us: now_us + u64::from(spec.batch_interval_ms) * 1_000,

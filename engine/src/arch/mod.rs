@@ -67,6 +67,8 @@ pub struct Architectures {
     last_tick_us: u64,
     /// The read-your-writes lag's (p50, p99) at the last sample, ms.
     read_your_writes_ms: Option<(f64, f64)>,
+    /// Per architecture, recovery after the latest stale spell.
+    pub(crate) recovery: [compare::Recovery; 3],
 }
 
 impl Architectures {
@@ -84,6 +86,7 @@ impl Architectures {
             cqrs: cqrs::Cqrs::new(spec, partitions),
             last_tick_us: 0,
             read_your_writes_ms: None,
+            recovery: Default::default(),
             spec: spec.clone(),
         }
     }
@@ -139,8 +142,14 @@ impl Architectures {
         match command {
             ArchCommand::RunBatchNow => self.lambda.run_now(now_us)?,
             ArchCommand::DeployV2 { logic, allow_loss } => self.kappa.deploy(topic, logic, allow_loss, now_us)?,
-            ArchCommand::SetLogic { layer: Layer::LambdaBatch, logic } => self.lambda.batch_logic = logic,
-            ArchCommand::SetLogic { layer: Layer::LambdaSpeed, logic } => self.lambda.speed.logic = logic,
+            ArchCommand::SetLogic { layer: Layer::LambdaBatch, logic } => {
+                self.lambda.batch_logic = logic;
+                self.lambda.logic_changes += 1;
+            }
+            ArchCommand::SetLogic { layer: Layer::LambdaSpeed, logic } => {
+                self.lambda.speed.logic = logic;
+                self.lambda.logic_changes += 1;
+            }
             ArchCommand::SetLogic { layer, .. } => {
                 return Err(InputError::new("layer", format!("set_logic changes lambda_batch or lambda_speed (got {layer:?}); Kappa changes logic by deploy_v2, CQRS keeps one codebase")));
             }

@@ -4,7 +4,7 @@
 //! whose window the watermark passed more than the allowed lateness ago is dropped and
 //! counted, exactly as Beam's late-data dropping does: the stream's answer to late data.
 
-use super::answer::{Row, Shape};
+use super::answer::{Answer, Row, Shape};
 use super::reader::{Budget, ReadRecord, TopicAccess, TopicReader};
 use super::spec::{ArchSpec, Logic};
 use crate::stream::watermark::{SourceWatermarks, WatermarkConfig};
@@ -24,7 +24,8 @@ pub struct StreamLayer {
     /// While crashed: when it runs again.
     pub down_until_us: Option<u64>,
     pub late_dropped_rows: u64,
-    pub late_dropped_amount: i64,
+    /// The dropped rows' sums per cell: exactly what late data cost this layer's answer.
+    pub late_dropped: Answer,
     /// Core time held (a stream job keeps its core whether or not records come), µs.
     pub cpu_us: u64,
     /// Bytes of the records read: the history the topic must keep for this layer to replay.
@@ -47,7 +48,7 @@ impl StreamLayer {
             logic,
             down_until_us: None,
             late_dropped_rows: 0,
-            late_dropped_amount: 0,
+            late_dropped: Answer::default(),
             cpu_us: 0,
             bytes_read: 0,
             read: Vec::new(),
@@ -99,7 +100,7 @@ impl StreamLayer {
                 let max_timestamp_us = row.cell.0 + shape.window_us - 1;
                 if max_timestamp_us.saturating_add(self.allowed_lateness_us) < watermark_us {
                     self.late_dropped_rows += 1;
-                    self.late_dropped_amount += row.amount;
+                    self.late_dropped.add(row.cell, row.amount);
                 } else {
                     apply(record, row);
                 }
