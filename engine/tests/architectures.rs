@@ -15,8 +15,13 @@ use dhara_engine::{Scenario, Simulation};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-/// `upi-architectures` with `patch` merged into its `architectures` section (and `topic`).
-fn scenario(architectures: Value, topic: Value) -> Scenario {
+/// `upi-architectures` with `patch` merged into its `architectures` section (and `topic`),
+/// on one replica per partition unless `topic` says otherwise: replication is not what
+/// these tests are about, and debug builds check every invariant after every event.
+fn scenario(architectures: Value, mut topic: Value) -> Scenario {
+    for (k, v) in [("replication_factor", 1), ("min_insync_replicas", 1)] {
+        topic.as_object_mut().expect("an object").entry(k).or_insert(json!(v));
+    }
     let mut doc: Value = serde_json::from_str(builtin::find("upi-architectures").expect("built in").json).expect("JSON");
     for (section, patch) in [("architectures", architectures), ("topic", topic)] {
         for (k, v) in patch.as_object().expect("an object") {
@@ -91,6 +96,11 @@ fn on_a_late_free_stream_the_kappa_replay_the_lambda_batch_and_the_truth_agree()
     let mut sim = Simulation::new(scenario(late_free(), json!({})), 7);
     advance_s(&mut sim, 180);
     sim.apply(Command::DeployV2 { logic: Logic::Exact, allow_loss: false }).expect("history is all there");
+    sim.advance(Duration::from_ms(1_000));
+    let during = sim.snapshot().architectures.expect("a view").kappa;
+    assert_eq!(during.serving_version, 1, "v1 serves while v2 replays");
+    assert!(during.replaying.as_ref().is_some_and(|r| r.version == 2 && r.lag_records > 1_000), "{during:?}");
+    assert!(sim.apply(Command::DeployV2 { logic: Logic::Exact, allow_loss: false }).expect_err("one replay at a time").message.contains("still replaying"));
     advance_until(&mut sim, 60, |a| a.kappa.serving.version == 2);
     sim.apply(Command::RunBatchNow {}).expect("no run in progress");
     let started_us = sim.now().as_us() as i64;
@@ -102,7 +112,9 @@ fn on_a_late_free_stream_the_kappa_replay_the_lambda_batch_and_the_truth_agree()
     assert_eq!(a.lambda.speed.late_dropped_rows + a.kappa.serving.job.late_dropped_rows, 0, "late-free");
     assert_eq!(restrict(a.lambda.batch_view.cells(), &truth), truth, "the batch view is the truth");
     assert_eq!(restrict(a.kappa.serving.table.cells(), &truth), truth, "the replayed v2 table is the truth");
-    assert_eq!(a.kappa.switches[0].records_missed, 0);
+    let switch = &a.kappa.switches[0];
+    assert_eq!(switch.records_missed, 0);
+    assert!(switch.records_replayed > 30_000 && switch.replay_ms > 1_000, "the replay read the whole history: {switch:?}");
     let view = sim.snapshot().architectures.expect("a view");
     for (name, m) in [("lambda", view.lambda.measure), ("kappa", view.kappa.measure), ("cqrs", view.cqrs.measure)] {
         assert!(m.score.cells_settled > 0, "{name} scored on settled windows");
@@ -279,6 +291,10 @@ fn every_workload_built_in_runs_the_three_architectures() {
         let view = sim.snapshot().architectures.expect("a view");
         assert!(!view.rows.is_empty(), "{name}: the latest window has groups");
         assert!(view.cqrs.events > 0 && view.kappa.measure.score.cells_settled > 0, "{name}: {view:?}");
+        // Without faults every order's items were carted and checked out before being paid.
+        let order_rejections: u64 = ["not_in_checked_out_order", "empty_cart", "duplicate"].iter().filter_map(|r| view.cqrs.rejections.get(r)).sum();
+        assert_eq!(order_rejections, 0, "{name}: {:?}", view.cqrs.rejections);
+        assert_eq!(view.cqrs.measure.score.error_percent, 0.0, "{name}: {:?}", view.cqrs.measure);
     }
     let mut doc: Value = serde_json::from_str(builtin::find("upi-lag").expect("built in").json).expect("JSON");
     doc["architectures"] = json!({});
@@ -286,4 +302,29 @@ fn every_workload_built_in_runs_the_three_architectures() {
     assert_eq!(err.path, "architectures");
     doc["architectures"] = json!({"batch_cores": 0});
     assert!(Scenario::from_json(&doc.to_string()).is_err());
+}
+
+#[test]
+fn a_broker_failover_stalls_every_architecture_and_loses_nothing_with_acks_all() {
+    let mut sim = Simulation::new(scenario(late_free(), json!({"replication_factor": 3, "min_insync_replicas": 2})), 8);
+    advance_s(&mut sim, 20);
+    sim.apply(Command::CrashBroker { broker: 0 }).expect("broker 0 runs");
+    // The controller fences it after the broker session timeout; until then its partitions
+    // have a leader nobody can reach, and every architecture's answer ages.
+    advance_s(&mut sim, 4);
+    let stalled = sim.snapshot().architectures.expect("a view");
+    for (name, m) in [("lambda", stalled.lambda.measure), ("kappa", stalled.kappa.measure), ("cqrs", stalled.cqrs.measure)] {
+        assert!(m.staleness_ms >= 1_000, "{name} waits for a leader: {m:?}");
+    }
+    advance_s(&mut sim, 20);
+    sim.apply(Command::RestartBroker { broker: 0 }).expect("crashed");
+    advance_s(&mut sim, 60);
+    assert_eq!(sim.fates_counts().acked_lost, 0, "acks=all, min.insync.replicas=2");
+    let view = sim.snapshot().architectures.expect("a view");
+    for (name, m) in [("lambda", view.lambda.measure), ("kappa", view.kappa.measure), ("cqrs", view.cqrs.measure)] {
+        assert!(m.staleness_ms < 1_000, "{name} caught up: {m:?}");
+        assert_eq!((m.score.error_percent, m.score.cells_wrong), (0.0, 0), "{name} lost nothing: {m:?}");
+    }
+    let a = arch(&sim);
+    assert_eq!(a.kappa.serving.job.reader.records_truncated + a.lambda.speed.reader.records_truncated, 0);
 }

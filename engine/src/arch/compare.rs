@@ -3,7 +3,7 @@
 //! to it. The page draws these side by side; the series carry them over time.
 
 use super::answer::{score, Score};
-use super::reader::TopicAccess;
+use super::reader::{TopicAccess, TopicReader};
 use super::{Architectures, Logic};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -59,15 +59,16 @@ impl Recovery {
     }
 }
 
-/// How long the oldest record not yet reflected at `positions` has waited, µs.
-pub fn staleness_us(topic: &TopicAccess, positions: &[u64], now_us: u64) -> u64 {
+/// How long the oldest record not yet reflected at `positions` has waited, µs; for a
+/// partition without a live leader, how long since `reader` last stood at its end.
+pub fn staleness_us(topic: &TopicAccess, positions: &[u64], reader: &TopicReader, now_us: u64) -> u64 {
     (0..topic.partitions())
-        .filter_map(|p| {
-            let end = topic.end(p)?;
-            let position = positions[p as usize];
-            (position < end).then(|| topic.created_us(p, position)).flatten()
+        .filter_map(|p| match topic.end(p) {
+            None => Some(reader.caught_up_us()[p as usize]),
+            Some(end) if positions[p as usize] < end => topic.created_us(p, positions[p as usize]),
+            Some(_) => None,
         })
-        .map(|created_us| now_us.saturating_sub(created_us))
+        .map(|since_us| now_us.saturating_sub(since_us))
         .max()
         .unwrap_or(0)
 }
@@ -165,17 +166,17 @@ impl Architectures {
         let cells = self.truth.cells();
         let scored = |served: &dyn Fn(&super::Cell) -> i64| score(cells, served, settled_before_us, w, SCORED_WINDOWS_MAX);
         let (l, k, c) = (&self.lambda, &self.kappa, &self.cqrs);
-        let cqrs_staleness_us = staleness_us(topic, c.handler_positions(), now_us).max(c.log.get(c.live.position).map_or(0, |e| now_us.saturating_sub(e.created_us)));
+        let cqrs_staleness_us = staleness_us(topic, c.handler.positions(), &c.handler, now_us).max(c.log.get(c.live.position).map_or(0, |e| now_us.saturating_sub(e.created_us)));
         [
             Measure {
-                staleness_ms: staleness_us(topic, &l.coverage(), now_us) / 1_000,
+                staleness_ms: staleness_us(topic, &l.coverage(), &l.speed.reader, now_us) / 1_000,
                 score: scored(&|cell| l.served(cell)),
                 cpu_s: l.cpu_us() as f64 / 1e6,
                 storage_bytes: l.storage_bytes(),
                 late_dropped_rows: l.speed.late_dropped_rows,
             },
             Measure {
-                staleness_ms: staleness_us(topic, k.serving.job.reader.positions(), now_us) / 1_000,
+                staleness_ms: staleness_us(topic, k.serving.job.reader.positions(), &k.serving.job.reader, now_us) / 1_000,
                 score: scored(&|cell| k.serving.table.get(cell)),
                 cpu_s: k.cpu_us() as f64 / 1e6,
                 storage_bytes: k.serving.job.bytes_read + k.tables_bytes(),

@@ -1,6 +1,7 @@
 //! Event sourcing with CQRS: the topic's records are commands ("pay ₹500"). A command
 //! handler validates each against its aggregate (the payer's account, with UPI's daily
-//! limit) and appends the outcome as an event to the event log, the only source of truth.
+//! limit; a shopper's order, which must be checked out before its items are paid) and
+//! appends the outcome as an event to the event log, the only source of truth.
 //! Projections fold the event log into read models that queries use; a projection can be
 //! rebuilt from the log at any time, and snapshots make that shorter. A query sees a
 //! command only once the projection has applied its event: the read-your-writes lag.
@@ -21,7 +22,9 @@ pub const AGGREGATE_BYTES: u64 = 64;
 /// NPCI's per-payer daily limit for UPI payments, ₹.
 pub const UPI_DAILY_LIMIT_RUPEES: i64 = 100_000;
 /// Record ids an aggregate remembers to recognise a command it already handled.
-const RECENT_IDS: usize = 8;
+const RECENT_IDS: usize = 4;
+/// Products an order aggregate remembers in its cart (a session adds at most 3).
+const CART_MAX: usize = 8;
 /// Lags kept between two samples for the read-your-writes percentiles.
 const LAG_SAMPLES_MAX: usize = 4_096;
 const DAY_US: i64 = 86_400_000_000;
@@ -38,6 +41,10 @@ pub enum Rejection {
     DailyLimit,
     /// The bank declined it or it timed out: a failed payment moves no money.
     NotSuccessful,
+    /// A purchase of a product the shopper's order does not hold, or before checkout.
+    NotInCheckedOutOrder,
+    /// A checkout of an empty cart.
+    EmptyCart,
 }
 
 /// An event in the log.
@@ -62,6 +69,9 @@ struct Aggregate {
     spent_today_rupees: i64,
     recent_ids: [u64; RECENT_IDS],
     handled: u64,
+    /// A shopper's order: products in the cart (oldest first) and whether it is checked out.
+    cart: Vec<u32>,
+    checked_out: bool,
 }
 
 /// A read model: the query's answer folded from the events, and how far into the log it is.
@@ -100,7 +110,7 @@ pub struct RebuildDone {
 
 #[derive(Clone, Debug)]
 pub struct Cqrs {
-    handler: TopicReader,
+    pub handler: TopicReader,
     handler_budget: Budget,
     pub handler_down_until_us: Option<u64>,
     aggregates: BTreeMap<u32, Aggregate>,
@@ -149,10 +159,6 @@ impl Cqrs {
         }
     }
 
-    pub fn handler_positions(&self) -> &[u64] {
-        self.handler.positions()
-    }
-
     pub fn storage_bytes(&self) -> u64 {
         self.log.len() as u64 * EVENT_BYTES
             + self.aggregates.len() as u64 * AGGREGATE_BYTES
@@ -181,7 +187,7 @@ impl Cqrs {
         let mut read = std::mem::take(&mut self.read);
         read.clear();
         // A command may append several events (a post with three hashtags): keep room for them.
-        self.handler.read(topic, self.handler_budget.take(elapsed_us).min(room / 8), &mut read);
+        self.handler.read(topic, self.handler_budget.take(elapsed_us).min(room / 8), now_us, &mut read);
         for record in &read {
             self.rows.clear();
             shape.rows(Logic::Exact, record, now_us, &mut self.rows);
@@ -209,21 +215,11 @@ impl Cqrs {
         }
         aggregate.recent_ids[(aggregate.handled % RECENT_IDS as u64) as usize] = id;
         aggregate.handled += 1;
-        let Payload::Upi(txn) = record.record.payload else { return Ok(()) };
-        if txn.status != Status::Success {
-            return Err(Rejection::NotSuccessful);
+        match record.record.payload {
+            Payload::Upi(txn) => decide_payment(aggregate, &txn, shape.event_time_us(record)),
+            Payload::Shop(event) => decide_order(aggregate, &event),
+            Payload::Post(_) | Payload::None => Ok(()),
         }
-        let day = (shape.event_time_us(record) + IST_OFFSET_US).div_euclid(DAY_US);
-        if day != aggregate.day {
-            aggregate.day = day;
-            aggregate.spent_today_rupees = 0;
-        }
-        let rupees = (txn.amount_paise / 100) as i64;
-        if aggregate.spent_today_rupees + rupees > UPI_DAILY_LIMIT_RUPEES {
-            return Err(Rejection::DailyLimit);
-        }
-        aggregate.spent_today_rupees += rupees;
-        Ok(())
     }
 
     fn project(&mut self, elapsed_us: u64, now_us: u64) {
@@ -304,6 +300,55 @@ impl Cqrs {
     }
 }
 
+/// A payment moves money only if the bank said yes and the payer's day stays within the limit.
+fn decide_payment(aggregate: &mut Aggregate, txn: &crate::upi::Txn, event_time_us: i64) -> Result<(), Rejection> {
+    if txn.status != Status::Success {
+        return Err(Rejection::NotSuccessful);
+    }
+    let day = (event_time_us + IST_OFFSET_US).div_euclid(DAY_US);
+    if day != aggregate.day {
+        aggregate.day = day;
+        aggregate.spent_today_rupees = 0;
+    }
+    let rupees = (txn.amount_paise / 100) as i64;
+    if aggregate.spent_today_rupees + rupees > UPI_DAILY_LIMIT_RUPEES {
+        return Err(Rejection::DailyLimit);
+    }
+    aggregate.spent_today_rupees += rupees;
+    Ok(())
+}
+
+/// An order's status: items go into the cart, the cart is checked out, then each item is
+/// paid for once. A new item after a checkout starts the next order.
+fn decide_order(aggregate: &mut Aggregate, event: &crate::shop::ShopEvent) -> Result<(), Rejection> {
+    use crate::shop::Stage;
+    match event.stage {
+        Stage::View => Ok(()),
+        Stage::Cart => {
+            if aggregate.checked_out {
+                aggregate.cart.clear();
+                aggregate.checked_out = false;
+            }
+            if aggregate.cart.len() == CART_MAX {
+                aggregate.cart.remove(0);
+            }
+            aggregate.cart.push(event.product);
+            Ok(())
+        }
+        Stage::Checkout if aggregate.cart.is_empty() => Err(Rejection::EmptyCart),
+        Stage::Checkout => {
+            aggregate.checked_out = true;
+            Ok(())
+        }
+        Stage::Purchase => {
+            let line = aggregate.cart.iter().position(|&p| p == event.product).filter(|_| aggregate.checked_out);
+            let line = line.ok_or(Rejection::NotInCheckedOutOrder)?;
+            aggregate.cart.remove(line);
+            Ok(())
+        }
+    }
+}
+
 /// Clears a restart that is due; true when the process runs.
 fn up(down_until_us: &mut Option<u64>, now_us: u64) -> bool {
     match *down_until_us {
@@ -320,5 +365,7 @@ fn rejection_name(rejection: Rejection) -> &'static str {
         Rejection::Duplicate => "duplicate",
         Rejection::DailyLimit => "daily_limit",
         Rejection::NotSuccessful => "not_successful",
+        Rejection::NotInCheckedOutOrder => "not_in_checked_out_order",
+        Rejection::EmptyCart => "empty_cart",
     }
 }

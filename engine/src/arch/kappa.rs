@@ -39,6 +39,9 @@ pub struct Switch {
     pub at_ms: u64,
     /// From deploy to the serving pointer moving.
     pub replay_ms: u64,
+    /// Records the replay read to catch up: the cost of the logic change, with the one
+    /// core it held for `replay_ms`.
+    pub records_replayed: u64,
     /// Records the replay could not read because retention had removed them.
     pub records_missed: u64,
 }
@@ -105,7 +108,7 @@ impl Kappa {
         let every_partition_led = (0..self.partitions).all(|p| topic.leader(p).is_some());
         if every_partition_led && next.job.reader.lag_records() <= self.spec.switch_lag_records && next.job.reader.records_read > 0 {
             let next = self.replaying.take().expect("checked");
-            self.switches.push(Switch { version: next.version, at_ms: now_us / 1_000, replay_ms: (now_us - next.deployed_us) / 1_000, records_missed: next.job.reader.records_missed });
+            self.switches.push(Switch { version: next.version, at_ms: now_us / 1_000, replay_ms: (now_us - next.deployed_us) / 1_000, records_replayed: next.job.reader.records_read, records_missed: next.job.reader.records_missed });
             self.switches_total += 1;
             if self.switches.len() > 100 {
                 self.switches.remove(0);

@@ -151,7 +151,7 @@ impl Lambda {
     fn archive(&mut self, topic: &TopicAccess, elapsed_us: u64, now_us: u64) {
         let room = (MASTER_RECORDS_MAX - self.master.len()) as u64;
         let mut read = Vec::new();
-        self.archiver.read(topic, self.archive_budget.take(elapsed_us).min(room), &mut read);
+        self.archiver.read(topic, self.archive_budget.take(elapsed_us).min(room), now_us, &mut read);
         for record in read {
             self.master_value_bytes += u64::from(record.record.value_bytes);
             self.master.push(MasterRecord { record, archived_us: now_us });

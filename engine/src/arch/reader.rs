@@ -91,9 +91,19 @@ pub struct TopicReader {
     /// Partitions are drained in turn from a start that rotates, so one busy partition cannot
     /// starve the others (as a Kafka fetcher rotates them).
     next_partition: usize,
+    /// Per partition, the leader epoch the reader last read under, and the epoch of the last
+    /// record it read: after a leader change it checks that history still agrees (KIP-320).
+    leader_epochs: Vec<u32>,
+    record_epochs: Vec<Option<u32>>,
+    /// Per partition, when the reader last stood at the end: without a live leader, that is
+    /// how far back its answer is known to be complete.
+    caught_up_us: Vec<u64>,
     pub records_read: u64,
     /// Offsets that held no record any more when the reader got there.
     pub records_missed: u64,
+    /// Records it had read that a new leader no longer has (an unclean election, or acks=1
+    /// writes lost with their leader): it already used them and cannot take them back.
+    pub records_truncated: u64,
 }
 
 impl TopicReader {
@@ -103,7 +113,8 @@ impl TopicReader {
 
     pub fn from_positions(positions: Vec<u64>) -> TopicReader {
         let ends = positions.clone();
-        TopicReader { positions, ends, next_partition: 0, records_read: 0, records_missed: 0 }
+        let partitions = positions.len();
+        TopicReader { positions, ends, next_partition: 0, leader_epochs: vec![0; partitions], record_epochs: vec![None; partitions], caught_up_us: vec![0; partitions], records_read: 0, records_missed: 0, records_truncated: 0 }
     }
 
     /// The next offset to read, per partition.
@@ -123,8 +134,12 @@ impl TopicReader {
         self.positions.iter().zip(&self.ends).map(|(&p, &e)| e.saturating_sub(p)).sum()
     }
 
-    /// Reads up to `max` records into `out`, partition by partition.
-    pub fn read(&mut self, topic: &TopicAccess, max: u64, out: &mut Vec<ReadRecord>) {
+    pub fn caught_up_us(&self) -> &[u64] {
+        &self.caught_up_us
+    }
+
+    /// Reads up to `max` records into `out`, partition by partition, at `now_us`.
+    pub fn read(&mut self, topic: &TopicAccess, max: u64, now_us: u64, out: &mut Vec<ReadRecord>) {
         let partitions = self.positions.len();
         let first = self.next_partition;
         self.next_partition = (first + 1) % partitions.max(1);
@@ -132,12 +147,33 @@ impl TopicReader {
         for step in 0..partitions {
             let p = (first + step) % partitions;
             let Some(replica) = topic.leader(p as u32) else { continue };
+            self.validate_after_leader_change(replica, p);
             let end = replica.last_stable_offset();
             self.ends[p] = end;
-            if left == 0 {
-                continue;
+            if left > 0 {
+                left -= self.read_partition(replica, p, end, left, out);
             }
-            left -= self.read_partition(replica, p, end, left, out);
+            if self.positions[p] >= end {
+                self.caught_up_us[p] = now_us;
+            }
+        }
+    }
+
+    /// After a leader change, the new leader's log may end the reader's last epoch earlier
+    /// than where the reader is (it never got those records): the reader moves back to that
+    /// end, as a Kafka consumer does when it detects truncation, so it does not skip the
+    /// records the new leader writes at those offsets.
+    fn validate_after_leader_change(&mut self, replica: &Replica, p: usize) {
+        let epoch = replica.leader_epoch();
+        if epoch == self.leader_epochs[p] {
+            return;
+        }
+        self.leader_epochs[p] = epoch;
+        let Some(record_epoch) = self.record_epochs[p] else { return };
+        let end = replica.log.end_offset_for_epoch(record_epoch);
+        if end < self.positions[p] {
+            self.records_truncated += self.positions[p] - end;
+            self.positions[p] = end;
         }
     }
 
@@ -151,6 +187,7 @@ impl TopicReader {
             self.records_missed += offset - expected;
             expected = offset + 1;
             let aborted = entry.producer.is_some_and(|stamp| replica.is_aborted(stamp.producer_id, offset));
+            self.record_epochs[p] = Some(entry.epoch);
             if !entry.is_control() && !aborted {
                 out.push(ReadRecord { partition: p as u32, offset, record: entry.record });
                 taken += 1;

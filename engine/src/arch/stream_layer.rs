@@ -87,7 +87,7 @@ impl StreamLayer {
         let max = self.budget.take(elapsed_us).min(room);
         let mut read = std::mem::take(&mut self.read);
         read.clear();
-        self.reader.read(topic, max, &mut read);
+        self.reader.read(topic, max, now_us, &mut read);
         for record in &read {
             self.bytes_read += u64::from(record.record.value_bytes) + RECORD_OVERHEAD_BYTES;
             let event_time_us = shape.event_time_us(record);
