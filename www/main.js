@@ -1,8 +1,9 @@
 // Dhara's page shell: controls, URL state and the frame loop. All simulation and drawing is
 // in Rust (the `Lab` handle from ../dhara.js); per frame this calls `advance` once and the
 // two draw functions, never anything per message. A scenario with a stream job also gets
-// the stream panel (./stream-panel.js), and one with a workload the workload panel
-// (./workload-panel.js), both fed by one `snapshot()` call a few times a second.
+// the stream panel (./stream-panel.js), one with a workload the workload panel
+// (./workload-panel.js), and one with architectures the architectures panel
+// (./arch-panel.js), all fed by one `snapshot()` call a few times a second.
 //
 // Contract with src/lib.rs: Lab(scenarioJson, seed: BigInt), advance(ms) -> summary,
 // step(), apply(commandJson), snapshot(), scenario(), draw_flow(canvas), draw_lag_chart(canvas),
@@ -13,6 +14,7 @@ import init, * as dhara from '../dhara.js';
 import { parseSeed, readHash, writeHash } from './url-state.js';
 import { createStreamPanel } from './stream-panel.js';
 import { createWorkloadPanel } from './workload-panel.js';
+import { createArchPanel } from './arch-panel.js';
 
 const $ = (id) => document.getElementById(id);
 /** Simulated time one frame may cover is capped at this many wall-clock ms × speed. */
@@ -29,6 +31,7 @@ const app = {
   lastPanelMs: -Infinity,
   streamPanel: null,
   workloadPanel: null,
+  archPanel: null,
   frames: 0,
   failed: false,
 };
@@ -114,6 +117,7 @@ function describe(scenario) {
   $('add-consumer').hidden = Boolean(scenario.stream);
   app.streamPanel.start(scenario);
   app.workloadPanel.start(scenario);
+  app.archPanel.start(scenario);
 }
 
 /** Lists the group's current members in the consumer picker, keeping the selection. */
@@ -148,14 +152,20 @@ function setPlaying(playing) {
   $('play').setAttribute('aria-pressed', String(playing));
 }
 
-/** Sends a command to the engine; a refusal is shown, the run goes on. */
+/**
+ * Sends a command to the engine; a refusal is shown, the run goes on. Returns the refusal's
+ * text ('' when the command was applied), so a panel can show it next to its own controls.
+ */
 function command(object) {
   try {
     app.lab.apply(JSON.stringify(object));
     showMessage('');
     app.lastPanelMs = -Infinity;
+    return '';
   } catch (error) {
-    showMessage(`Command refused: ${error.message ?? error}`);
+    const text = `Command refused: ${error.message ?? error}`;
+    showMessage(text);
+    return text;
   }
 }
 
@@ -243,11 +253,12 @@ function frame(nowMs) {
       if (workloadChart) app.lab.draw_workload_chart(workloadChart);
       app.lastChartMs = nowMs;
     }
-    const panels = app.streamPanel.active || app.workloadPanel.active;
+    const panels = app.streamPanel.active || app.workloadPanel.active || app.archPanel.active;
     if (panels && nowMs - app.lastPanelMs >= PANEL_INTERVAL_MS) {
       const snapshot = app.lab.snapshot();
       if (app.streamPanel.active) app.streamPanel.update(snapshot.stream);
       app.workloadPanel.update(snapshot.workload);
+      app.archPanel.update(snapshot.architectures, snapshot.now_us);
       app.lastPanelMs = nowMs;
     }
     app.frames += 1;
@@ -265,6 +276,7 @@ async function boot() {
   await init({ module_or_path: new URL('../dhara_bg.wasm', import.meta.url) });
   app.streamPanel = createStreamPanel($('stream'), { command, rateCommand, showMessage });
   app.workloadPanel = createWorkloadPanel($('workload'));
+  app.archPanel = createArchPanel($('architectures'), { command });
   const names = dhara.scenario_names();
   $('scenario').replaceChildren(...names.map((name) => new Option(name, name)));
   const defaults = { scenario: names[0], seed: '42', speed: 1 };

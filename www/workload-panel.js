@@ -15,9 +15,9 @@ const TITLES = { upi: 'UPI payments and fraud alerts', social: 'Trends in Hindi,
 /** Rows shown of any list (the views keep their own bounds). */
 const ROWS_SHOWN = 8;
 
-const label = (name) => name.replace(/_/g, ' ');
+export const label = (name) => name.replace(/_/g, ' ');
 
-function fmt(value) {
+export function fmt(value) {
   if (value === null || value === undefined) return '—';
   if (typeof value === 'number') {
     if (Number.isInteger(value)) return value.toLocaleString('en-IN');
@@ -31,7 +31,7 @@ function fmt(value) {
 
 const isTable = (value) => Array.isArray(value) && value.length > 0 && value.every((row) => row && typeof row === 'object' && !Array.isArray(row));
 
-function el(tag, text, className) {
+export function el(tag, text, className) {
   const node = document.createElement(tag);
   if (text !== undefined) node.textContent = text;
   if (className) node.className = className;
@@ -39,14 +39,17 @@ function el(tag, text, className) {
 }
 
 /** Facts as a definition list: [[label, value], …]. */
-function facts(pairs) {
-  const list = el('dl', undefined, 'workload-facts');
+export function facts(pairs, className = 'workload-facts') {
+  const list = el('dl', undefined, className);
   for (const [name, value] of pairs) list.append(el('dt', name), el('dd', typeof value === 'string' ? value : fmt(value)));
   return list;
 }
 
-/** Rows as a table with the given columns: [[heading, (row) => text], …]. */
-function tableOf(caption, rows, columns) {
+/**
+ * Rows as a table with the given columns: [[heading, (row) => text, (row) => class?], …]
+ * (the optional third function gives a cell its class, e.g. to mark a wrong value).
+ */
+export function tableOf(caption, rows, columns) {
   const t = el('table');
   t.append(el('caption', caption));
   const head = el('tr');
@@ -56,7 +59,7 @@ function tableOf(caption, rows, columns) {
   const body = el('tbody');
   for (const row of rows.slice(0, ROWS_SHOWN)) {
     const tr = el('tr');
-    tr.append(...columns.map(([, cell]) => el('td', cell(row))));
+    tr.append(...columns.map(([, cell, classOf]) => el('td', cell(row), classOf?.(row))));
     body.append(tr);
   }
   if (rows.length === 0) {

@@ -169,7 +169,7 @@ describe('the built page (dist/)', () => {
     const opened = await openPage(browser, `${site.url}#scenario=nope&seed=7&speed=3`);
     const { page } = opened;
     const message = await page.textContent('#message');
-    assert.match(message, /scenario must be one of upi-lag, upi-steady, upi-hot-key, upi-replication, upi-acks1, upi-consumer-group, upi-transactions, upi-windows, upi-fraud, upi-bank-totals, social-trends, social-hashtag-counts, shop-sessions, shop-category-purchases \(got "nope"\)/);
+    assert.match(message, /scenario must be one of upi-lag, upi-steady, upi-hot-key, upi-replication, upi-acks1, upi-consumer-group, upi-transactions, upi-windows, upi-fraud, upi-bank-totals, upi-architectures, social-trends, social-hashtag-counts, shop-sessions, shop-category-purchases \(got "nope"\)/);
     assert.match(message, /speed must be one of/);
     const view = await snapshot(page);
     assert.equal(view.scenario, 'upi-lag');
