@@ -2,8 +2,9 @@
 // query side by side, scored against the truth the engine knows. It reads
 // `snapshot().architectures` (one boundary call, made by main.js a few times a second).
 //
-// Contract: the view is engine/src/arch/compare.rs's ArchView (query, window_ms,
-// window_start_ms, rows [{group, truth, lambda, kappa, cqrs}], lambda: LambdaView, kappa:
+// Contract: the view is engine/src/arch/compare.rs's ArchView (query, window_ms, latest and
+// settled: WindowRows {start_ms, settled, rows [{group, truth, lambda, kappa, cqrs,
+// cqrs_refused}]} or null, lambda: LambdaView, kappa:
 // KappaView, cqrs: CqrsView, each with a Measure), plus kappa.rs's Switch and cqrs.rs's
 // RebuildDone. Rename a field there and you must rename it here. The controls send the
 // commands of engine/src/command.rs through main.js's `command`, like every other control.
@@ -25,6 +26,8 @@ const ARCHS = [
 const seconds = (ms) => `${fmt(ms / 1000)} s`;
 const duration = (ms) => (ms === null || ms === undefined ? '—' : ms < 1000 ? `${fmt(ms)} ms` : seconds(ms));
 const megabytes = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+/** A small error must not read as none: 0.004 % shows as "< 0.01 %". */
+const percent = (p) => (p > 0 && p < 0.01 ? '< 0.01 %' : `${p.toFixed(2)} %`);
 const records = (n) => `${fmt(n)} records`;
 const logicName = (logic) => label(logic);
 
@@ -49,14 +52,15 @@ function button(text, ariaLabel, onClick) {
 
 const logicOptions = LOGICS.map((l) => [l, logicName(l)]);
 
-/** The numbers every architecture is measured by (compare.rs Measure). */
-function measured(m) {
+/** The numbers every architecture is measured by (compare.rs Measure and Recovery). */
+function measured(m, recovery) {
   const s = m.score;
   const settled = s.cells_settled > 0;
+  const spell = recovery.stale_since_ms !== null ? `stale since ${seconds(recovery.stale_since_ms)}` : recovery.last_recovery_ms !== null ? `${duration(recovery.last_recovery_ms)} (${fmt(recovery.spells)} stale spells)` : 'never stale';
   return [
-    ['staleness', duration(m.staleness_ms)], ['error vs truth (settled)', settled ? `${s.error_percent.toFixed(2)} %` : '— (none settled yet)'],
+    ['staleness', duration(m.staleness_ms)], ['error vs truth (settled)', settled ? percent(s.error_percent) : '— (none settled yet)'],
     ['cells wrong / settled', `${fmt(s.cells_wrong)} / ${fmt(s.cells_settled)}`], ['core time', `${fmt(m.cpu_s)} core-s`],
-    ['storage', megabytes(m.storage_bytes)], ['late rows dropped', m.late_dropped_rows],
+    ['storage', megabytes(m.storage_bytes)], ['late rows dropped', m.late_dropped_rows], ['recovery after a fault', spell],
   ];
 }
 
@@ -71,7 +75,8 @@ const STATE = {
         ['batch covers', records(v.batch_covers_records)],
         ['master dataset', records(v.master_records) + (v.master_full ? ' (full)' : '')],
         ['speed layer', (v.speed_down ? 'down' : `${records(v.speed_lag_records)} behind`) + (v.realtime_full ? ' (view full)' : '')],
-        ['logic batch / speed', `${logicName(v.batch_logic)} / ${logicName(v.speed_logic)}`],
+        ['logic batch / speed', `${logicName(v.batch_logic)} / ${logicName(v.speed_logic)}${v.logic_differs ? ' (differ!)' : ''}`],
+        ['logic changes (two codebases)', v.logic_changes],
       ],
     };
   },
@@ -85,7 +90,7 @@ const STATE = {
         ['replay', r ? `v${r.version} (${logicName(r.logic)}): ${records(r.lag_records)} behind${r.records_missed ? `, ${fmt(r.records_missed)} missed` : ''}` : 'none'],
         ['records missed', v.records_missed],
         // The latest switches of the serving pointer, newest first.
-        ...v.switches.slice(0, 3).map((s) => [`→ v${s.version} at ${seconds(s.at_ms)}`, `replay ${duration(s.replay_ms)}${s.records_missed ? `, ${fmt(s.records_missed)} missed` : ''}`]),
+        ...v.switches.slice(0, 3).map((s) => [`→ v${s.version} at ${seconds(s.at_ms)}`, `replayed ${fmt(s.records_replayed)} in ${duration(s.replay_ms)}${s.records_missed ? `, ${fmt(s.records_missed)} missed` : ''}`]),
       ],
     };
   },
@@ -111,15 +116,26 @@ const STATE = {
   },
 };
 
-/** The side-by-side table of the latest window; a served value that differs from the truth is marked. */
-function answerTable(view) {
-  const served = (key) => [key === 'cqrs' ? 'CQRS' : ARCHS.find(([k]) => k === key)[1], (row) => (row[key] === row.truth ? fmt(row[key]) : `${fmt(row[key])} ≠`), (row) => (row[key] === row.truth ? '' : 'arch-off')];
-  const table = tableOf('Latest window, largest groups', view.rows, [['group', (row) => row.group], ['truth', (row) => fmt(row.truth)], ...['lambda', 'kappa', 'cqrs'].map(served)]);
+/**
+ * The side-by-side table of one window; a served value that differs from the truth is marked.
+ * CQRS's rules refuse some commands on purpose, so its value is compared with the truth
+ * minus what it refused (shown beside it).
+ */
+function answerTable(caption, window) {
+  const expected = (row, key) => (key === 'cqrs' ? row.truth - row.cqrs_refused : row.truth);
+  const text = (row, key) => {
+    const refused = key === 'cqrs' && row.cqrs_refused ? ` (−${fmt(row.cqrs_refused)} refused)` : '';
+    return `${fmt(row[key])}${refused}${row[key] === expected(row, key) ? '' : ' ≠'}`;
+  };
+  const served = (key) => [key === 'cqrs' ? 'CQRS' : ARCHS.find(([k]) => k === key)[1], (row) => text(row, key), (row) => (row[key] === expected(row, key) ? '' : 'arch-off')];
+  const table = tableOf(caption, window.rows, [['group', (row) => row.group], ['truth', (row) => fmt(row.truth)], ...['lambda', 'kappa', 'cqrs'].map(served)]);
   // Each cell names its column, so a phone can lay a row out as a small card (style.css).
   const headings = Array.from(table.tHead.rows[0].cells, (th) => th.textContent);
   for (const row of table.tBodies[0].rows) Array.from(row.cells, (td, i) => td.setAttribute('data-label', headings[i]));
   return table;
 }
+
+const windowName = (window, windowMs) => `[${seconds(window.start_ms)}, ${seconds(window.start_ms + windowMs)})`;
 
 /**
  * The panel for `root` (a hidden <section>). `command(object)` sends a command the way the
@@ -194,23 +210,19 @@ export function createArchPanel(root, { command }) {
       build();
     },
     /** Renders an ArchView (`snapshot().architectures`) at simulated time `nowUs`. */
-    update(view, nowUs) {
+    update(view) {
       if (!this.active || !view) return;
-      const start = view.window_start_ms;
-      let when = 'no data yet';
-      if (start !== null) {
-        const end = start + view.window_ms;
-        const open = end > nowUs / 1000 - settleMs;
-        when = `latest window [${seconds(start)}, ${seconds(end)}) of event time, ${open ? `still open: it may change until ${seconds(settleMs)} after it ends, and only settled windows are scored` : 'settled'}`;
-      }
-      f.query.textContent = `${view.query} (${seconds(view.window_ms)} windows) — ${when}. “≠” marks a value that differs from the truth.`;
-      f.table.replaceChildren(answerTable(view));
+      f.query.textContent = `${view.query}. “≠” marks a value that differs from the truth; only settled windows (ended more than ${seconds(settleMs)} ago) are scored.`;
+      const tables = [];
+      if (view.settled) tables.push(answerTable(`Settled window ${windowName(view.settled, view.window_ms)}: what is still different is really wrong`, view.settled));
+      if (view.latest && view.latest.start_ms !== view.settled?.start_ms) tables.push(answerTable(`Latest window ${windowName(view.latest, view.window_ms)}, still filling`, view.latest));
+      f.table.replaceChildren(...(tables.length ? tables : [el('p', 'No data yet.')]));
       for (const [key] of ARCHS) {
         const card = f.cards[key];
         const state = STATE[key](view[key]);
         card.badge.textContent = state.badge;
         card.badge.className = `badge ${state.warn ? 'warn' : 'ok'}`;
-        card.numbers.replaceChildren(facts(measured(view[key].measure), 'workload-facts arch-facts'));
+        card.numbers.replaceChildren(facts(measured(view[key].measure, view[key].recovery), 'workload-facts arch-facts'));
         card.state.replaceChildren(facts(state.facts, 'workload-facts arch-facts'));
       }
       follow(f.speedLogic.select, view.lambda.speed_logic);

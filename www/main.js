@@ -258,7 +258,7 @@ function frame(nowMs) {
       const snapshot = app.lab.snapshot();
       if (app.streamPanel.active) app.streamPanel.update(snapshot.stream);
       app.workloadPanel.update(snapshot.workload);
-      app.archPanel.update(snapshot.architectures, snapshot.now_us);
+      app.archPanel.update(snapshot.architectures);
       app.lastPanelMs = nowMs;
     }
     app.frames += 1;

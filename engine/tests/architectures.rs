@@ -289,7 +289,13 @@ fn every_workload_built_in_runs_the_three_architectures() {
         let mut sim = Simulation::new(Scenario::from_json(&doc.to_string()).expect("valid"), 1);
         advance_s(&mut sim, 40);
         let view = sim.snapshot().architectures.expect("a view");
-        assert!(!view.rows.is_empty(), "{name}: the latest window has groups");
+        let latest = view.latest.as_ref().expect("a latest window");
+        let settled = view.settled.as_ref().expect("a settled window");
+        assert!(!latest.rows.is_empty() && !settled.rows.is_empty() && settled.settled && settled.start_ms < latest.start_ms, "{name}: {view:?}");
+        for row in &settled.rows {
+            assert_eq!(row.cqrs + row.cqrs_refused, row.truth, "{name}: CQRS's answer plus its refusals is the truth: {row:?}");
+        }
+        assert!(view.query.ends_with("per 10 s"), "{name}: {}", view.query);
         assert!(view.cqrs.events > 0 && view.kappa.measure.score.cells_settled > 0, "{name}: {view:?}");
         // Without faults every order's items were carted and checked out before being paid.
         let order_rejections: u64 = ["not_in_checked_out_order", "empty_cart", "duplicate"].iter().filter_map(|r| view.cqrs.rejections.get(r)).sum();

@@ -40,6 +40,9 @@ async function openWithBatchView(site, viewport) {
 /** Screenshots the page (at the panel) and the panel into /tmp, checks the run was clean, closes it. */
 async function finish(opened, site, size) {
   const { page } = opened;
+  // A running page re-renders the panel several times a second: pause for a still picture.
+  if (await page.evaluate(() => window.dhara.app.playing)) await page.click('#play');
+  await page.waitForTimeout(300);
   await page.locator('#architectures').scrollIntoViewIfNeeded();
   await page.screenshot({ path: `/tmp/dhara-arch-${size}.png` });
   await page.locator('#architectures').screenshot({ path: `/tmp/dhara-arch-panel-${size}.png` });
@@ -68,32 +71,44 @@ describe('the architectures panel (dist/)', () => {
     assert.equal(await page.evaluate(() => window.dhara.app.playing), false, 'paused');
     await page.waitForTimeout(400);
     const view = await arch(page);
-    assert.ok(view.rows.length > 0, 'the latest window has groups');
+    assert.ok(view.settled?.rows.length > 0 && view.latest?.rows.length > 0, 'a settled and a latest window with groups');
     assert.ok((await page.innerText('#architectures .arch-query')).includes(view.query), 'the query is named');
-    const headings = await page.$$eval('#architectures .arch-table th', (ths) => ths.map((th) => th.textContent));
-    assert.deepEqual(headings, ['group', 'truth', 'Lambda', 'Kappa', 'CQRS']);
-    const cells = await page.$$eval('#architectures .arch-table tbody tr', (trs) => trs.map((tr) => Array.from(tr.cells, (td) => ({ text: td.textContent, off: td.classList.contains('arch-off') }))));
-    assert.equal(cells.length, view.rows.length, 'one table row per group of the view');
-    const number = (text) => Number(text.replace(/[^\d-]/g, ''));
+    const windows = [view.settled, view.latest].filter((w, i) => i === 0 || w.start_ms !== view.settled.start_ms);
+    const tables = await page.$$eval('#architectures .arch-table table', (ts) => ts.map((t) => ({
+      caption: t.caption.textContent,
+      headings: Array.from(t.tHead.rows[0].cells, (th) => th.textContent),
+      cells: Array.from(t.tBodies[0].rows, (tr) => Array.from(tr.cells, (td) => ({ text: td.textContent, off: td.classList.contains('arch-off') }))),
+    })));
+    assert.equal(tables.length, windows.length, 'one table per window: settled first, then the latest');
+    assert.match(tables[0].caption, /^Settled window/);
+    // The first number in a cell is the served sum; CQRS may add "(−N refused)".
+    const number = (text) => Number(text.match(/-?[\d,]+/)[0].replace(/,/g, ''));
     let marked = 0;
-    view.rows.forEach((row, i) => {
-      assert.equal(cells[i][0].text, row.group);
-      assert.equal(number(cells[i][1].text), row.truth, `${row.group}: the truth`);
-      ['lambda', 'kappa', 'cqrs'].forEach((key, j) => {
-        const cell = cells[i][2 + j];
-        const wrong = row[key] !== row.truth;
-        assert.equal(number(cell.text), row[key], `${row.group}: ${key}'s answer`);
-        assert.equal(cell.off, wrong, `${row.group}: ${key} marked by class only when it differs`);
-        assert.equal(cell.text.includes('≠'), wrong, `${row.group}: ${key} marked by text only when it differs`);
-        marked += wrong;
+    windows.forEach((window, t) => {
+      assert.deepEqual(tables[t].headings, ['group', 'truth', 'Lambda', 'Kappa', 'CQRS']);
+      assert.equal(tables[t].cells.length, window.rows.length, 'one table row per group of the view');
+      window.rows.forEach((row, i) => {
+        const cells = tables[t].cells[i];
+        assert.equal(cells[0].text, row.group);
+        assert.equal(number(cells[1].text), row.truth, `${row.group}: the truth`);
+        ['lambda', 'kappa', 'cqrs'].forEach((key, j) => {
+          const cell = cells[2 + j];
+          const expected = key === 'cqrs' ? row.truth - row.cqrs_refused : row.truth;
+          const wrong = row[key] !== expected;
+          assert.equal(number(cell.text), row[key], `${row.group}: ${key}'s answer`);
+          assert.equal(cell.off, wrong, `${row.group}: ${key} marked by class only when it differs`);
+          assert.equal(cell.text.includes('≠'), wrong, `${row.group}: ${key} marked by text only when it differs`);
+          assert.equal(cell.text.includes('refused'), key === 'cqrs' && row.cqrs_refused !== 0, `${row.group}: CQRS's refusals shown`);
+          marked += wrong;
+        });
       });
     });
-    console.log(`# the latest window: ${view.rows.length} groups, ${marked} answers marked ≠`);
+    console.log(`# ${windows.length} windows shown, ${marked} answers marked ≠`);
 
     // Each card: the measures, then its own state.
     for (const [key, selector] of Object.entries(CARDS)) {
       const text = await page.innerText(selector);
-      for (const fact of ['staleness', 'error vs truth', 'cells wrong / settled', 'core time', 'storage', 'late rows dropped']) assert.match(text, new RegExp(fact), `${key} shows ${fact}`);
+      for (const fact of ['staleness', 'error vs truth', 'cells wrong / settled', 'core time', 'storage', 'late rows dropped', 'recovery after a fault']) assert.match(text, new RegExp(fact), `${key} shows ${fact}`);
       const m = view[key].measure;
       assert.match(text, new RegExp(`${m.score.cells_wrong} / ${m.score.cells_settled}`), `${key}: cells wrong of settled`);
       assert.match(text, new RegExp(`${(m.storage_bytes / 1e6).toFixed(1)} MB`), `${key}: storage`);
@@ -133,7 +148,7 @@ describe('the architectures panel (dist/)', () => {
     const before = await page.evaluate(() => window.dhara.app.lab.snapshot().now_us);
     await page.click('#play');
     await waitForText(page, CARDS.kappa, /serving\s+v2 \(sampled\)/, 40000);
-    assert.match(await page.innerText(CARDS.kappa), /→ v2 at [\d,.]+ s\s+replay [\d,.]+ m?s/, 'the switch is listed');
+    assert.match(await page.innerText(CARDS.kappa), /→ v2 at [\d,.]+ s\s+replayed [\d,]+ in [\d,.]+ m?s/, 'the switch is listed');
     await click(page, 'Rebuild the CQRS projection from its latest snapshot');
     await waitForText(page, CARDS.cqrs, /rebuild\s+(running|done)/);
     await waitForText(page, CARDS.cqrs, /rebuilt = live model\?\s+yes, equal/, 40000);

@@ -73,7 +73,7 @@ pub fn staleness_us(topic: &TopicAccess, positions: &[u64], reader: &TopicReader
         .unwrap_or(0)
 }
 
-/// A row of the side-by-side table: one group in the latest window.
+/// A row of the side-by-side table: one group in one window.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GroupRow {
     pub group: String,
@@ -81,6 +81,20 @@ pub struct GroupRow {
     pub lambda: i64,
     pub kappa: i64,
     pub cqrs: i64,
+    /// What CQRS's rules refused in this cell on purpose (a daily limit, an unpaid order):
+    /// `cqrs + cqrs_refused` is what it must add up to.
+    pub cqrs_refused: i64,
+}
+
+/// One window of the side-by-side table.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WindowRows {
+    /// Start of the window in event time, ms.
+    pub start_ms: i64,
+    /// The window ended at least `architectures.settle_ms` ago: its answers are scored.
+    pub settled: bool,
+    /// Its largest groups by the truth.
+    pub rows: Vec<GroupRow>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -148,14 +162,31 @@ pub struct CqrsView {
 /// What the page shows of the architectures (field names are a contract with www/).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ArchView {
-    pub query: &'static str,
+    /// The question, with this run's window ("… per payer bank per minute").
+    pub query: String,
     pub window_ms: i64,
-    /// The latest window with data (event time, ms) and its largest groups.
-    pub window_start_ms: Option<i64>,
-    pub rows: Vec<GroupRow>,
+    /// The latest window with data (still filling, so the answers differ in flight) and
+    /// the latest settled one (where the differences that remain are real).
+    pub latest: Option<WindowRows>,
+    pub settled: Option<WindowRows>,
     pub lambda: LambdaView,
     pub kappa: KappaView,
     pub cqrs: CqrsView,
+}
+
+/// The query's title with this run's window in place of the domain's hour.
+pub fn titled(title: &str, window_ms: i64) -> String {
+    let per = match window_ms {
+        60_000 => "per minute".to_string(),
+        3_600_000 => "per hour".to_string(),
+        86_400_000 => "per day".to_string(),
+        ms if ms % 60_000 == 0 => format!("per {} minutes", ms / 60_000),
+        ms => format!("per {} s", ms as f64 / 1e3),
+    };
+    match title.strip_suffix("per hour") {
+        Some(stem) => format!("{stem}{per}"),
+        None => format!("{title} ({per})"),
+    }
 }
 
 impl Architectures {
@@ -220,31 +251,36 @@ impl Architectures {
 
     pub fn view(&self, topic: &TopicAccess, now_us: u64) -> ArchView {
         let [lm, km, cm] = self.measures(topic, now_us);
-        let query = self.truth.query();
-        let latest = self.truth.cells().last_key_value().map(|(&(start, _), _)| start);
-        let mut rows: Vec<GroupRow> = latest
-            .map(|start| {
-                self.truth
-                    .cells()
-                    .range((start, 0)..)
-                    .map(|(cell, &truth)| {
-                        let (lambda, kappa, cqrs) = self.served(cell);
-                        GroupRow { group: (query.group_name)(cell.1), truth, lambda, kappa, cqrs }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        rows.sort_by(|a, b| b.truth.cmp(&a.truth).then_with(|| a.group.cmp(&b.group)));
-        rows.truncate(VIEW_ROWS_MAX);
+        let w = self.window_us();
+        let settled_before_us = now_us as i64 - i64::from(self.spec.settle_ms) * 1_000;
+        let cells = self.truth.cells();
+        let latest = cells.last_key_value().map(|(&(start, _), _)| start);
+        let settled = cells.keys().rev().map(|&(start, _)| start).find(|&start| start + w <= settled_before_us);
         ArchView {
-            query: query.title,
-            window_ms: self.window_us() / 1_000,
-            window_start_ms: latest.map(|s| s / 1_000),
-            rows,
+            query: titled(self.truth.query().title, w / 1_000),
+            window_ms: w / 1_000,
+            latest: latest.map(|start| self.window_rows(start, settled_before_us)),
+            settled: settled.map(|start| self.window_rows(start, settled_before_us)),
             lambda: self.lambda_view(lm, now_us),
             kappa: self.kappa_view(km),
             cqrs: self.cqrs_view(cm),
         }
+    }
+
+    fn window_rows(&self, start: i64, settled_before_us: i64) -> WindowRows {
+        let group_name = self.truth.query().group_name;
+        let mut rows: Vec<GroupRow> = self
+            .truth
+            .cells()
+            .range((start, 0)..(start + 1, 0))
+            .map(|(cell, &truth)| {
+                let (lambda, kappa, cqrs) = self.served(cell);
+                GroupRow { group: group_name(cell.1), truth, lambda, kappa, cqrs, cqrs_refused: self.cqrs.rejected_rows.get(cell) }
+            })
+            .collect();
+        rows.sort_by(|a, b| b.truth.cmp(&a.truth).then_with(|| a.group.cmp(&b.group)));
+        rows.truncate(VIEW_ROWS_MAX);
+        WindowRows { start_ms: start / 1_000, settled: start + self.window_us() <= settled_before_us, rows }
     }
 
     fn lambda_view(&self, measure: Measure, now_us: u64) -> LambdaView {

@@ -165,7 +165,7 @@ impl Architectures {
             Layer::Kappa => self.kappa.serving.job.is_down(),
             Layer::CqrsCommands => self.cqrs.handler_down_until_us.is_some(),
             Layer::CqrsProjection => self.cqrs.projection_down_until_us.is_some(),
-            Layer::LambdaBatch => false,
+            Layer::LambdaBatch => self.lambda.batch_restarting(),
         };
         if down {
             return Err(InputError::new("layer", format!("{layer:?} is already down; it restarts by itself after architectures.restart_ms")));

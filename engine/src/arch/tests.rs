@@ -2,7 +2,7 @@
 //! recovery clock, the logic variants.
 
 use super::answer::{score, Answer, Shape, SAMPLE_ONE_IN};
-use super::compare::{Recovery, STALE_MS};
+use super::compare::{titled, Recovery, STALE_MS};
 use super::reader::{Budget, ReadRecord};
 use super::Logic;
 use crate::kafka::log::Record;
@@ -60,4 +60,13 @@ fn the_logic_variants_differ_as_documented() {
     assert_eq!(rows(&mut shape, Logic::Sampled, SAMPLE_ONE_IN * 4), vec![(0, 123 * SAMPLE_ONE_IN as i64)]);
     // Read at 61 s: the processing-time bug puts a payment made at 59 s in the next minute.
     assert_eq!(rows(&mut shape, Logic::ProcessingTime, 3), vec![(60_000_000, 123)]);
+}
+
+#[test]
+fn the_title_names_the_runs_window() {
+    assert_eq!(titled("posts per hashtag per hour", 60_000), "posts per hashtag per minute");
+    assert_eq!(titled("posts per hashtag per hour", 3_600_000), "posts per hashtag per hour");
+    assert_eq!(titled("posts per hashtag per hour", 600_000), "posts per hashtag per 10 minutes");
+    assert_eq!(titled("posts per hashtag per hour", 2_500), "posts per hashtag per 2.5 s");
+    assert_eq!(titled("a count", 86_400_000), "a count (per day)");
 }

@@ -202,10 +202,11 @@ impl WatermarkCombiner {
         })
     }
 
-    /// How far apart the active inputs are in event time (max − min). Inputs with no record
-    /// yet are left out: their "beginning of time" is not a position, just an absence.
+    /// How far apart the active inputs are in event time (max − min). Inputs with no
+    /// watermark yet are left out, even if a record came (it may arrive before its channel's
+    /// first watermark): their "beginning of time" is not a position, just an absence.
     pub fn skew_us(&self) -> Option<u64> {
-        let active = self.inputs.iter().filter(|s| !s.idle && s.has_record).map(|s| s.watermark_us);
+        let active = self.inputs.iter().filter(|s| !s.idle && s.has_record && s.watermark_us > BEGINNING_OF_TIME_US).map(|s| s.watermark_us);
         let (min, max) = active.fold(None, |acc: Option<(i64, i64)>, w| match acc {
             None => Some((w, w)),
             Some((lo, hi)) => Some((lo.min(w), hi.max(w))),

@@ -137,3 +137,15 @@ fn the_output_is_monotone_and_never_passes_an_aligned_input() {
         }
     }
 }
+
+#[test]
+fn an_input_with_a_record_but_no_watermark_yet_is_not_part_of_the_skew() {
+    // A record can reach a keyed task before its channel's first watermark does: the skew
+    // must not be measured from the beginning of time (2^63 µs, beyond a JavaScript number).
+    let mut combiner = WatermarkCombiner::new(2, None, 0).unwrap();
+    combiner.on_activity(0, 5_000, 0);
+    combiner.on_activity(1, BEGINNING_OF_TIME_US, 0);
+    assert_eq!(combiner.skew_us(), Some(0));
+    combiner.on_activity(1, 2_000, 10);
+    assert_eq!(combiner.skew_us(), Some(3_000));
+}
