@@ -57,6 +57,19 @@ const CASES = [
   { scenario: 'upi-fraud', seed: '5', forMs: 30000, commands: [{ at_ms: 12000, command: 'crash_task', task: 0 }] },
   { scenario: 'social-trends', seed: '5', forMs: 30000, commands: [] },
   { scenario: 'shop-sessions', seed: '5', forMs: 30000, commands: [] },
+  {
+    // Lambda, Kappa and CQRS on the same topic, with their own commands and a broker crash.
+    scenario: 'upi-architectures', seed: '3', forMs: 60000,
+    commands: [
+      { at_ms: 10000, command: 'set_logic', layer: 'lambda_speed', logic: 'sampled' },
+      { at_ms: 15000, command: 'run_batch_now' },
+      { at_ms: 20000, command: 'deploy_v2', logic: 'processing_time', allow_loss: false },
+      { at_ms: 25000, command: 'crash_broker', broker: 1 },
+      { at_ms: 30000, command: 'rebuild_projection' },
+      { at_ms: 35000, command: 'crash_layer', layer: 'lambda_speed' },
+      { at_ms: 40000, command: 'restart_broker', broker: 1 },
+    ],
+  },
 ];
 
 function native({ scenario, seed, forMs, commands }) {
@@ -96,6 +109,10 @@ for (const run of CASES) {
     assert.ok(fromWasm.events > 10000, `a real run: ${fromWasm.events} events`);
     if (run.scenario === 'upi-acks1') assert.ok(fromWasm.acked_lost > 0, 'the leader crash lost acknowledged records');
     if (run.scenario === 'upi-transactions') assert.ok(fromWasm.acked > 0 && fromWasm.consumed > 0);
+    if (run.scenario === 'upi-architectures') {
+      const a = fromWasm.architectures;
+      assert.ok(a.lambda.batch_runs >= 1 && a.kappa.serving_version === 2 && a.cqrs.rebuilds.length === 1, JSON.stringify(a));
+    }
   });
 }
 
