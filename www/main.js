@@ -24,7 +24,7 @@ const PANEL_INTERVAL_MS = 200;
 
 const app = {
   lab: null,
-  state: { scenario: '', seed: '42', speed: 1 },
+  state: { scenario: '', seed: '42', speed: 1, arch: false },
   playing: true,
   lastFrameMs: null,
   lastChartMs: -Infinity,
@@ -130,9 +130,28 @@ function syncConsumerChoices() {
   if (selected) picker.value = selected;
 }
 
+/** The window the page gives architectures added to a workload scenario: one closes in a minute. */
+const ADDED_ARCH_WINDOW_MS = 60000;
+
+/**
+ * The scenario's JSON, with Lambda, Kappa and CQRS added when the user asked for them and the
+ * scenario has a workload (its query is what they answer) but no architectures of its own.
+ */
+function scenarioJson() {
+  const json = dhara.scenario_json(app.state.scenario);
+  const doc = JSON.parse(json);
+  const addable = Boolean(doc.workload) && !doc.architectures;
+  $('arch').disabled = !addable;
+  $('arch').checked = Boolean(doc.architectures) || (addable && app.state.arch);
+  if (app.state.arch && !doc.workload) showMessage(`arch: ${app.state.scenario} has no workload, so no query for the architectures to answer; pick a upi, social or shop scenario`);
+  if (!addable || !app.state.arch) return json;
+  doc.architectures = { window_ms: ADDED_ARCH_WINDOW_MS };
+  return JSON.stringify(doc);
+}
+
 /** Starts a new run of the current scenario and seed. */
 function startRun() {
-  const json = dhara.scenario_json(app.state.scenario);
+  const json = scenarioJson();
   const lab = new dhara.Lab(json, BigInt(app.state.seed));
   if (app.lab) app.lab.free();
   app.lab = lab;
@@ -203,6 +222,10 @@ function wireControls() {
     }
     showMessage('');
     app.state.seed = seed.value;
+    startRun();
+  };
+  $('arch').onchange = () => {
+    app.state.arch = $('arch').checked;
     startRun();
   };
   $('new-seed').onclick = () => {
@@ -279,7 +302,7 @@ async function boot() {
   app.archPanel = createArchPanel($('architectures'), { command });
   const names = dhara.scenario_names();
   $('scenario').replaceChildren(...names.map((name) => new Option(name, name)));
-  const defaults = { scenario: names[0], seed: '42', speed: 1 };
+  const defaults = { scenario: names[0], seed: '42', speed: 1, arch: false };
   const { state, errors } = readHash(location.hash, defaults, names);
   if (errors.length) showMessage(`URL: ${errors.join('; ')}. Used the defaults for those and kept the rest.`);
   app.state = state;

@@ -1,5 +1,5 @@
-// The run's state in the URL hash (#scenario=upi-lag&seed=42&speed=1), so a link reopens the
-// same run. Parsing is strict: a bad part is reported by name and replaced by its default;
+// The run's state in the URL hash (#scenario=upi-lag&seed=42&speed=1, plus &arch=1 when the
+// architectures run beside a workload scenario), so a link reopens the same run. Parsing is strict: a bad part is reported by name and replaced by its default;
 // the good parts are kept.
 
 export const SEED_MAX = 18446744073709551615n;
@@ -34,8 +34,11 @@ export function readHash(hash, defaults, scenarioNames) {
       const speed = Number(raw);
       if (SPEEDS.includes(speed)) state.speed = speed;
       else errors.push(`speed must be one of ${SPEEDS.join(', ')} (got "${raw}")`);
+    } else if (key === 'arch') {
+      if (raw === '1' || raw === '0') state.arch = raw === '1';
+      else errors.push(`arch must be 1 (run Lambda, Kappa and CQRS beside the scenario) or 0 (got "${raw}")`);
     } else {
-      errors.push(`unknown setting "${key}"; the URL may hold scenario, seed and speed`);
+      errors.push(`unknown setting "${key}"; the URL may hold scenario, seed, speed and arch`);
     }
   }
   return { state, errors };
@@ -43,5 +46,6 @@ export function readHash(hash, defaults, scenarioNames) {
 
 export function writeHash(state) {
   const params = new URLSearchParams({ scenario: state.scenario, seed: state.seed, speed: String(state.speed) });
+  if (state.arch) params.set('arch', '1');
   return `#${params}`;
 }

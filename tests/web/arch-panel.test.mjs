@@ -170,6 +170,30 @@ describe('the architectures panel (dist/)', () => {
     await finish(opened, ctx.site, '390x844');
   });
 
+  test('the Architectures switch adds them to any workload scenario, in the URL too', async () => {
+    const opened = await openPage(browser, `${ctx.site.url}#scenario=social-trends&seed=1&speed=10&arch=1`);
+    const { page } = opened;
+    await page.waitForFunction(() => Boolean(window.dhara.app.lab?.snapshot().architectures), null, { timeout: 20000 });
+    assert.equal(await page.isChecked('#arch'), true);
+    assert.equal(await page.isVisible('#architectures'), true);
+    await waitForText(page, '#architectures .arch-query', /posts per hashtag per minute/);
+    // Off again: the panel goes, and so does arch from the link.
+    await page.uncheck('#arch');
+    await page.waitForFunction(() => !window.dhara.app.lab.snapshot().architectures);
+    assert.equal(await page.isVisible('#architectures'), false);
+    assert.equal(new URL(page.url()).hash, '#scenario=social-trends&seed=1&speed=10');
+    // A scenario without a workload cannot have them: the switch is off and disabled, and a
+    // link asking for them says why by name, keeping the rest.
+    await page.evaluate(() => { location.hash = '#scenario=upi-lag&seed=5&speed=1&arch=1'; });
+    await page.waitForFunction(() => window.dhara.app.state.scenario === 'upi-lag');
+    assert.equal(await page.isDisabled('#arch'), true);
+    assert.equal(await page.isChecked('#arch'), false);
+    assert.match(await page.textContent('#message'), /arch: upi-lag has no workload/);
+    assert.equal(await page.evaluate(() => window.dhara.app.state.seed), '5');
+    assertClean(opened, ctx.site.origin);
+    await page.close();
+  });
+
   test('a scenario without architectures shows no panel', async () => {
     const opened = await openPage(browser, `${ctx.site.url}#scenario=upi-fraud&seed=1&speed=10`);
     await opened.page.waitForTimeout(300);

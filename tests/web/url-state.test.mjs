@@ -29,3 +29,13 @@ test('bad parts are named and fall back alone; good parts are kept', () => {
   assert.match(errors[1], /speed must be one of 0.1, 0.25, 0.5, 1, 2, 5, 10, 100 \(got "7"\)/);
   assert.match(errors[2], /unknown setting "color"/);
 });
+
+test('arch=1 asks for the architectures beside the scenario and round-trips; anything else is named', () => {
+  const state = { scenario: 'upi-steady', seed: '3', speed: 10, arch: true };
+  assert.equal(writeHash(state), '#scenario=upi-steady&seed=3&speed=10&arch=1');
+  assert.deepEqual(readHash(writeHash(state), DEFAULTS, NAMES), { state, errors: [] });
+  assert.equal(writeHash({ ...state, arch: false }), '#scenario=upi-steady&seed=3&speed=10', 'off is the default and stays out of links');
+  const { state: kept, errors } = readHash('#scenario=upi-steady&arch=yes', DEFAULTS, NAMES);
+  assert.deepEqual(kept, { ...DEFAULTS, scenario: 'upi-steady' });
+  assert.match(errors[0], /arch must be 1 .* or 0 \(got "yes"\)/);
+});
