@@ -20,7 +20,7 @@ const LAYERS = [
 const ARCHS = [
   ['lambda', 'Lambda', 'A batch layer recomputes the whole answer from the master dataset every few minutes, a speed layer covers what arrived since, and the serving layer adds the two: two codebases for one answer.'],
   ['kappa', 'Kappa', 'One stream job keeps the answer; to change its logic you deploy a new version that replays the topic from offset 0 into a new table, and the serving pointer moves once it has caught up.'],
-  ['cqrs', 'Event sourcing + CQRS', 'Each payment is a command checked against the payer\'s account (refused ones, e.g. over the daily limit, are left out on purpose); accepted ones are logged as events and a projection folds them into the read model that queries see.'],
+  ['cqrs', 'Event sourcing + CQRS', 'Each record is a command checked against its key\'s aggregate (a payer\'s daily limit, a shopper\'s order); every outcome is logged as an event, and a projection folds the accepted ones into the read model that queries see. Refusals are left out on purpose.'],
 ];
 
 const seconds = (ms) => `${fmt(ms / 1000)} s`;
@@ -60,7 +60,7 @@ function measured(m, recovery) {
   return [
     ['staleness', duration(m.staleness_ms)], ['error vs truth (settled)', settled ? percent(s.error_percent) : '— (none settled yet)'],
     ['cells wrong / settled', `${fmt(s.cells_wrong)} / ${fmt(s.cells_settled)}`], ['core time', `${fmt(m.cpu_s)} core-s`],
-    ['storage', megabytes(m.storage_bytes)], ['late rows dropped', m.late_dropped_rows], ['recovery after a fault', spell],
+    ['storage', megabytes(m.storage_bytes)], ['late rows dropped', fmt(m.late_dropped_rows)], ['recovery after a fault', spell],
   ];
 }
 
@@ -108,7 +108,7 @@ const STATE = {
       badge: down.length ? `${down.join(' + ')} down` : v.rebuild_left !== null ? 'rebuilding' : 'running',
       warn: down.length > 0 || (last && !last.equal_to_live),
       facts: [
-        ['events logged', fmt(v.events) + (v.event_log_full ? ' (log full)' : '')], ['projection at event', v.projection_position],
+        ['events logged', fmt(v.events) + (v.event_log_full ? ' (log full)' : '')], ['projection at event', v.projection_position], ['aggregates', v.aggregates],
         ...(rejected.length ? rejected : [['rejected', 'none']]), ['read-your-writes p50 / p99', rw ? `${fmt(rw[0])} / ${fmt(rw[1])} ms` : '—'],
         ['snapshot at event', v.snapshot_at ?? 'none yet'], ['rebuild', rebuild], ...lastRebuild,
       ],

@@ -52,6 +52,9 @@ impl Simulation {
         }
         self.check_ownership()?;
         self.check_job()?;
+        if let Some(architectures) = self.architectures() {
+            architectures.check()?;
+        }
         let fates = self.fates.counts();
         let settled = fates.in_flight + fates.acked + fates.failed + fates.unconfirmed + fates.aborted;
         if settled != fates.created || fates.acked_lost > fates.acked {

@@ -4,8 +4,7 @@
 //! apply a command, take a snapshot. It is also the omniscient observer that keeps the
 //! ledger of every record's fate (`kafka::fates`), which no node could know on its own.
 
-use crate::arch::reader::TopicAccess;
-use crate::arch::{ArchCommand, Architectures};
+use crate::arch::Architectures;
 use crate::command::Command;
 use crate::error::InputError;
 use crate::kafka::broker::{Broker, BrokerConfig};
@@ -102,7 +101,7 @@ pub(crate) fn consumer_config(scenario: &Scenario, index: u16) -> ConsumerConfig
 }
 
 /// How the scenario's records get their event time: the stream job's, else the default.
-fn job_event_time(scenario: &Scenario) -> crate::scenario::stream::EventTimeSpec {
+pub(crate) fn job_event_time(scenario: &Scenario) -> crate::scenario::stream::EventTimeSpec {
     scenario.stream.as_ref().map(|s| s.event_time.clone()).unwrap_or_default()
 }
 
@@ -198,7 +197,7 @@ impl Simulation {
             controller: Controller::new(controller_config, group, clients),
             consumers,
             analytics: scenario.workload.as_ref().map(|w| Analytics::new(w, job_event_time(&scenario))),
-            architectures: scenario.architectures.as_ref().zip(scenario.workload.as_ref()).map(|(a, w)| Box::new(Architectures::new(a, w, job_event_time(&scenario), partitions))),
+            architectures: crate::arch::run::for_scenario(&scenario, job_event_time(&scenario)),
             job,
             trace: Trace::new(TRACE_RECENT_MAX),
             metrics: Metrics::new(partitions, scenario.metrics.series_points_max as usize),
@@ -503,9 +502,6 @@ impl Simulation {
                 if let Some(analytics) = &mut self.analytics {
                     analytics.on_created(record_id, self.now, timestamp_us, &payload);
                 }
-                if let Some(architectures) = &mut self.architectures {
-                    architectures.on_created(record_id, timestamp_us, &payload);
-                }
             }
             Accounting::Acknowledged { record_id, broker } => {
                 self.fates.acknowledged(record_id);
@@ -518,10 +514,19 @@ impl Simulation {
             }
             Accounting::Failed { record_id } => self.fates.failed(record_id),
             Accounting::Unconfirmed { record_id } => self.fates.unconfirmed(record_id),
-            Accounting::Aborted { record_id } => self.fates.aborted(record_id),
+            Accounting::Aborted { record_id } => {
+                self.fates.aborted(record_id);
+                if let Some(architectures) = &mut self.architectures {
+                    architectures.on_aborted(record_id);
+                }
+            }
             Accounting::Appended { partition, record_id, offset } => {
                 let replica = self.brokers[node.index as usize].replica(partition).expect("a leader appends to its own replica");
+                let first_copy = !self.fates.has_copy(record_id);
                 self.fates.appended(record_id, offset, &replica.log);
+                if let (true, Some(architectures), Some(entry)) = (first_copy, &mut self.architectures, replica.log.entry(offset)) {
+                    architectures.on_written(&entry.record);
+                }
             }
             Accounting::Expired { record_id } => self.fates.expired(record_id),
             Accounting::LeaderChanged { partition } => self.recount_lost(partition),
@@ -530,34 +535,6 @@ impl Simulation {
                 self.metrics.record_latencies(self.now, &created_us);
             }
         }
-    }
-
-    /// Read access to the topic, for the architectures.
-    pub(crate) fn topic_access(&self) -> TopicAccess<'_> {
-        TopicAccess { brokers: &self.brokers, controller: &self.controller }
-    }
-
-    fn tick_architectures(&mut self) {
-        let Some(architectures) = &mut self.architectures else { return };
-        let topic = TopicAccess { brokers: &self.brokers, controller: &self.controller };
-        for note in architectures.tick(&topic, self.now) {
-            self.trace.record(self.now, TraceKind::Architecture, CONTROLLER, note);
-        }
-        let next = self.now + Duration::from_us(architectures.tick_interval_us());
-        self.queue.push(next, Event::Arch);
-    }
-
-    pub(crate) fn apply_to_architectures(&mut self, command: ArchCommand) -> Result<(), InputError> {
-        let Some(architectures) = &mut self.architectures else {
-            return Err(InputError::new("command", "this scenario has no architectures: add an \"architectures\" section (\"architectures\": {} runs all three) or run the CLI with --architectures"));
-        };
-        let topic = TopicAccess { brokers: &self.brokers, controller: &self.controller };
-        architectures.apply(command, &topic, self.now)
-    }
-
-    /// Lambda, Kappa and CQRS, when the scenario has them.
-    pub fn architectures(&self) -> Option<&Architectures> {
-        self.architectures.as_deref()
     }
 
     fn recount_lost(&mut self, partition: u32) {

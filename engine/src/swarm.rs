@@ -92,6 +92,38 @@ fn workload_for(rng: &mut SimRng, s: &mut Scenario) {
         stream.pipeline = job.pipeline;
         stream.operator = job.operator;
     }
+    if rng.below(2) == 0 {
+        s.architectures = Some(architectures_for(rng));
+    }
+}
+
+/// Lambda, Kappa and CQRS at a pace where batches, replays and snapshots happen within a seed.
+fn architectures_for(rng: &mut SimRng) -> crate::arch::ArchSpec {
+    crate::arch::ArchSpec {
+        window_ms: Some(1_000 + rng.below(5_000) as u32),
+        stream_records_per_s: 50 + rng.below(5_000) as u32,
+        batch_records_per_core_s: 100 + rng.below(10_000) as u32,
+        batch_startup_ms: rng.below(2_000) as u32,
+        batch_interval_ms: 1_000 + rng.below(8_000) as u32,
+        allowed_lateness_ms: rng.below(3_000) as u32,
+        snapshot_every_events: rng.below(2_000),
+        restart_ms: rng.below(3_000) as u32,
+        settle_ms: 5_000,
+        ..crate::arch::ArchSpec::default()
+    }
+}
+
+/// A command to the architectures: their own faults and operations.
+fn arch_command_for(rng: &mut SimRng) -> Command {
+    use crate::arch::{Layer, Logic};
+    let logic = [Logic::Exact, Logic::Sampled, Logic::ProcessingTime][rng.below(3) as usize];
+    match rng.below(5) {
+        0 => Command::RunBatchNow {},
+        1 => Command::DeployV2 { logic, allow_loss: rng.below(2) == 0 },
+        2 => Command::SetLogic { layer: if rng.below(2) == 0 { Layer::LambdaSpeed } else { Layer::LambdaBatch }, logic },
+        3 => Command::RebuildProjection {},
+        _ => Command::CrashLayer { layer: [Layer::LambdaBatch, Layer::LambdaSpeed, Layer::Kappa, Layer::CqrsCommands, Layer::CqrsProjection][rng.below(5) as usize] },
+    }
 }
 
 /// A random stream job: its guarantee, parallelism, operator, speeds and checkpoints.
@@ -164,7 +196,10 @@ pub fn run_seed(seed: u64, summary: &mut SwarmSummary) {
             outcome = Err(e);
             break;
         }
-        let command = fault_for(&mut rng, brokers, consumers, scenario.stream.is_some());
+        let command = match scenario.architectures.is_some() && rng.below(3) == 0 {
+            true => arch_command_for(&mut rng),
+            false => fault_for(&mut rng, brokers, consumers, scenario.stream.is_some()),
+        };
         match sim.apply(command.clone()) {
             Ok(()) => {
                 consumers += u16::from(command == Command::AddConsumer {});

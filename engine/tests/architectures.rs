@@ -188,19 +188,24 @@ fn a_projection_rebuilt_from_the_log_equals_the_live_one_and_snapshots_shorten_i
         advance_s(&mut sim, 90);
         sim.apply(Command::RebuildProjection {}).expect("no rebuild running");
         assert!(sim.apply(Command::RebuildProjection {}).expect_err("one at a time").message.contains("already running"));
-        advance_until(&mut sim, 120, |a| a.cqrs.rebuilds_total == 1);
-        let cqrs = &arch(&sim).cqrs;
-        let done = &cqrs.rebuilds[0];
+        advance_until(&mut sim, 120, |a| a.cqrs.projector.rebuilds_total == 1);
+        let a = arch(&sim);
+        let cqrs = &a.cqrs;
+        let done = &cqrs.projector.rebuilds[0];
         assert!(done.equal_to_live, "{done:?}");
         // Independently: fold the whole log up to the projection's position.
         let mut folded = BTreeMap::new();
-        for event in &cqrs.log[..cqrs.live.position] {
-            if let dhara_engine::arch::cqrs::Outcome::Accepted(row) = event.outcome {
+        let mut shape = Shape::new(*a.truth().query(), arch_event_time(&sim), (a.window_us() / 1_000) as u32);
+        let mut rows = Vec::new();
+        for event in &cqrs.log[..cqrs.live().position] {
+            rows.clear();
+            event.rows(&mut shape, &mut rows);
+            for row in &rows {
                 *folded.entry(row.cell).or_insert(0i64) += row.amount;
             }
         }
         folded.retain(|_, v| *v != 0);
-        let live: BTreeMap<Cell, i64> = cqrs.live.model.cells().iter().map(|(&c, &v)| (c, v)).collect();
+        let live: BTreeMap<Cell, i64> = cqrs.live().model.cells().iter().map(|(&c, &v)| (c, v)).collect();
         assert_eq!(live, folded, "the read model is the fold of the event log");
         replayed.push((done.events_replayed, done.duration_ms));
     }
@@ -333,4 +338,82 @@ fn a_broker_failover_stalls_every_architecture_and_loses_nothing_with_acks_all()
     }
     let a = arch(&sim);
     assert_eq!(a.kappa.serving.job.reader.records_truncated + a.lambda.speed.reader.records_truncated, 0);
+}
+
+#[test]
+fn a_command_between_a_runs_end_and_the_next_tick_finds_the_run_finished() {
+    // Ticks every second and a run ending between two: the command comes in that gap.
+    let mut sim = Simulation::new(scenario(json!({"tick_ms": 1000, "batch_startup_ms": 1234, "batch_interval_ms": 86_400_000}), json!({})), 12);
+    advance_s(&mut sim, 20);
+    sim.apply(Command::RunBatchNow {}).expect("idle");
+    let ends_us = arch(&sim).lambda.run.as_ref().expect("running").ends_us;
+    sim.advance(Duration::from_us(ends_us + 1_000 - sim.now().as_us()));
+    assert!(arch(&sim).lambda.run.as_ref().is_some_and(|r| r.ends_us < sim.now().as_us()), "the tick has not seen the end yet");
+    sim.apply(Command::RunBatchNow {}).expect("the first run is finished, so a second may start");
+    assert_eq!(arch(&sim).lambda.batch_runs, 1);
+    sim.apply(Command::CrashLayer { layer: Layer::LambdaBatch }).expect("a crash loses the second run");
+    let err = sim.apply(Command::CrashLayer { layer: Layer::LambdaBatch }).expect_err("it is restarting");
+    assert!(err.message.contains("already down"), "{err}");
+    let view = sim.snapshot().architectures.expect("a view").lambda;
+    assert_eq!((view.batch_state, view.batch_runs), ("restarting", 1));
+}
+
+#[test]
+fn retried_duplicates_inflate_kappa_while_cqrs_refuses_them_and_sends_that_never_reached_the_topic_are_not_in_the_truth() {
+    // No idempotence, and brokers slowed until requests time out: retries write records
+    // twice, and some sends fail for good after delivery.timeout.ms.
+    let mut doc: Value = serde_json::to_value(scenario(late_free(), json!({}))).expect("JSON");
+    doc["producer"]["enable_idempotence"] = json!(false);
+    doc["producer"]["request_timeout_ms"] = json!(1_000);
+    doc["producer"]["delivery_timeout_ms"] = json!(3_000);
+    let mut sim = Simulation::new(Scenario::from_json(&doc.to_string()).expect("valid"), 13);
+    advance_s(&mut sim, 20);
+    for broker in 0..3 {
+        sim.apply(Command::SlowNode { node: format!("broker-{broker}"), factor: 300 }).expect("a broker");
+    }
+    advance_s(&mut sim, 15);
+    for broker in 0..3 {
+        sim.apply(Command::SlowNode { node: format!("broker-{broker}"), factor: 1 }).expect("a broker");
+    }
+    advance_s(&mut sim, 120);
+    let fates = sim.fates_counts();
+    assert!(fates.duplicates_written > 0 && fates.failed > 0, "{fates:?}");
+    let view = sim.snapshot().architectures.expect("a view");
+    assert!(view.cqrs.rejections.get("duplicate").is_some_and(|&n| n > 0), "{:?}", view.cqrs.rejections);
+    assert_eq!(view.cqrs.measure.score.cells_wrong, 0, "CQRS refuses the copies; failed sends are not in the truth: {:?}", view.cqrs.measure);
+    assert!(view.kappa.measure.score.cells_wrong > 0, "Kappa counts the copies twice: {:?}", view.kappa.measure);
+}
+
+#[test]
+fn freshness_runs_on_the_simulations_clock_not_the_producers() {
+    let mut sim = Simulation::new(scenario(json!({}), json!({})), 14);
+    advance_s(&mut sim, 10);
+    sim.apply(Command::SkewClock { node: "producer-0".into(), offset_ms: -3_600_000 }).expect("a producer");
+    for _ in 0..10 {
+        advance_s(&mut sim, 3);
+        let view = sim.snapshot().architectures.expect("a view");
+        for (name, m) in [("lambda", view.lambda.measure), ("kappa", view.kappa.measure), ("cqrs", view.cqrs.measure)] {
+            assert!(m.staleness_ms < 1_000, "{name} keeps up; the skewed CreateTime must not make it look stale: {m:?}");
+        }
+    }
+}
+
+#[test]
+fn an_aborted_transactions_records_are_in_no_answer_and_not_in_the_truth() {
+    let mut doc: Value = serde_json::to_value(scenario(late_free(), json!({}))).expect("JSON");
+    doc["producer"]["transactional_id"] = json!("upi-switch");
+    doc["producer"]["transaction_records_max"] = json!(200);
+    let mut sim = Simulation::new(Scenario::from_json(&doc.to_string()).expect("valid"), 15);
+    let mut aborted = 0;
+    for _ in 0..6 {
+        advance_s(&mut sim, 7);
+        aborted += u64::from(sim.apply(Command::AbortTransaction {}).is_ok());
+    }
+    advance_s(&mut sim, 60);
+    assert!(aborted > 0 && sim.fates_counts().aborted > 0, "{:?}", sim.fates_counts());
+    let view = sim.snapshot().architectures.expect("a view");
+    for (name, m) in [("lambda", view.lambda.measure), ("kappa", view.kappa.measure), ("cqrs", view.cqrs.measure)] {
+        assert!(m.score.cells_settled > 0, "{name}: {m:?}");
+        assert_eq!(m.score.cells_wrong, 0, "{name} reads committed records only, and so does the truth: {m:?}");
+    }
 }

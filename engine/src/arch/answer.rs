@@ -21,21 +21,35 @@ pub const CELLS_MAX: usize = 200_000;
 pub const CELL_BYTES: u64 = 24;
 
 /// A table of sums.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Answer {
     cells: BTreeMap<Cell, i64>,
+    cells_max: usize,
     /// Cells dropped for space.
     pub cells_evicted: u64,
 }
 
+impl Default for Answer {
+    fn default() -> Self {
+        Answer::with_max(CELLS_MAX)
+    }
+}
+
 impl Answer {
+    /// A table that keeps at most `cells_max` cells. One that rows are later subtracted from
+    /// (the realtime view) must be given room for all of them: an evicted cell would come
+    /// back negative.
+    pub fn with_max(cells_max: usize) -> Answer {
+        Answer { cells: BTreeMap::new(), cells_max, cells_evicted: 0 }
+    }
+
     pub fn add(&mut self, cell: Cell, amount: i64) {
         let sum = self.cells.entry(cell).or_insert(0);
         *sum += amount;
         if *sum == 0 {
             self.cells.remove(&cell);
         }
-        while self.cells.len() > CELLS_MAX {
+        while self.cells.len() > self.cells_max {
             self.cells.pop_first();
             self.cells_evicted += 1;
         }
@@ -121,20 +135,30 @@ pub struct Score {
 }
 
 /// Scores `served` (looked up cell by cell) against `truth` over windows that ended at or
-/// before `settled_before_us`, looking back at most `windows_max` windows.
-pub fn score(truth: &BTreeMap<Cell, i64>, served: impl Fn(&Cell) -> i64, settled_before_us: EventTimeUs, window_us: i64, windows_max: i64) -> Score {
-    let first = settled_before_us - window_us * (windows_max + 1);
+/// before `settled_before_us`, looking back at most `windows_max` windows. Cells only the
+/// served side has (`served_cells`: the tables the served answer is made of) count too: a
+/// bug that moves rows to another window is wrong twice, where they went missing and where
+/// they landed.
+pub fn score(truth: &BTreeMap<Cell, i64>, served: &dyn Fn(&Cell) -> i64, served_cells: &[&BTreeMap<Cell, i64>], settled_before_us: EventTimeUs, window_us: i64, windows_max: i64) -> Score {
+    let first = (settled_before_us - window_us * (windows_max + 1), 0);
+    let settled = |cell: &Cell| cell.0 + window_us <= settled_before_us;
     let mut s = Score::default();
     let (mut diff, mut total) = (0u128, 0u128);
-    for (cell, &true_sum) in truth.range((first, 0)..) {
-        if cell.0 + window_us > settled_before_us {
-            break;
-        }
-        let served_sum = served(cell);
+    let mut count = |served_sum: i64, true_sum: i64| {
         s.cells_settled += 1;
         s.cells_wrong += u64::from(served_sum != true_sum);
         diff += served_sum.abs_diff(true_sum) as u128;
         total += true_sum.unsigned_abs() as u128;
+    };
+    for (cell, &true_sum) in truth.range(first..).take_while(|(c, _)| settled(c)) {
+        count(served(cell), true_sum);
+    }
+    let mut extra = std::collections::BTreeSet::new();
+    for table in served_cells {
+        extra.extend(table.range(first..).take_while(|(c, _)| settled(c)).map(|(c, _)| *c).filter(|c| !truth.contains_key(c)));
+    }
+    for cell in &extra {
+        count(served(cell), 0);
     }
     if total > 0 {
         s.error_percent = diff as f64 * 100.0 / total as f64;

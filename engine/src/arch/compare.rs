@@ -59,16 +59,14 @@ impl Recovery {
     }
 }
 
-/// How long the oldest record not yet reflected at `positions` has waited, µs; for a
-/// partition without a live leader, how long since `reader` last stood at its end.
+/// How long the served answer has not reflected everything the topic holds, µs: per
+/// partition behind its end (or without a live leader to tell), the time since `reader` last
+/// stood at the end; the worst partition counts. Measured on the simulation's clock, so a
+/// producer's skewed clock (CreateTime) cannot distort it.
 pub fn staleness_us(topic: &TopicAccess, positions: &[u64], reader: &TopicReader, now_us: u64) -> u64 {
     (0..topic.partitions())
-        .filter_map(|p| match topic.end(p) {
-            None => Some(reader.caught_up_us()[p as usize]),
-            Some(end) if positions[p as usize] < end => topic.created_us(p, positions[p as usize]),
-            Some(_) => None,
-        })
-        .map(|since_us| now_us.saturating_sub(since_us))
+        .filter(|&p| topic.end(p).is_none_or(|end| positions[p as usize] < end))
+        .map(|p| now_us.saturating_sub(reader.caught_up_us()[p as usize]))
         .max()
         .unwrap_or(0)
 }
@@ -148,6 +146,8 @@ pub struct CqrsView {
     pub events: u64,
     pub event_log_full: bool,
     pub projection_position: u64,
+    /// Keys with an aggregate (payers, shoppers, authors).
+    pub aggregates: u64,
     pub rejections: BTreeMap<&'static str, u64>,
     /// Command issued → visible to queries, at the last sample (p50, p99), ms.
     pub read_your_writes_ms: Option<(f64, f64)>,
@@ -195,20 +195,23 @@ impl Architectures {
         let settled_before_us = now_us as i64 - i64::from(self.spec.settle_ms) * 1_000;
         let w = self.window_us();
         let cells = self.truth.cells();
-        let scored = |served: &dyn Fn(&super::Cell) -> i64| score(cells, served, settled_before_us, w, SCORED_WINDOWS_MAX);
+        let scored = |served: &dyn Fn(&super::Cell) -> i64, tables: &[&super::answer::Answer]| {
+            let tables: Vec<_> = tables.iter().map(|t| t.cells()).collect();
+            score(cells, served, &tables, settled_before_us, w, SCORED_WINDOWS_MAX)
+        };
         let (l, k, c) = (&self.lambda, &self.kappa, &self.cqrs);
-        let cqrs_staleness_us = staleness_us(topic, c.handler.positions(), &c.handler, now_us).max(c.log.get(c.live.position).map_or(0, |e| now_us.saturating_sub(e.created_us)));
+        let cqrs_staleness_us = staleness_us(topic, c.handler.positions(), &c.handler, now_us).max(c.projector.staleness_us(c.log.len(), now_us));
         [
             Measure {
                 staleness_ms: staleness_us(topic, &l.coverage(), &l.speed.reader, now_us) / 1_000,
-                score: scored(&|cell| l.served(cell)),
+                score: scored(&|cell| l.served(cell), &[&l.batch_view, &l.realtime]),
                 cpu_s: l.cpu_us() as f64 / 1e6,
                 storage_bytes: l.storage_bytes(),
                 late_dropped_rows: l.speed.late_dropped_rows,
             },
             Measure {
                 staleness_ms: staleness_us(topic, k.serving.job.reader.positions(), &k.serving.job.reader, now_us) / 1_000,
-                score: scored(&|cell| k.serving.table.get(cell)),
+                score: scored(&|cell| k.serving.table.get(cell), &[&k.serving.table]),
                 cpu_s: k.cpu_us() as f64 / 1e6,
                 storage_bytes: k.serving.job.bytes_read + k.tables_bytes(),
                 late_dropped_rows: k.serving.job.late_dropped_rows,
@@ -216,7 +219,7 @@ impl Architectures {
             Measure {
                 staleness_ms: cqrs_staleness_us / 1_000,
                 // The rules' refusals are deliberate: scored as truth minus what they refused.
-                score: scored(&|cell| c.live.model.get(cell) + c.rejected_rows.get(cell)),
+                score: scored(&|cell| c.live().model.get(cell) + c.rejected_rows.get(cell), &[&c.live().model, &c.rejected_rows]),
                 cpu_s: c.cpu_us as f64 / 1e6,
                 storage_bytes: c.storage_bytes(),
                 late_dropped_rows: 0,
@@ -255,7 +258,8 @@ impl Architectures {
         let settled_before_us = now_us as i64 - i64::from(self.spec.settle_ms) * 1_000;
         let cells = self.truth.cells();
         let latest = cells.last_key_value().map(|(&(start, _), _)| start);
-        let settled = cells.keys().rev().map(|&(start, _)| start).find(|&start| start + w <= settled_before_us);
+        // The last cell of a window starting at or before the settled edge minus a window.
+        let settled = cells.range(..(settled_before_us - w + 1, 0)).next_back().map(|(&(start, _), _)| start);
         ArchView {
             query: titled(self.truth.query().title, w / 1_000),
             window_ms: w / 1_000,
@@ -286,7 +290,7 @@ impl Architectures {
     fn lambda_view(&self, measure: Measure, now_us: u64) -> LambdaView {
         let l = &self.lambda;
         let (batch_state, batch_progress_percent) = match &l.run {
-            Some(run) => ("running", (now_us - run.started_us) * 100 / (run.ends_us - run.started_us).max(1)),
+            Some(run) => ("running", run.progress_percent(now_us)),
             None if l.batch_restarting() => ("restarting", 0),
             None => ("idle", 0),
         };
@@ -331,14 +335,15 @@ impl Architectures {
             recovery: self.recovery[2],
             events: c.log.len() as u64,
             event_log_full: c.log_full(),
-            projection_position: c.live.position as u64,
+            projection_position: c.live().position as u64,
+            aggregates: c.aggregates() as u64,
             rejections: c.rejections.clone(),
             read_your_writes_ms: self.read_your_writes_ms,
-            snapshot_at: c.snapshot.as_ref().map(|s| s.position as u64),
-            rebuild_left: c.rebuild.as_ref().map(|r| (c.live.position - r.projection.position) as u64),
-            rebuilds: c.rebuilds.iter().rev().take(5).cloned().collect(),
+            snapshot_at: c.projector.snapshot.as_ref().map(|s| s.position as u64),
+            rebuild_left: c.projector.rebuild.as_ref().map(|r| (c.live().position - r.projection.position) as u64),
+            rebuilds: c.projector.rebuilds.iter().rev().take(5).cloned().collect(),
             commands_down: c.handler_down_until_us.is_some(),
-            projection_down: c.projection_down_until_us.is_some(),
+            projection_down: c.projector.down_until_us.is_some(),
         }
     }
 }

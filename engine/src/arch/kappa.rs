@@ -7,7 +7,7 @@
 use super::answer::{Answer, Shape};
 use super::reader::TopicAccess;
 use super::spec::{ArchSpec, Logic};
-use super::stream_layer::StreamLayer;
+use super::stream_layer::{LayerEvent, StreamLayer};
 use crate::error::InputError;
 
 /// Versions a run may deploy, so the list of switches stays small.
@@ -28,7 +28,13 @@ impl Version {
 
     fn tick(&mut self, topic: &TopicAccess, shape: &mut Shape, elapsed_us: u64, now_us: u64) {
         let table = &mut self.table;
-        self.job.tick(topic, shape, elapsed_us, now_us, u64::MAX, |_, row| table.add(row.cell, row.amount));
+        // The table was committed with what the job read: records a truncation took away
+        // later stay counted, as in any sink that already published them.
+        self.job.tick(topic, shape, elapsed_us, now_us, u64::MAX, |event| {
+            if let LayerEvent::Row(_, row) = event {
+                table.add(row.cell, row.amount);
+            }
+        });
     }
 }
 
@@ -83,7 +89,7 @@ impl Kappa {
         if next > VERSIONS_MAX {
             return Err(InputError::new("command", format!("a run deploys at most {VERSIONS_MAX} versions")));
         }
-        let missing = topic.missing_below_end();
+        let missing = topic.missing_below_end().map_err(|p| InputError::new("command", format!("partition {p} has no live leader, so nobody can tell whether its history is complete; deploy once the cluster has recovered")))?;
         if missing > 0 && !allow_loss {
             return Err(InputError::new(
                 "allow_loss",

@@ -8,7 +8,7 @@
 use super::answer::{Answer, Cell, Row, Shape};
 use super::reader::{Budget, ReadRecord, TopicAccess, TopicReader};
 use super::spec::{ArchSpec, Logic};
-use super::stream_layer::{StreamLayer, RECORD_OVERHEAD_BYTES};
+use super::stream_layer::{LayerEvent, StreamLayer, RECORD_OVERHEAD_BYTES};
 use crate::error::InputError;
 use std::collections::VecDeque;
 
@@ -38,10 +38,17 @@ pub struct BatchRun {
     pub logic: Logic,
 }
 
+impl BatchRun {
+    pub fn progress_percent(&self, now_us: u64) -> u64 {
+        (now_us.saturating_sub(self.started_us) * 100 / (self.ends_us - self.started_us).max(1)).min(100)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Lambda {
     archiver: TopicReader,
     archive_budget: Budget,
+    archive_buffer: Vec<ReadRecord>,
     master: Vec<MasterRecord>,
     master_value_bytes: u64,
     pub batch_logic: Logic,
@@ -55,6 +62,7 @@ pub struct Lambda {
     /// Offsets below which the batch view covers each partition.
     pub boundary: Vec<u64>,
     pub batch_runs: u64,
+    pub batch_runs_started: u64,
     pub last_batch_ms: Option<u64>,
     /// Core time of batch runs (cores × duration), µs.
     pub batch_cpu_us: u64,
@@ -72,6 +80,7 @@ impl Lambda {
         Lambda {
             archiver: TopicReader::new(partitions),
             archive_budget: Budget::new(ARCHIVE_RECORDS_PER_S),
+            archive_buffer: Vec::new(),
             master: Vec::new(),
             master_value_bytes: 0,
             batch_logic: Logic::Exact,
@@ -82,10 +91,11 @@ impl Lambda {
             batch_view: Answer::default(),
             boundary: zeros.clone(),
             batch_runs: 0,
+            batch_runs_started: 0,
             last_batch_ms: None,
             batch_cpu_us: 0,
             speed: StreamLayer::new(spec, zeros, Logic::Exact, now_us),
-            realtime: Answer::default(),
+            realtime: Answer::with_max(REALTIME_ROWS_MAX),
             realtime_rows: (0..partitions).map(|_| VecDeque::new()).collect(),
             realtime_rows_total: 0,
             spec: spec.clone(),
@@ -123,6 +133,15 @@ impl Lambda {
         self.batch_cpu_us + self.speed.cpu_us
     }
 
+    /// Per partition, the realtime rows (offset, row) in offset order.
+    pub fn realtime_rows(&self) -> &[VecDeque<(u64, Row)>] {
+        &self.realtime_rows
+    }
+
+    pub fn realtime_rows_total(&self) -> usize {
+        self.realtime_rows_total
+    }
+
     pub fn batch_restarting(&self) -> bool {
         self.batch_down_until_us.is_some()
     }
@@ -137,12 +156,27 @@ impl Lambda {
 
     pub fn tick(&mut self, topic: &TopicAccess, shape: &mut Shape, elapsed_us: u64, now_us: u64) {
         self.archive(topic, elapsed_us, now_us);
-        let (realtime, rows, total) = (&mut self.realtime, &mut self.realtime_rows, &mut self.realtime_rows_total);
+        let (realtime, rows, total, boundary) = (&mut self.realtime, &mut self.realtime_rows, &mut self.realtime_rows_total, &mut self.boundary);
         let room = (REALTIME_ROWS_MAX - (*total).min(REALTIME_ROWS_MAX)) as u64;
-        self.speed.tick(topic, shape, elapsed_us, now_us, room, |record, row| {
-            realtime.add(row.cell, row.amount);
-            rows[record.partition as usize].push_back((record.offset, row));
-            *total += 1;
+        self.speed.tick(topic, shape, elapsed_us, now_us, room, |event| match event {
+            LayerEvent::Row(record, row) => {
+                realtime.add(row.cell, row.amount);
+                rows[record.partition as usize].push_back((record.offset, row));
+                *total += 1;
+            }
+            // The realtime view mirrors the log from the boundary on: rows of records the
+            // log lost go. Below the boundary the batch view keeps what its dataset saw, and
+            // the offsets from `end` on now hold new records that only the speed layer has.
+            LayerEvent::Truncated { partition, end } => {
+                let queue = &mut rows[partition as usize];
+                while queue.back().is_some_and(|&(offset, _)| offset >= end) {
+                    let (_, row) = queue.pop_back().expect("checked");
+                    realtime.add(row.cell, -row.amount);
+                    *total -= 1;
+                }
+                let b = &mut boundary[partition as usize];
+                *b = (*b).min(end);
+            }
         });
         self.advance_batch(shape, now_us);
     }
@@ -150,15 +184,22 @@ impl Lambda {
     /// The archiver appends what the topic has to the master dataset, never changing it.
     fn archive(&mut self, topic: &TopicAccess, elapsed_us: u64, now_us: u64) {
         let room = (MASTER_RECORDS_MAX - self.master.len()) as u64;
-        let mut read = Vec::new();
+        let mut read = std::mem::take(&mut self.archive_buffer);
+        read.clear();
         self.archiver.read(topic, self.archive_budget.take(elapsed_us).min(room), now_us, &mut read);
-        for record in read {
+        // Append-only: records a truncation took from the log stay in the dataset, and the
+        // new records at those offsets are appended after them.
+        self.archiver.take_truncations();
+        for &record in &read {
             self.master_value_bytes += u64::from(record.record.value_bytes);
             self.master.push(MasterRecord { record, archived_us: now_us });
         }
+        self.archive_buffer = read;
     }
 
-    fn advance_batch(&mut self, shape: &mut Shape, now_us: u64) {
+    /// Completes a run that is due, and starts the next when it is time. Called every tick,
+    /// and before a command acts on the batch layer, so none sees a run past its end.
+    pub fn advance_batch(&mut self, shape: &mut Shape, now_us: u64) {
         if self.batch_down_until_us.is_some_and(|until| now_us >= until) {
             self.batch_down_until_us = None;
         }
@@ -180,14 +221,14 @@ impl Lambda {
         let duration_us = u64::from(self.spec.batch_startup_ms) * 1_000 + compute_us;
         self.batch_cpu_us += duration_us * u64::from(self.spec.batch_cores);
         let cutoff = self.archiver.positions().to_vec();
+        self.batch_runs_started += 1;
         self.run = Some(BatchRun { started_us: now_us, ends_us: now_us + duration_us, records, cutoff, logic: self.batch_logic });
     }
 
     /// `run batch now`: refused while one runs or the cluster restarts.
     pub fn run_now(&mut self, now_us: u64) -> Result<(), InputError> {
         if let Some(run) = &self.run {
-            let done = (now_us - run.started_us) * 100 / (run.ends_us - run.started_us).max(1);
-            return Err(InputError::new("command", format!("a batch run is already running ({done}% done); it ends in {} ms", (run.ends_us - now_us) / 1_000)));
+            return Err(InputError::new("command", format!("a batch run is already running ({}% done); it ends in {} ms", run.progress_percent(now_us), run.ends_us.saturating_sub(now_us) / 1_000)));
         }
         if self.batch_down_until_us.is_some() {
             return Err(InputError::new("command", "the batch cluster is restarting after a crash"));
@@ -200,11 +241,11 @@ impl Lambda {
     pub fn crash_batch(&mut self, now_us: u64) {
         if let Some(run) = self.run.take() {
             // Only the time it really ran was spent.
-            self.batch_cpu_us -= (run.ends_us - now_us) * u64::from(self.spec.batch_cores);
+            self.batch_cpu_us -= run.ends_us.saturating_sub(now_us) * u64::from(self.spec.batch_cores);
         }
         let until = now_us + u64::from(self.spec.restart_ms) * 1_000;
         self.batch_down_until_us = Some(until);
-        self.next_run_us = until;
+        self.next_run_us = self.next_run_us.max(until);
     }
 
     /// The speed layer dies: its realtime view lived in memory, so it recomputes it from the
@@ -217,7 +258,9 @@ impl Lambda {
     }
 
     /// The run's view replaces the batch view; the realtime rows it now covers leave the
-    /// realtime view, so nothing is counted twice and nothing falls between.
+    /// realtime view, so nothing is counted twice and nothing falls between. (Only a
+    /// truncation during the run blurs this: its offsets then name other records than the
+    /// ones the run saw, until the next run.)
     fn complete(&mut self, run: BatchRun, shape: &mut Shape, now_us: u64) {
         let mut view = Answer::default();
         let mut rows = Vec::new();

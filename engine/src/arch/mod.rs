@@ -11,6 +11,7 @@ pub mod cqrs;
 pub mod kappa;
 pub mod lambda;
 pub mod reader;
+pub(crate) mod run;
 pub mod spec;
 pub mod stream_layer;
 #[cfg(test)]
@@ -19,6 +20,7 @@ mod tests;
 use crate::error::InputError;
 use crate::scenario::stream::EventTimeSpec;
 use crate::sim::SimTime;
+use crate::kafka::log::Record;
 use crate::workload::{Payload, QueryTruth, WorkloadSpec};
 use answer::{Cell, Shape};
 use reader::TopicAccess;
@@ -36,10 +38,6 @@ pub enum Layer {
     CqrsProjection,
 }
 
-impl Layer {
-    pub const NAMES: &'static str = "lambda_batch, lambda_speed, kappa, cqrs_commands, cqrs_projection";
-}
-
 /// Commands to the architectures (the Kafka faults act on the topic they all read).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ArchCommand {
@@ -49,6 +47,9 @@ pub enum ArchCommand {
     RebuildProjection,
     CrashLayer { layer: Layer },
 }
+
+/// Records of open transactions the truth remembers.
+pub const PENDING_MAX: usize = 200_000;
 
 /// What happened in a tick, for the trace: (code, a, b).
 pub type Note = [u64; 3];
@@ -67,6 +68,10 @@ pub struct Architectures {
     last_tick_us: u64,
     /// The read-your-writes lag's (p50, p99) at the last sample, ms.
     read_your_writes_ms: Option<(f64, f64)>,
+    /// A transactional producer's records whose transaction may still abort: (CreateTime, payload).
+    pending: std::collections::BTreeMap<u64, (u64, Payload)>,
+    /// The producer writes in transactions: a written record can still be aborted.
+    transactional: bool,
     /// Per architecture, recovery after the latest stale spell.
     pub(crate) recovery: [compare::Recovery; 3],
 }
@@ -87,8 +92,16 @@ impl Architectures {
             last_tick_us: 0,
             read_your_writes_ms: None,
             recovery: Default::default(),
+            pending: Default::default(),
+            transactional: false,
             spec: spec.clone(),
         }
+    }
+
+    /// For a transactional producer, whose acknowledged records may still be aborted.
+    pub fn with_transactions(mut self) -> Architectures {
+        self.transactional = true;
+        self
     }
 
     pub fn spec(&self) -> &ArchSpec {
@@ -107,9 +120,29 @@ impl Architectures {
         self.shape.window_us
     }
 
-    /// The producer created a record: the truth side.
-    pub fn on_created(&mut self, record_id: u64, timestamp_us: u64, payload: &Payload) {
-        self.truth.on_created(record_id, timestamp_us, payload);
+    /// A leader appended the first copy of `record`: it entered the stream, so it joins the
+    /// truth. Records the producer never got into the topic (a send that failed for good)
+    /// are not the architectures' to answer for; records Kafka loses later (acks=1 and a
+    /// failover) stay in it, since losing them is a real error of every answer. A
+    /// transactional record stays pending: its transaction may still abort.
+    pub fn on_written(&mut self, record: &Record) {
+        self.truth.on_created(record.record_id, record.timestamp_us, &record.payload);
+        if self.transactional {
+            self.pending.insert(record.record_id, (record.timestamp_us, record.payload));
+            // An abort concerns the open transaction, never more than
+            // `transaction_records_max` (≤ 100,000) records: the newest are enough.
+            while self.pending.len() > PENDING_MAX {
+                self.pending.pop_first();
+            }
+        }
+    }
+
+    /// A record's transaction aborted: read_committed readers never see it, so neither does
+    /// the truth.
+    pub fn on_aborted(&mut self, record_id: u64) {
+        if let Some((timestamp_us, payload)) = self.pending.remove(&record_id) {
+            self.truth.withdraw(record_id, timestamp_us, &payload);
+        }
     }
 
     /// Every layer reads and computes for the time since the last tick.
@@ -117,12 +150,12 @@ impl Architectures {
         let now_us = now.as_us();
         let elapsed_us = now_us - self.last_tick_us;
         self.last_tick_us = now_us;
-        let before = (self.lambda.batch_runs, self.kappa.switches_total, self.cqrs.rebuilds_total);
+        let before = (self.lambda.batch_runs, self.kappa.switches_total, self.cqrs.projector.rebuilds_total, self.lambda.batch_runs_started);
         self.lambda.tick(topic, &mut self.shape, elapsed_us, now_us);
         self.kappa.tick(topic, &mut self.shape, elapsed_us, now_us);
         self.cqrs.tick(topic, &mut self.shape, elapsed_us, now_us);
         let mut notes = Vec::new();
-        if let Some(run) = self.lambda.run.as_ref().filter(|r| r.started_us == now_us) {
+        if let Some(run) = self.lambda.run.as_ref().filter(|_| self.lambda.batch_runs_started != before.3) {
             notes.push([NOTE_BATCH_STARTED, run.records as u64, (run.ends_us - run.started_us) / 1_000]);
         }
         if self.lambda.batch_runs != before.0 {
@@ -131,14 +164,17 @@ impl Architectures {
         if self.kappa.switches_total != before.1 {
             notes.push([NOTE_VERSION_SERVING, self.kappa.serving.version.into(), self.kappa.serving.job.reader.records_missed]);
         }
-        if self.cqrs.rebuilds_total != before.2 {
-            notes.push([NOTE_REBUILD_DONE, self.cqrs.live.position as u64, 0]);
+        if self.cqrs.projector.rebuilds_total != before.2 {
+            notes.push([NOTE_REBUILD_DONE, self.cqrs.live().position as u64, 0]);
         }
         notes
     }
 
     pub fn apply(&mut self, command: ArchCommand, topic: &TopicAccess, now: SimTime) -> Result<(), InputError> {
         let now_us = now.as_us();
+        // A run may have ended since the last tick: finish it first, so no command meets a
+        // run past its end.
+        self.lambda.advance_batch(&mut self.shape, now_us);
         match command {
             ArchCommand::RunBatchNow => self.lambda.run_now(now_us)?,
             ArchCommand::DeployV2 { logic, allow_loss } => self.kappa.deploy(topic, logic, allow_loss, now_us)?,
@@ -164,7 +200,7 @@ impl Architectures {
             Layer::LambdaSpeed => self.lambda.speed.is_down(),
             Layer::Kappa => self.kappa.serving.job.is_down(),
             Layer::CqrsCommands => self.cqrs.handler_down_until_us.is_some(),
-            Layer::CqrsProjection => self.cqrs.projection_down_until_us.is_some(),
+            Layer::CqrsProjection => self.cqrs.projector.down_until_us.is_some(),
             Layer::LambdaBatch => self.lambda.batch_restarting(),
         };
         if down {
@@ -180,8 +216,36 @@ impl Architectures {
         Ok(())
     }
 
+    /// What must always hold, whatever failed (checked after every event by the harnesses):
+    /// the realtime view holds only rows above the batch boundary, the speed layer never
+    /// reads below it, and every projection stays within the event log.
+    pub fn check(&self) -> Result<(), String> {
+        let l = &self.lambda;
+        let realtime_rows: usize = l.realtime_rows().iter().map(|q| q.len()).sum();
+        if realtime_rows != l.realtime_rows_total() {
+            return Err(format!("Lambda: {realtime_rows} realtime rows, {} counted", l.realtime_rows_total()));
+        }
+        for (p, queue) in l.realtime_rows().iter().enumerate() {
+            let below = queue.front().is_some_and(|&(offset, _)| offset < l.boundary[p]);
+            if below || l.speed.reader.positions()[p] < l.boundary[p] {
+                return Err(format!("Lambda partition {p}: the speed layer holds or reads rows below the batch boundary {}", l.boundary[p]));
+            }
+        }
+        let c = &self.cqrs;
+        let (live, log) = (c.live().position, c.log.len());
+        let rebuild = c.projector.rebuild.as_ref().map_or(0, |r| r.projection.position);
+        let snapshot = c.projector.snapshot.as_ref().map_or(0, |s| s.position);
+        if live > log || rebuild > live || snapshot > live {
+            return Err(format!("CQRS: projection {live}, rebuild {rebuild}, snapshot {snapshot}, log {log}"));
+        }
+        if self.kappa.replaying.as_ref().is_some_and(|v| v.version <= self.kappa.serving.version) {
+            return Err("Kappa: the replaying version is not newer than the serving one".into());
+        }
+        Ok(())
+    }
+
     /// The served answer of each architecture for one cell: (Lambda, Kappa, CQRS).
     pub fn served(&self, cell: &Cell) -> (i64, i64, i64) {
-        (self.lambda.served(cell), self.kappa.serving.table.get(cell), self.cqrs.live.model.get(cell))
+        (self.lambda.served(cell), self.kappa.serving.table.get(cell), self.cqrs.live().model.get(cell))
     }
 }

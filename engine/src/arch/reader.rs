@@ -35,20 +35,15 @@ impl<'a> TopicAccess<'a> {
         self.leader(partition).map(Replica::last_stable_offset)
     }
 
-    /// CreateTime of the record at `offset` (or the first one after it) in the leader's log.
-    pub fn created_us(&self, partition: u32, offset: u64) -> Option<u64> {
-        let replica = self.leader(partition)?;
-        replica.log.read(offset, replica.log.log_end_offset(), 1).next().map(|(_, e)| e.record.timestamp_us)
-    }
-
     /// Offsets below the stable end that no longer hold a record (deleted by retention or
-    /// compaction), over every partition with a leader: what a replay from 0 would miss.
-    pub fn missing_below_end(&self) -> u64 {
+    /// compaction), over every partition: what a replay from 0 would miss. `Err` names a
+    /// partition without a live leader, where nobody can tell.
+    pub fn missing_below_end(&self) -> Result<u64, u32> {
         (0..self.partitions())
-            .filter_map(|p| self.leader(p))
-            .map(|r| {
+            .map(|p| {
+                let r = self.leader(p).ok_or(p)?;
                 let end = r.last_stable_offset();
-                end - r.log.read(0, end, usize::MAX).count() as u64
+                Ok(end - r.log.entries_below(end) as u64)
             })
             .sum()
     }
@@ -104,6 +99,8 @@ pub struct TopicReader {
     /// Records it had read that a new leader no longer has (an unclean election, or acks=1
     /// writes lost with their leader): it already used them and cannot take them back.
     pub records_truncated: u64,
+    /// Truncations found since the caller last took them: (partition, the new end).
+    truncations: Vec<(u32, u64)>,
 }
 
 impl TopicReader {
@@ -114,7 +111,19 @@ impl TopicReader {
     pub fn from_positions(positions: Vec<u64>) -> TopicReader {
         let ends = positions.clone();
         let partitions = positions.len();
-        TopicReader { positions, ends, next_partition: 0, leader_epochs: vec![0; partitions], record_epochs: vec![None; partitions], caught_up_us: vec![0; partitions], records_read: 0, records_missed: 0, records_truncated: 0 }
+        TopicReader { positions, ends, next_partition: 0, leader_epochs: vec![0; partitions], record_epochs: vec![None; partitions], caught_up_us: vec![0; partitions], records_read: 0, records_missed: 0, records_truncated: 0, truncations: Vec::new() }
+    }
+
+    /// A restart at `positions`: what the reader counted and the epochs it validated stay;
+    /// where it starts somewhere new, it has no record epoch to check there yet.
+    pub fn restart(&mut self, positions: Vec<u64>) {
+        for (p, &position) in positions.iter().enumerate() {
+            if position != self.positions[p] {
+                self.record_epochs[p] = None;
+            }
+        }
+        self.ends = positions.clone();
+        self.positions = positions;
     }
 
     /// The next offset to read, per partition.
@@ -132,6 +141,12 @@ impl TopicReader {
     /// Records behind the stable ends seen at the last read.
     pub fn lag_records(&self) -> u64 {
         self.positions.iter().zip(&self.ends).map(|(&p, &e)| e.saturating_sub(p)).sum()
+    }
+
+    /// The truncations found since the last call: whoever kept rows from those offsets must
+    /// drop them before the records now at those offsets arrive.
+    pub fn take_truncations(&mut self) -> Vec<(u32, u64)> {
+        std::mem::take(&mut self.truncations)
     }
 
     pub fn caught_up_us(&self) -> &[u64] {
@@ -174,6 +189,7 @@ impl TopicReader {
         if end < self.positions[p] {
             self.records_truncated += self.positions[p] - end;
             self.positions[p] = end;
+            self.truncations.push((p as u32, end));
         }
     }
 

@@ -20,18 +20,6 @@ pub enum Logic {
     ProcessingTime,
 }
 
-impl Logic {
-    pub const NAMES: &'static str = "exact, sampled, processing_time";
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Logic::Exact => "exact",
-            Logic::Sampled => "sampled",
-            Logic::ProcessingTime => "processing_time",
-        }
-    }
-}
-
 /// `"architectures": {…}`. Every field has a default, so `{}` runs all three.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

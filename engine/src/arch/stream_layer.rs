@@ -13,6 +13,15 @@ use crate::stream::EventTimeUs;
 /// Bytes a record takes in a log besides its value (offset, timestamp, key, headers).
 pub const RECORD_OVERHEAD_BYTES: u64 = 48;
 
+/// What a layer hands its owner, in order.
+pub enum LayerEvent<'a> {
+    /// The partition's log was truncated to `end` under the reader (a new leader never had
+    /// those records): rows kept from offsets at or above it are of records that are gone.
+    Truncated { partition: u32, end: u64 },
+    /// A row of `record` that was not too late.
+    Row(&'a ReadRecord, Row),
+}
+
 #[derive(Clone, Debug)]
 pub struct StreamLayer {
     pub reader: TopicReader,
@@ -68,15 +77,15 @@ impl StreamLayer {
     /// comes back at `positions` after `restart_us`.
     pub fn crash(&mut self, positions: Vec<u64>, now_us: u64, restart_us: u64) {
         let partitions = positions.len();
-        self.reader = TopicReader::from_positions(positions);
+        self.reader.restart(positions);
         self.watermarks = SourceWatermarks::new(&self.watermark, partitions, now_us).expect("validated at the edge");
         self.down_until_us = Some(now_us + restart_us);
     }
 
-    /// One tick of `elapsed_us`: reads what the budget allows and hands each admitted row,
-    /// with its record, to `apply`. `room` bounds how many records may be read (the caller's
-    /// storage left).
-    pub fn tick(&mut self, topic: &TopicAccess, shape: &mut Shape, elapsed_us: u64, now_us: u64, room: u64, mut apply: impl FnMut(&ReadRecord, Row)) {
+    /// One tick of `elapsed_us`: reads what the budget allows and hands `on` the truncations
+    /// found, then each admitted row with its record. `room` bounds how many records may be
+    /// read (the caller's storage left).
+    pub fn tick(&mut self, topic: &TopicAccess, shape: &mut Shape, elapsed_us: u64, now_us: u64, room: u64, mut on: impl FnMut(LayerEvent)) {
         if let Some(until) = self.down_until_us {
             if now_us < until {
                 return;
@@ -88,6 +97,9 @@ impl StreamLayer {
         let mut read = std::mem::take(&mut self.read);
         read.clear();
         self.reader.read(topic, max, now_us, &mut read);
+        for (partition, end) in self.reader.take_truncations() {
+            on(LayerEvent::Truncated { partition, end });
+        }
         for record in &read {
             self.bytes_read += u64::from(record.record.value_bytes) + RECORD_OVERHEAD_BYTES;
             let event_time_us = shape.event_time_us(record);
@@ -102,7 +114,7 @@ impl StreamLayer {
                     self.late_dropped_rows += 1;
                     self.late_dropped.add(row.cell, row.amount);
                 } else {
-                    apply(record, row);
+                    on(LayerEvent::Row(record, row));
                 }
             }
             self.watermarks.on_record(record.partition as usize, event_time_us, now_us);

@@ -27,10 +27,15 @@ fn the_score_counts_only_settled_windows_and_the_size_of_the_difference() {
     served.add((0, 2), 90);
     served.add((w, 1), 50);
     // Windows ending by 2 s have settled: [0,1) s and [1,2) s, not [2,3) s.
-    let s = score(&truth, |c| served.get(c), 2 * w, w, 48);
+    let s = score(&truth, &|c| served.get(c), &[served.cells()], 2 * w, w, 48);
     assert_eq!((s.cells_settled, s.cells_wrong), (3, 1));
     assert!((s.error_percent - 4.0).abs() < 1e-9, "10 of 250: {}", s.error_percent);
-    assert_eq!(score(&truth, |c| served.get(c), w / 2, w, 48).cells_settled, 0);
+    assert_eq!(score(&truth, &|c| served.get(c), &[served.cells()], w / 2, w, 48).cells_settled, 0);
+    // Rows moved to a cell the truth does not have count where they landed too.
+    served.add((w, 3), 25);
+    let s = score(&truth, &|c| served.get(c), &[served.cells()], 2 * w, w, 48);
+    assert_eq!((s.cells_settled, s.cells_wrong), (4, 2));
+    assert!((s.error_percent - 14.0).abs() < 1e-9, "35 of 250: {}", s.error_percent);
 }
 
 #[test]

@@ -131,6 +131,11 @@ impl Fates {
         self.counts.aborted += 1;
     }
 
+    /// Whether a leader has appended a copy of the record yet.
+    pub fn has_copy(&self, record_id: u64) -> bool {
+        self.copy_offset[record_id as usize] != NO_COPY
+    }
+
     /// A leader appended the record at `offset` of `leader_log` (the log it wrote into).
     /// It is a duplicate if its previous copy is still in that log: then both will be
     /// replicated and read. A copy only a deposed leader had is no duplicate.

@@ -191,6 +191,12 @@ impl PartitionLog {
         self.entries.back().map(|(_, e)| e.epoch)
     }
 
+    /// Entries retained below `offset` (fewer than `offset` once retention or compaction
+    /// removed some).
+    pub fn entries_below(&self, offset: u64) -> usize {
+        self.index_of(offset)
+    }
+
     /// Index of the first entry at or after `offset`.
     fn index_of(&self, offset: u64) -> usize {
         self.entries.partition_point(|(o, _)| *o < offset)
@@ -226,8 +232,8 @@ impl PartitionLog {
     /// agree with this log (Kafka's OffsetsForLeaderEpoch answer).
     pub fn end_offset_for_epoch(&self, epoch: u32) -> u64 {
         // Entries are in epoch order: the first entry of a later epoch ends `epoch`'s history.
-        let later = self.entries.iter().find(|(_, e)| e.epoch > epoch);
-        later.map_or(self.log_end_offset(), |(o, _)| *o)
+        let later = self.entries.partition_point(|(_, e)| e.epoch <= epoch);
+        self.entries.get(later).map_or(self.log_end_offset(), |(o, _)| *o)
     }
 
     /// Removes every record at `offset` and beyond, returning them (oldest first).

@@ -178,12 +178,18 @@ impl TraceEntry {
         object.insert("node".into(), self.node.to_string().into());
         for (name, value) in self.kind.field_names().into_iter().zip([self.a, self.b, self.c]) {
             if let Some(name) = name {
-                object.insert(name.into(), value.into());
+                // Fingerprints and "none" markers use all 64 bits; JavaScript numbers stop
+                // at 2^53, so larger values travel as decimal strings.
+                let value = if value > JS_SAFE_INTEGER_MAX { value.to_string().into() } else { value.into() };
+                object.insert(name.into(), value);
             }
         }
         serde_json::Value::Object(object)
     }
 }
+
+/// The largest integer a JavaScript number holds exactly (2^53 − 1).
+pub const JS_SAFE_INTEGER_MAX: u64 = (1 << 53) - 1;
 
 /// The running trace: a fingerprint of everything, plus the most recent entries.
 pub struct Trace {

@@ -66,6 +66,15 @@ impl QueryTruth {
 
     /// The producer created `record_id` with CreateTime `timestamp_us`.
     pub fn on_created(&mut self, record_id: u64, timestamp_us: u64, payload: &Payload) {
+        self.add(record_id, timestamp_us, payload, 1);
+    }
+
+    /// Takes back a record counted by `on_created` (its producer gave up on it).
+    pub fn withdraw(&mut self, record_id: u64, timestamp_us: u64, payload: &Payload) {
+        self.add(record_id, timestamp_us, payload, -1);
+    }
+
+    fn add(&mut self, record_id: u64, timestamp_us: u64, payload: &Payload, sign: i64) {
         self.rows.clear();
         (self.query.rows)(payload, &mut self.rows);
         if self.rows.is_empty() {
@@ -76,7 +85,11 @@ impl QueryTruth {
         let size_us = i64::from(self.query.window_ms) * 1_000;
         let start = event_time_us - event_time_us.rem_euclid(size_us);
         for &(group, amount) in &self.rows {
-            *self.cells.entry((start, group)).or_insert(0) += amount;
+            let cell = self.cells.entry((start, group)).or_insert(0);
+            *cell += sign * amount;
+            if *cell == 0 && sign < 0 {
+                self.cells.remove(&(start, group));
+            }
         }
         while self.cells.len() > TRUTH_CELLS_MAX {
             self.cells.pop_first();
