@@ -108,10 +108,22 @@ impl Lab {
     /// Draws the workload's analytics over time (precision and recall, conversion, posting
     /// rate) with plotters into `canvas`; does nothing for a scenario without a workload.
     pub fn draw_workload_chart(&self, canvas: &web_sys::HtmlCanvasElement) -> Result<(), JsError> {
-        let Some(data) = draw::workload_chart::WorkloadData::from_simulation(&self.sim) else { return Ok(()) };
+        let Some(data) = draw::workload_chart::LineChart::from_simulation(&self.sim) else { return Ok(()) };
         let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas.clone())
             .ok_or_else(|| JsError::new("draw_workload_chart: the canvas has no 2D context"))?;
         draw::workload_chart::draw(backend, &data).map_err(|e| JsError::new(&format!("draw_workload_chart: {e}")))
+    }
+
+    /// Draws the architectures' comparison over time (freshness, error against the truth,
+    /// core time; Lambda, Kappa and CQRS in each) into `canvas`; does nothing for a scenario
+    /// without architectures.
+    pub fn draw_arch_chart(&self, canvas: &web_sys::HtmlCanvasElement) -> Result<(), JsError> {
+        if self.sim.architectures().is_none() {
+            return Ok(());
+        }
+        let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas.clone())
+            .ok_or_else(|| JsError::new("draw_arch_chart: the canvas has no 2D context"))?;
+        draw::arch_chart::draw(backend, &self.sim).map_err(|e| JsError::new(&format!("draw_arch_chart: {e}")))
     }
 }
 

@@ -190,7 +190,11 @@ export function createArchPanel(root, { command }) {
     f.status = el('p', '', 'arch-status');
     f.status.setAttribute('role', 'status');
     f.status.hidden = true;
-    root.replaceChildren(el('h2', 'Three architectures, one question'), f.query, f.table, cards, foot, f.status);
+    // Drawn by Rust (Lab.draw_arch_chart) from main.js's frame loop: the series over time.
+    f.chart = el('canvas', undefined, 'arch-chart');
+    f.chart.id = 'arch-chart';
+    f.chart.setAttribute('aria-label', 'Staleness, error against the truth and core time of Lambda, Kappa and CQRS over time');
+    root.replaceChildren(el('h2', 'Three architectures, one question'), f.query, f.table, f.chart, cards, foot, f.status);
   }
 
   /** Keeps a logic picker on the engine's value unless someone is using it. */
@@ -208,6 +212,10 @@ export function createArchPanel(root, { command }) {
       if (!this.active) return;
       settleMs = scenario.architectures.settle_ms ?? 0;
       build();
+    },
+    /** The canvas main.js draws the architectures chart into (null when hidden). */
+    chart() {
+      return this.active ? f.chart : null;
     },
     /** Renders an ArchView (`snapshot().architectures`) at simulated time `nowUs`. */
     update(view) {

@@ -7,7 +7,7 @@
 //
 // Contract with src/lib.rs: Lab(scenarioJson, seed: BigInt), advance(ms) -> summary,
 // step(), apply(commandJson), snapshot(), scenario(), draw_flow(canvas), draw_lag_chart(canvas),
-// draw_workload_chart(canvas),
+// draw_workload_chart(canvas), draw_arch_chart(canvas),
 // trace_hash(); scenario_names(), scenario_json(name), random_seed().
 
 import init, * as dhara from '../dhara.js';
@@ -268,12 +268,13 @@ function frame(nowMs) {
     app.lab.draw_flow(flow);
     const lag = $('lag');
     const workloadChart = app.workloadPanel.chart();
-    const lagResized = sizeCanvas(lag);
-    const workloadResized = workloadChart ? sizeCanvas(workloadChart) : false;
-    const resized = lagResized || workloadResized;
+    const archChart = app.archPanel.chart();
+    // Every canvas is sized each frame (no short-circuit): a resize redraws at once.
+    const resized = [lag, workloadChart, archChart].map((canvas) => (canvas ? sizeCanvas(canvas) : false)).some(Boolean);
     if (resized || nowMs - app.lastChartMs >= CHART_INTERVAL_MS) {
       app.lab.draw_lag_chart(lag);
       if (workloadChart) app.lab.draw_workload_chart(workloadChart);
+      if (archChart) app.lab.draw_arch_chart(archChart);
       app.lastChartMs = nowMs;
     }
     const panels = app.streamPanel.active || app.workloadPanel.active || app.archPanel.active;

@@ -1,8 +1,9 @@
 //! Drawing. `flow` lays out the message flow against the small `Painter` trait, so the same
 //! layout code draws on a browser canvas (`canvas`) and into a recording in native tests.
-//! `lag_chart` and `workload_chart` use plotters, generic over their backend (a canvas in the
-//! page, SVG in tests), in the frame `time_chart` draws for both.
+//! `lag_chart`, `workload_chart` and `arch_chart` use plotters, generic over their backend (a
+//! canvas in the page, SVG in tests), in the frame `time_chart` draws for all.
 
+pub mod arch_chart;
 pub mod canvas;
 pub mod flow;
 pub mod lag_chart;

@@ -15,8 +15,9 @@ pub struct Line {
     pub points: Vec<(f64, f64)>,
 }
 
-/// What the chart draws for the scenario's workload.
-pub struct WorkloadData {
+/// A titled chart of lines over simulated time: the workload's, and each panel of the
+/// architectures chart.
+pub struct LineChart {
     pub title: &'static str,
     /// The value axis; `None` fits the data.
     pub y_max: Option<f64>,
@@ -32,18 +33,24 @@ fn layout(kind: Kind) -> (&'static str, Option<f64>, &'static [(&'static str, &'
     }
 }
 
-impl WorkloadData {
+impl LineChart {
     /// `None` for a scenario without a workload.
-    pub fn from_simulation(sim: &Simulation) -> Option<WorkloadData> {
+    pub fn from_simulation(sim: &Simulation) -> Option<LineChart> {
         let (title, y_max, series) = layout(sim.scenario().workload.as_ref()?.kind());
         let points = |name: &str| sim.series(name).map(|s| s.points().map(|(t, v)| (t as f64 / 1e6, v)).collect()).unwrap_or_default();
         let lines = series.iter().map(|&(label, name)| Line { label, points: points(name) }).collect();
-        Some(WorkloadData { title, y_max, lines })
+        Some(LineChart { title, y_max, lines })
     }
 }
 
-pub fn draw<DB: DrawingBackend>(backend: DB, data: &WorkloadData) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+pub fn draw<DB: DrawingBackend>(backend: DB, data: &LineChart) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let root = backend.into_drawing_area();
+    draw_on(&root, data)?;
+    root.present()
+}
+
+/// Draws `data` into `root` (a whole canvas or one panel of it).
+pub fn draw_on<DB: DrawingBackend>(root: &DrawingArea<DB, plotters::coord::Shift>, data: &LineChart) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let (width, height) = root.dim_in_pixel();
     // A wide, short strip must not get fonts sized for its width alone, nor unreadably
     // small ones: text stays at least at its nominal size.
@@ -54,7 +61,7 @@ pub fn draw<DB: DrawingBackend>(backend: DB, data: &WorkloadData) -> Result<(), 
     let y_max = data.y_max.unwrap_or_else(|| all().map(|(_, v)| v).fold(10.0, f64::max) * 1.1);
     let y_decimals = if y_max <= 1.0 { 1 } else { 0 };
     let frame = Frame { title: data.title, scale, x: x_start..x_end, y_max, y_label_area_px: 44.0, y_decimals };
-    let mut chart = draw_frame(&root, &frame)?;
+    let mut chart = draw_frame(root, &frame)?;
     for (i, line) in data.lines.iter().enumerate() {
         let (r, g, b) = CATEGORICAL_RGB[i % CATEGORICAL_RGB.len()];
         let colour = RGBColor(r, g, b);
@@ -64,8 +71,7 @@ pub fn draw<DB: DrawingBackend>(backend: DB, data: &WorkloadData) -> Result<(), 
             .label(line.label)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(3)));
     }
-    chart.configure_series_labels().label_font(font(scale, 11.0)).background_style(WHITE.mix(0.85)).border_style(RGBColor(201, 208, 220)).position(SeriesLabelPosition::LowerRight).draw()?;
-    root.present()
+    chart.configure_series_labels().label_font(font(scale, 11.0)).background_style(WHITE.mix(0.85)).border_style(RGBColor(201, 208, 220)).position(SeriesLabelPosition::UpperLeft).draw()
 }
 
 #[cfg(test)]
@@ -74,7 +80,7 @@ mod tests {
     use dhara_engine::scenario::builtin;
     use dhara_engine::sim::Duration;
 
-    fn svg_of(data: &WorkloadData) -> String {
+    fn svg_of(data: &LineChart) -> String {
         let mut svg = String::new();
         draw(SVGBackend::with_string(&mut svg, (600, 300)), data).expect("chart draws");
         svg
@@ -89,7 +95,7 @@ mod tests {
     #[test]
     fn upi_draws_precision_and_recall_on_a_unit_axis() {
         let sim = run("upi-fraud", 70);
-        let data = WorkloadData::from_simulation(&sim).expect("a workload");
+        let data = LineChart::from_simulation(&sim).expect("a workload");
         assert_eq!(data.lines.iter().map(|l| l.label).collect::<Vec<_>>(), ["precision", "recall"]);
         assert!(data.lines.iter().all(|l| !l.points.is_empty() && l.points.iter().all(|&(_, v)| (0.0..=1.0).contains(&v))));
         let svg = svg_of(&data);
@@ -98,17 +104,17 @@ mod tests {
 
     #[test]
     fn shop_and_social_draw_their_own_series_and_a_plain_run_none() {
-        let shop = WorkloadData::from_simulation(&run("shop-sessions", 60)).expect("a workload");
+        let shop = LineChart::from_simulation(&run("shop-sessions", 60)).expect("a workload");
         assert!(shop.lines.iter().any(|l| !l.points.is_empty()), "sessions closed in a minute");
         assert!(svg_of(&shop).contains("abandoned"));
-        let social = WorkloadData::from_simulation(&run("social-trends", 15)).expect("a workload");
+        let social = LineChart::from_simulation(&run("social-trends", 15)).expect("a workload");
         assert!(social.lines[0].points.iter().any(|&(_, v)| v > 100.0), "about 200 posts/s");
-        assert!(WorkloadData::from_simulation(&run("upi-lag", 2)).is_none());
+        assert!(LineChart::from_simulation(&run("upi-lag", 2)).is_none());
     }
 
     #[test]
     fn an_empty_chart_still_draws_axes() {
-        let data = WorkloadData { title: "t", y_max: None, lines: vec![Line { label: "x", points: vec![] }] };
+        let data = LineChart { title: "t", y_max: None, lines: vec![Line { label: "x", points: vec![] }] };
         assert!(svg_of(&data).contains("<svg"));
     }
 }

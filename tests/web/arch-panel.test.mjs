@@ -4,7 +4,7 @@
 // command is shown and the run goes on; a scenario without architectures shows no panel.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DIST, launchBrowser, openPage, serveSite } from './helpers.mjs';
+import { DIST, canvasPixels, launchBrowser, openPage, serveSite } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -104,6 +104,11 @@ describe('the architectures panel (dist/)', () => {
       });
     });
     console.log(`# ${windows.length} windows shown, ${marked} answers marked ≠`);
+
+    // The Rust-drawn chart of the three over time: sized, and more than a blank fill.
+    const chart = await canvasPixels(page, 'arch-chart');
+    assert.ok(chart.width > 300 && chart.height > 100, `the chart canvas is sized: ${chart.width}×${chart.height}`);
+    assert.ok(chart.colours > 5, `the chart is drawn (${chart.colours} colours)`);
 
     // Each card: the measures, then its own state.
     for (const [key, selector] of Object.entries(CARDS)) {
