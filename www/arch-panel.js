@@ -77,6 +77,7 @@ const STATE = {
         ['speed layer', (v.speed_down ? 'down' : `${records(v.speed_lag_records)} behind`) + (v.realtime_full ? ' (view full)' : '')],
         ['logic batch / speed', `${logicName(v.batch_logic)} / ${logicName(v.speed_logic)}${v.logic_differs ? ' (differ!)' : ''}`],
         ['logic changes (two codebases)', v.logic_changes],
+        ['core time batch / speed', `${fmt(v.batch_cpu_s)} / ${fmt(v.speed_cpu_s)} core-s`],
       ],
     };
   },
@@ -108,7 +109,7 @@ const STATE = {
       badge: down.length ? `${down.join(' + ')} down` : v.rebuild_left !== null ? 'rebuilding' : 'running',
       warn: down.length > 0 || (last && !last.equal_to_live),
       facts: [
-        ['events logged', fmt(v.events) + (v.event_log_full ? ' (log full)' : '')], ['projection at event', v.projection_position], ['aggregates', v.aggregates],
+        ['events logged', fmt(v.events) + (v.event_log_full ? ' (log full)' : '')], ['projection at event', v.projection_position], ['aggregates', v.aggregates], ['core time commands / projection', `${fmt(v.commands_cpu_s)} / ${fmt(v.projection_cpu_s)} core-s`],
         ...(rejected.length ? rejected : [['rejected', 'none']]), ['read-your-writes p50 / p99', rw ? `${fmt(rw[0])} / ${fmt(rw[1])} ms` : '—'],
         ['snapshot at event', v.snapshot_at ?? 'none yet'], ['rebuild', rebuild], ...lastRebuild,
       ],

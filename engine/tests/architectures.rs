@@ -259,6 +259,13 @@ fn two_codebases_diverge_until_the_next_batch_recomputes() {
     advance_until(&mut sim, 60, |a| a.lambda.run.is_none());
     let corrected = sim.snapshot().architectures.expect("a view").lambda;
     assert_eq!(corrected.measure.score.error_percent, 0.0, "the batch recomputed every settled window: {:?}", corrected.measure);
+    // The cost per layer: the speed layer held its core all along; the run held four for its
+    // duration (5 s start-up plus the dataset at 50,000 records per core-second).
+    assert!((corrected.batch_cpu_s + corrected.speed_cpu_s - corrected.measure.cpu_s).abs() < 1e-9);
+    assert!((corrected.speed_cpu_s - sim.now().as_us() as f64 / 1e6).abs() <= 0.2, "{corrected:?}");
+    // (The run is seen to end at the next tick: its duration is known to within 0.1 s.)
+    let run_s = corrected.last_batch_ms.expect("a run") as f64 / 1e3;
+    assert!((corrected.batch_cpu_s - 4.0 * run_s).abs() <= 0.4 && run_s > 5.0, "{corrected:?}");
     let err = sim.apply(Command::SetLogic { layer: Layer::Kappa, logic: Logic::Sampled }).expect_err("Kappa changes by deploying");
     assert_eq!(err.path, "layer");
 }

@@ -108,6 +108,9 @@ pub struct LambdaView {
     pub batch_runs: u64,
     pub last_batch_ms: Option<u64>,
     pub batch_logic: Logic,
+    /// Core time per layer, s: the batch runs' and the speed layer's.
+    pub batch_cpu_s: f64,
+    pub speed_cpu_s: f64,
     pub master_records: u64,
     pub master_full: bool,
     /// Records below the batch boundary: what the batch view covers.
@@ -148,6 +151,9 @@ pub struct CqrsView {
     pub projection_position: u64,
     /// Keys with an aggregate (payers, shoppers, authors).
     pub aggregates: u64,
+    /// Core time per process, s: the command handler's and the projector's (with rebuilds).
+    pub commands_cpu_s: f64,
+    pub projection_cpu_s: f64,
     pub rejections: BTreeMap<&'static str, u64>,
     /// Command issued → visible to queries, at the last sample (p50, p99), ms.
     pub read_your_writes_ms: Option<(f64, f64)>,
@@ -220,7 +226,7 @@ impl Architectures {
                 staleness_ms: cqrs_staleness_us / 1_000,
                 // The rules' refusals are deliberate: scored as truth minus what they refused.
                 score: scored(&|cell| c.live().model.get(cell) + c.rejected_rows.get(cell), &[&c.live().model, &c.rejected_rows]),
-                cpu_s: c.cpu_us as f64 / 1e6,
+                cpu_s: c.cpu_us() as f64 / 1e6,
                 storage_bytes: c.storage_bytes(),
                 late_dropped_rows: 0,
             },
@@ -304,6 +310,8 @@ impl Architectures {
             batch_runs: l.batch_runs,
             last_batch_ms: l.last_batch_ms,
             batch_logic: l.batch_logic,
+            batch_cpu_s: l.batch_cpu_us as f64 / 1e6,
+            speed_cpu_s: l.speed.cpu_us as f64 / 1e6,
             master_records: l.master_records() as u64,
             master_full: l.master_full(),
             batch_covers_records: l.boundary.iter().sum(),
@@ -337,6 +345,8 @@ impl Architectures {
             event_log_full: c.log_full(),
             projection_position: c.live().position as u64,
             aggregates: c.aggregates() as u64,
+            commands_cpu_s: c.handler_cpu_us as f64 / 1e6,
+            projection_cpu_s: c.projector_cpu_us as f64 / 1e6,
             rejections: c.rejections.clone(),
             read_your_writes_ms: self.read_your_writes_ms,
             snapshot_at: c.projector.snapshot.as_ref().map(|s| s.position as u64),

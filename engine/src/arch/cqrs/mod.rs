@@ -70,7 +70,9 @@ pub struct Cqrs {
     /// counts a record once): truth minus these is what a correct CQRS answer shows.
     pub rejected_rows: Answer,
     pub rejections: BTreeMap<&'static str, u64>,
-    pub cpu_us: u64,
+    /// Core time of the command handler and of the projector (with its rebuilds), µs.
+    pub handler_cpu_us: u64,
+    pub projector_cpu_us: u64,
     rows: Vec<Row>,
     read: Vec<ReadRecord>,
     spec: ArchSpec,
@@ -88,7 +90,8 @@ impl Cqrs {
             projector: projection::Projector::new(spec),
             rejected_rows: Answer::default(),
             rejections: BTreeMap::new(),
-            cpu_us: 0,
+            handler_cpu_us: 0,
+            projector_cpu_us: 0,
             rows: Vec::new(),
             read: Vec::new(),
             spec: spec.clone(),
@@ -110,7 +113,7 @@ impl Cqrs {
 
     pub fn tick(&mut self, topic: &TopicAccess, shape: &mut Shape, elapsed_us: u64, now_us: u64) {
         if up(&mut self.handler_down_until_us, now_us) {
-            self.cpu_us += elapsed_us;
+            self.handler_cpu_us += elapsed_us;
             if std::mem::take(&mut self.rehydrate) {
                 self.aggregates = Aggregates::default();
                 for event in &self.log {
@@ -119,7 +122,7 @@ impl Cqrs {
             }
             self.handle_commands(topic, shape, elapsed_us, now_us);
         }
-        self.cpu_us += self.projector.tick(&self.log, shape, elapsed_us, now_us);
+        self.projector_cpu_us += self.projector.tick(&self.log, shape, elapsed_us, now_us);
     }
 
     fn handle_commands(&mut self, topic: &TopicAccess, shape: &mut Shape, elapsed_us: u64, now_us: u64) {
@@ -165,6 +168,10 @@ impl Cqrs {
         self.handler_down_until_us = Some(now_us + u64::from(self.spec.restart_ms) * 1_000);
         self.aggregates = Aggregates::default();
         self.rehydrate = true;
+    }
+
+    pub fn cpu_us(&self) -> u64 {
+        self.handler_cpu_us + self.projector_cpu_us
     }
 
     pub fn aggregates(&self) -> usize {
