@@ -424,3 +424,30 @@ fn an_aborted_transactions_records_are_in_no_answer_and_not_in_the_truth() {
         assert_eq!(m.score.cells_wrong, 0, "{name} reads committed records only, and so does the truth: {m:?}");
     }
 }
+
+#[test]
+fn a_crashed_command_handler_rebuilds_its_aggregates_from_the_event_log_exactly() {
+    // Two festival-sale runs, one whose handler dies twice and comes straight back. Every
+    // purchase is decided against the shopper's order (carted, checked out, not yet paid):
+    // rebuilt from the log, the aggregates decide every later command as the untouched
+    // run's do, so both logs hold the same events.
+    let run = |crash: bool| {
+        let mut doc: Value = serde_json::from_str(builtin::find("shop-sessions").expect("built in").json).expect("JSON");
+        doc["architectures"] = json!({"restart_ms": 0, "window_ms": 10_000});
+        let mut sim = Simulation::new(Scenario::from_json(&doc.to_string()).expect("valid"), 16);
+        for t in 0..4 {
+            advance_s(&mut sim, 15);
+            if crash && t % 2 == 0 {
+                sim.apply(Command::CrashLayer { layer: Layer::CqrsCommands }).expect("running");
+            }
+        }
+        let cqrs = &arch(&sim).cqrs;
+        (cqrs.log.clone(), cqrs.rejections.clone(), cqrs.aggregates())
+    };
+    let (crashed, untouched) = (run(true), run(false));
+    let purchases = |log: &[dhara_engine::arch::cqrs::Event]| log.iter().filter(|e| e.outcome.is_ok() && matches!(e.payload, dhara_engine::workload::Payload::Shop(s) if s.stage == dhara_engine::shop::Stage::Purchase)).count();
+    assert!(purchases(&untouched.0) > 20, "purchases decided against their orders: {}", purchases(&untouched.0));
+    assert_eq!(crashed.1, untouched.1, "the same refusals");
+    assert_eq!(crashed.2, untouched.2, "the same aggregates");
+    assert!(crashed.0 == untouched.0, "the same events, in the same order");
+}

@@ -135,7 +135,7 @@ pub struct Score {
 }
 
 /// Scores `served` (looked up cell by cell) against `truth` over windows that ended at or
-/// before `settled_before_us`, looking back at most `windows_max` windows. Cells only the
+/// before `settled_before_us`, looking back `windows_max` windows (and the one before). Cells only the
 /// served side has (`served_cells`: the tables the served answer is made of) count too: a
 /// bug that moves rows to another window is wrong twice, where they went missing and where
 /// they landed.

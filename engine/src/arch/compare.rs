@@ -16,8 +16,8 @@ const VIEW_ROWS_MAX: usize = 8;
 /// One architecture's numbers at one instant.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct Measure {
-    /// How old the oldest record is that the topic has and the served answer does not
-    /// reflect yet (0: up to date), ms.
+    /// How long the served answer has not reflected everything the topic holds (0: it
+    /// does), ms: the time since its readers last stood at the end.
     pub staleness_ms: u64,
     pub score: Score,
     /// Core time spent so far (a stream process holds its core; a batch run holds its

@@ -112,7 +112,7 @@ impl Kappa {
         let Some(next) = &mut self.replaying else { return };
         next.tick(topic, shape, elapsed_us, now_us);
         let every_partition_led = (0..self.partitions).all(|p| topic.leader(p).is_some());
-        if every_partition_led && next.job.reader.lag_records() <= self.spec.switch_lag_records && next.job.reader.records_read > 0 {
+        if every_partition_led && next.job.reader.lag_records() <= self.spec.switch_lag_records && next.job.reader.reads > 0 {
             let next = self.replaying.take().expect("checked");
             self.switches.push(Switch { version: next.version, at_ms: now_us / 1_000, replay_ms: (now_us - next.deployed_us) / 1_000, records_replayed: next.job.reader.records_read, records_missed: next.job.reader.records_missed });
             self.switches_total += 1;

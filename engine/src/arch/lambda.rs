@@ -16,6 +16,10 @@ use std::collections::VecDeque;
 pub const MASTER_RECORDS_MAX: usize = 1_000_000;
 /// Rows the realtime view holds; a full speed layer waits for the next batch.
 pub const REALTIME_ROWS_MAX: usize = 1_000_000;
+/// Cells the realtime view may hold: never evicted (a row subtracted from an evicted cell
+/// would come back negative), and bounded anyway, since rows are (a tick's worth past
+/// `REALTIME_ROWS_MAX` at most) and a cell needs a row.
+const REALTIME_CELLS_MAX: usize = usize::MAX;
 /// The archiver copies the topic into the dataset (an HDFS or S3 sink) at this speed.
 pub const ARCHIVE_RECORDS_PER_S: u32 = 1_000_000;
 /// Bytes a realtime row takes: its offset and its cell and amount.
@@ -95,7 +99,7 @@ impl Lambda {
             last_batch_ms: None,
             batch_cpu_us: 0,
             speed: StreamLayer::new(spec, zeros, Logic::Exact, now_us),
-            realtime: Answer::with_max(REALTIME_ROWS_MAX),
+            realtime: Answer::with_max(REALTIME_CELLS_MAX),
             realtime_rows: (0..partitions).map(|_| VecDeque::new()).collect(),
             realtime_rows_total: 0,
             spec: spec.clone(),
@@ -157,6 +161,7 @@ impl Lambda {
     pub fn tick(&mut self, topic: &TopicAccess, shape: &mut Shape, elapsed_us: u64, now_us: u64) {
         self.archive(topic, elapsed_us, now_us);
         let (realtime, rows, total, boundary) = (&mut self.realtime, &mut self.realtime_rows, &mut self.realtime_rows_total, &mut self.boundary);
+        let mut cutoff = self.run.as_mut().map(|run| &mut run.cutoff);
         let room = (REALTIME_ROWS_MAX - (*total).min(REALTIME_ROWS_MAX)) as u64;
         self.speed.tick(topic, shape, elapsed_us, now_us, room, |event| match event {
             LayerEvent::Row(record, row) => {
@@ -176,6 +181,10 @@ impl Lambda {
                 }
                 let b = &mut boundary[partition as usize];
                 *b = (*b).min(end);
+                // A run in progress saw the old records at those offsets, not the new ones.
+                if let Some(cutoff) = cutoff.as_deref_mut() {
+                    cutoff[partition as usize] = cutoff[partition as usize].min(end);
+                }
             }
         });
         self.advance_batch(shape, now_us);
@@ -251,7 +260,7 @@ impl Lambda {
     /// The speed layer dies: its realtime view lived in memory, so it recomputes it from the
     /// batch boundary (the speed layer's state is disposable, Lambda's point).
     pub fn crash_speed(&mut self, now_us: u64) {
-        self.realtime = Answer::default();
+        self.realtime = Answer::with_max(REALTIME_CELLS_MAX);
         self.realtime_rows.iter_mut().for_each(VecDeque::clear);
         self.realtime_rows_total = 0;
         self.speed.crash(self.boundary.clone(), now_us, u64::from(self.spec.restart_ms) * 1_000);

@@ -72,6 +72,8 @@ pub struct Architectures {
     pending: std::collections::BTreeMap<u64, (u64, Payload)>,
     /// The producer writes in transactions: a written record can still be aborted.
     transactional: bool,
+    /// (batch runs started, batch runs done, Kappa switches, rebuilds) at the last notes.
+    noted: (u64, u64, u64, u64),
     /// Per architecture, recovery after the latest stale spell.
     pub(crate) recovery: [compare::Recovery; 3],
 }
@@ -92,6 +94,7 @@ impl Architectures {
             last_tick_us: 0,
             read_your_writes_ms: None,
             recovery: Default::default(),
+            noted: Default::default(),
             pending: Default::default(),
             transactional: false,
             spec: spec.clone(),
@@ -146,25 +149,32 @@ impl Architectures {
     }
 
     /// Every layer reads and computes for the time since the last tick.
-    pub fn tick(&mut self, topic: &TopicAccess, now: SimTime) -> Vec<Note> {
+    pub fn tick(&mut self, topic: &TopicAccess, now: SimTime) {
         let now_us = now.as_us();
         let elapsed_us = now_us - self.last_tick_us;
         self.last_tick_us = now_us;
-        let before = (self.lambda.batch_runs, self.kappa.switches_total, self.cqrs.projector.rebuilds_total, self.lambda.batch_runs_started);
         self.lambda.tick(topic, &mut self.shape, elapsed_us, now_us);
         self.kappa.tick(topic, &mut self.shape, elapsed_us, now_us);
         self.cqrs.tick(topic, &mut self.shape, elapsed_us, now_us);
+    }
+
+    /// What changed in what the architectures serve since the last call, for the trace: a
+    /// tick or a command may have started or finished a batch run, moved Kappa's serving
+    /// pointer or swapped in a rebuilt projection.
+    pub fn take_notes(&mut self) -> Vec<Note> {
+        let now = (self.lambda.batch_runs_started, self.lambda.batch_runs, self.kappa.switches_total, self.cqrs.projector.rebuilds_total);
+        let before = std::mem::replace(&mut self.noted, now);
         let mut notes = Vec::new();
-        if let Some(run) = self.lambda.run.as_ref().filter(|_| self.lambda.batch_runs_started != before.3) {
+        if let Some(run) = self.lambda.run.as_ref().filter(|_| now.0 != before.0) {
             notes.push([NOTE_BATCH_STARTED, run.records as u64, (run.ends_us - run.started_us) / 1_000]);
         }
-        if self.lambda.batch_runs != before.0 {
+        if now.1 != before.1 {
             notes.push([NOTE_BATCH_DONE, self.lambda.batch_runs, self.lambda.boundary.iter().sum()]);
         }
-        if self.kappa.switches_total != before.1 {
+        if now.2 != before.2 {
             notes.push([NOTE_VERSION_SERVING, self.kappa.serving.version.into(), self.kappa.serving.job.reader.records_missed]);
         }
-        if self.cqrs.projector.rebuilds_total != before.2 {
+        if now.3 != before.3 {
             notes.push([NOTE_REBUILD_DONE, self.cqrs.live().position as u64, 0]);
         }
         notes

@@ -93,6 +93,8 @@ pub struct TopicReader {
     /// Per partition, when the reader last stood at the end: without a live leader, that is
     /// how far back its answer is known to be complete.
     caught_up_us: Vec<u64>,
+    /// Reads so far: until the first, `ends` are not known.
+    pub reads: u64,
     pub records_read: u64,
     /// Offsets that held no record any more when the reader got there.
     pub records_missed: u64,
@@ -105,13 +107,27 @@ pub struct TopicReader {
 
 impl TopicReader {
     pub fn new(partitions: u32) -> TopicReader {
-        TopicReader::from_positions(vec![0; partitions as usize])
+        TopicReader::from_positions(vec![0; partitions as usize], 0)
     }
 
-    pub fn from_positions(positions: Vec<u64>) -> TopicReader {
+    /// A reader at `positions` from `now_us`: until it first reaches the end, its answer is
+    /// counted as complete up to its start.
+    pub fn from_positions(positions: Vec<u64>, now_us: u64) -> TopicReader {
         let ends = positions.clone();
         let partitions = positions.len();
-        TopicReader { positions, ends, next_partition: 0, leader_epochs: vec![0; partitions], record_epochs: vec![None; partitions], caught_up_us: vec![0; partitions], records_read: 0, records_missed: 0, records_truncated: 0, truncations: Vec::new() }
+        TopicReader {
+            positions,
+            ends,
+            next_partition: 0,
+            leader_epochs: vec![0; partitions],
+            record_epochs: vec![None; partitions],
+            caught_up_us: vec![now_us; partitions],
+            reads: 0,
+            records_read: 0,
+            records_missed: 0,
+            records_truncated: 0,
+            truncations: Vec::new(),
+        }
     }
 
     /// A restart at `positions`: what the reader counted and the epochs it validated stay;
@@ -131,10 +147,14 @@ impl TopicReader {
         &self.positions
     }
 
-    /// Moves every partition at least up to `floor` (nothing below it needs reading).
+    /// Moves every partition at least up to `floor` (nothing below it needs reading). A
+    /// partition that moves has read no record there, so it has no epoch to validate yet.
     pub fn skip_to(&mut self, floor: &[u64]) {
-        for (position, &f) in self.positions.iter_mut().zip(floor) {
-            *position = (*position).max(f);
+        for (p, &f) in floor.iter().enumerate() {
+            if f > self.positions[p] {
+                self.positions[p] = f;
+                self.record_epochs[p] = None;
+            }
         }
     }
 
@@ -158,6 +178,7 @@ impl TopicReader {
         let partitions = self.positions.len();
         let first = self.next_partition;
         self.next_partition = (first + 1) % partitions.max(1);
+        self.reads += 1;
         let mut left = max;
         for step in 0..partitions {
             let p = (first + step) % partitions;

@@ -26,11 +26,17 @@ impl Simulation {
     pub(crate) fn tick_architectures(&mut self) {
         let Some(architectures) = &mut self.architectures else { return };
         let topic = TopicAccess { brokers: &self.brokers, controller: &self.controller };
-        for note in architectures.tick(&topic, self.now) {
-            self.trace.record(self.now, TraceKind::Architecture, CONTROLLER, note);
-        }
+        architectures.tick(&topic, self.now);
         let next = self.now + Duration::from_us(architectures.tick_interval_us());
         self.queue.push(next, Event::Arch);
+        self.trace_architecture_notes();
+    }
+
+    fn trace_architecture_notes(&mut self) {
+        let Some(architectures) = &mut self.architectures else { return };
+        for note in architectures.take_notes() {
+            self.trace.record(self.now, TraceKind::Architecture, CONTROLLER, note);
+        }
     }
 
     pub(crate) fn apply_to_architectures(&mut self, command: ArchCommand) -> Result<(), InputError> {
@@ -38,7 +44,9 @@ impl Simulation {
             return Err(InputError::new("command", "this scenario has no architectures: add an \"architectures\" section (\"architectures\": {} runs all three) or run the CLI with --architectures"));
         };
         let topic = TopicAccess { brokers: &self.brokers, controller: &self.controller };
-        architectures.apply(command, &topic, self.now)
+        let applied = architectures.apply(command, &topic, self.now);
+        self.trace_architecture_notes();
+        applied
     }
 
     /// Lambda, Kappa and CQRS, when the scenario has them.

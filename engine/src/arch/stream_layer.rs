@@ -49,7 +49,7 @@ impl StreamLayer {
         let watermark = WatermarkConfig { out_of_orderness_us: i64::from(spec.out_of_orderness_ms) * 1_000, idle_timeout_us: None };
         let partitions = positions.len();
         StreamLayer {
-            reader: TopicReader::from_positions(positions),
+            reader: TopicReader::from_positions(positions, now_us),
             budget: Budget::new(spec.stream_records_per_s),
             watermarks: SourceWatermarks::new(&watermark, partitions, now_us).expect("validated at the edge"),
             watermark,

@@ -83,8 +83,9 @@ impl Aggregates {
     /// Decides `command` against its key's aggregate and records that it was handled.
     pub fn decide(&mut self, command: &Command) -> Result<(), Rejection> {
         let aggregate = self.by_key.entry(command.key).or_default();
-        let id = command.record_id;
-        if aggregate.handled > 0 && aggregate.recent_ids.contains(&id) {
+        // Kept as id + 1, so the ring's zeros never match record 0.
+        let id = command.record_id + 1;
+        if aggregate.recent_ids.contains(&id) {
             return Err(Rejection::Duplicate);
         }
         aggregate.recent_ids[(aggregate.handled % RECENT_IDS as u64) as usize] = id;
@@ -103,7 +104,11 @@ fn decide_payment(aggregate: &mut Aggregate, txn: &crate::upi::Txn, event_time_u
         return Err(Rejection::NotSuccessful);
     }
     let day = (event_time_us + IST_OFFSET_US).div_euclid(DAY_US);
-    if day != aggregate.day {
+    if day < aggregate.day {
+        // A late payment of a day that is over: that day's total is no longer kept.
+        return Ok(());
+    }
+    if day > aggregate.day {
         aggregate.day = day;
         aggregate.spent_today_rupees = 0;
     }
