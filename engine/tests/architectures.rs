@@ -288,6 +288,15 @@ fn a_crashed_layer_goes_stale_and_recovers_and_the_run_is_reproducible() {
         let recovery = view.kappa.recovery.last_recovery_ms.expect("one stale spell ended");
         assert!((15_000..20_000).contains(&recovery), "stale for the restart plus the catch-up: {recovery} ms");
         assert!(view.cqrs.recovery.last_recovery_ms.is_some());
+        // The same story over time, in the series the page draws: Kappa's staleness rose past
+        // the restart and fell back; CQRS's read-your-writes lag took the projector's restart.
+        let max = |name: &str| sim.series(name).expect("a series").points().map(|(_, v)| v).fold(0.0, f64::max);
+        let last = |name: &str| sim.series(name).expect("a series").last().expect("sampled").1;
+        assert!(max("kappa_staleness_ms") >= 10_000.0 && last("kappa_staleness_ms") < 1_000.0);
+        assert!(max("lambda_staleness_ms") < 1_000.0, "Lambda was never stale");
+        assert!(max("cqrs_read_your_writes_p99_ms") >= 10_000.0 && last("cqrs_read_your_writes_p99_ms") < 1_000.0, "commands waited for the projector, then no longer");
+        let (p50, p99) = view.cqrs.read_your_writes_ms.expect("measured");
+        assert!(0.0 < p50 && p50 <= p99, "{p50} {p99}");
         sim.trace().hash()
     };
     assert_eq!(run(), run(), "same scenario, seed and commands: the same trace");
