@@ -177,6 +177,24 @@ describe('the built page (dist/)', () => {
     await page.close();
   });
 
+  test('a hostile URL hash is shown as text, never run or parsed as HTML', async () => {
+    const hostile = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>';
+    const opened = await openPage(browser, `${site.url}#scenario=${encodeURIComponent(hostile)}&seed=${encodeURIComponent('<b>7</b>')}&arch=${encodeURIComponent('<i>1</i>')}`);
+    const { page } = opened;
+    let dialogs = 0;
+    page.on('dialog', (dialog) => { dialogs += 1; dialog.dismiss(); });
+    await page.waitForTimeout(500);
+    const message = await page.textContent('#message');
+    assert.ok(message.includes(`(got "${hostile}")`), `the scenario is quoted as text: ${message}`);
+    assert.ok(message.includes('(got "<b>7</b>")') && message.includes('(got "<i>1</i>")'), message);
+    assert.equal(await page.evaluate(() => window.pwned), undefined, 'nothing in the hash ran');
+    assert.equal(await page.$$eval('#message img, #message script, #message b, #message i', (nodes) => nodes.length), 0, 'no element was made from it');
+    assert.equal(dialogs, 0);
+    assert.equal((await snapshot(page)).scenario, 'upi-lag', 'the defaults run');
+    assertClean(opened, site.origin);
+    await page.close();
+  });
+
   test('an error shows an overlay with the seed and scenario, never a blank page', async () => {
     const opened = await openPage(browser, `${site.url}#seed=1234`);
     const { page } = opened;
