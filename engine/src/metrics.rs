@@ -276,7 +276,7 @@ impl Metrics {
 }
 
 /// Nearest-rank p50 and p99 in ms; NaN-free: 0 when nothing was processed.
-fn percentiles(latencies_us: &mut [u64]) -> (f64, f64) {
+pub(crate) fn percentiles(latencies_us: &mut [u64]) -> (f64, f64) {
     if latencies_us.is_empty() {
         return (0.0, 0.0);
     }

@@ -209,14 +209,12 @@ impl Lambda {
     /// Completes a run that is due, and starts the next when it is time. Called every tick,
     /// and before a command acts on the batch layer, so none sees a run past its end.
     pub fn advance_batch(&mut self, shape: &mut Shape, now_us: u64) {
-        if self.batch_down_until_us.is_some_and(|until| now_us >= until) {
-            self.batch_down_until_us = None;
-        }
+        let cluster_up = super::up(&mut self.batch_down_until_us, now_us);
         if self.run.as_ref().is_some_and(|run| now_us >= run.ends_us) {
             let run = self.run.take().expect("checked");
             self.complete(run, shape, now_us);
         }
-        if self.run.is_none() && self.batch_down_until_us.is_none() && now_us >= self.next_run_us {
+        if self.run.is_none() && cluster_up && now_us >= self.next_run_us {
             self.start_run(now_us);
         }
     }

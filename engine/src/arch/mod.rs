@@ -27,6 +27,18 @@ use reader::TopicAccess;
 use serde::{Deserialize, Serialize};
 pub use spec::{ArchSpec, Logic};
 
+/// Whether a layer's process runs at `now_us`: a crashed one (`down_until_us` set by
+/// `crash_layer`) runs again once its restart is due, and then no longer counts as down.
+pub(crate) fn up(down_until_us: &mut Option<u64>, now_us: u64) -> bool {
+    match *down_until_us {
+        Some(until) if now_us < until => false,
+        _ => {
+            *down_until_us = None;
+            true
+        }
+    }
+}
+
 /// A layer a command can name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -86,11 +86,8 @@ impl StreamLayer {
     /// found, then each admitted row with its record. `room` bounds how many records may be
     /// read (the caller's storage left).
     pub fn tick(&mut self, topic: &TopicAccess, shape: &mut Shape, elapsed_us: u64, now_us: u64, room: u64, mut on: impl FnMut(LayerEvent)) {
-        if let Some(until) = self.down_until_us {
-            if now_us < until {
-                return;
-            }
-            self.down_until_us = None;
+        if !super::up(&mut self.down_until_us, now_us) {
+            return;
         }
         self.cpu_us += elapsed_us;
         let max = self.budget.take(elapsed_us).min(room);

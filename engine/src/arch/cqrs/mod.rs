@@ -12,6 +12,7 @@ mod projection;
 
 use super::answer::{Answer, Row, Shape};
 use super::reader::{Budget, ReadRecord, TopicAccess, TopicReader};
+use super::up;
 use super::spec::{ArchSpec, Logic};
 use crate::kafka::log::Record;
 use crate::workload::Payload;
@@ -181,16 +182,5 @@ impl Cqrs {
     /// The read-your-writes lags since the last call as (p50, p99) in ms, and forgets them.
     pub fn take_lag_percentiles_ms(&mut self) -> Option<(f64, f64)> {
         self.projector.take_lag_percentiles_ms()
-    }
-}
-
-/// Clears a restart that is due; true when the process runs.
-pub(crate) fn up(down_until_us: &mut Option<u64>, now_us: u64) -> bool {
-    match *down_until_us {
-        Some(until) if now_us < until => false,
-        _ => {
-            *down_until_us = None;
-            true
-        }
     }
 }

@@ -2,7 +2,8 @@
 //! snapshots it now and then, and can rebuild it from the log (from the latest snapshot)
 //! while the old model keeps serving, swapping when the new one has caught up.
 
-use super::{up, Event, LAGS_MAX};
+use super::{Event, LAGS_MAX};
+use crate::arch::up;
 use crate::arch::answer::{Answer, Row, Shape};
 use crate::arch::reader::Budget;
 use crate::arch::spec::ArchSpec;
@@ -169,9 +170,7 @@ impl Projector {
         if self.lags_us.is_empty() {
             return None;
         }
-        self.lags_us.sort_unstable();
-        let at = |q: f64| self.lags_us[((self.lags_us.len() - 1) as f64 * q).round() as usize] as f64 / 1_000.0;
-        let result = (at(0.5), at(0.99));
+        let result = crate::metrics::percentiles(&mut self.lags_us);
         self.lags_us.clear();
         Some(result)
     }
