@@ -73,10 +73,14 @@ pub enum Command {
     /// Kill one architecture's layer: lambda_batch, lambda_speed, kappa, cqrs_commands or
     /// cqrs_projection. It restarts by itself after `architectures.restart_ms`.
     CrashLayer { layer: crate::arch::Layer },
+    /// Send `percent` (0 to 100; 0 turns it off) of the producer's records with one key, the
+    /// busiest one: its partition becomes a hot spot that one consumer cannot drain. Refused
+    /// for a workload scenario, whose generator decides every record's key.
+    HotKey { percent: u32 },
 }
 
 impl Command {
-    pub const NAMES: [&'static str; 19] = [
+    pub const NAMES: [&'static str; 20] = [
         "set_producer_rate",
         "set_consumer_rate",
         "crash_consumer",
@@ -96,6 +100,7 @@ impl Command {
         "set_logic",
         "rebuild_projection",
         "crash_layer",
+        "hot_key",
     ];
 
     /// The command as one to the architectures, if it is one.
@@ -156,6 +161,7 @@ impl Command {
                 check_range("consumer", consumer, 0, crate::scenario::limits::CONSUMERS_MAX - 1, "")
             }
             Command::AddConsumer {} => Ok(()),
+            Command::HotKey { percent } => check_range("percent", percent, 0, 100, "%"),
             Command::CrashBroker { broker } | Command::RestartBroker { broker } => {
                 check_range("broker", broker, 0, crate::scenario::limits::BROKERS_MAX - 1, "")
             }
@@ -190,6 +196,7 @@ impl Command {
             Command::SetOperatorRate { records_per_s } => (14, records_per_s.into()),
             Command::CrashBroker { broker } => (5, broker.into()),
             Command::RestartBroker { broker } => (6, broker.into()),
+            Command::HotKey { percent } => (20, percent.into()),
             _ => unreachable!("handled above"),
         }
     }

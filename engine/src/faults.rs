@@ -35,6 +35,7 @@ pub(crate) fn apply(sim: &mut Simulation, command: &Command) -> Result<(), Input
             sim.network.set_slow(node, *factor);
             return Ok(());
         }
+        Command::HotKey { percent } => return sim.producer.set_hot_key_percent(*percent),
         Command::SkewClock { node, offset_ms } => {
             let node = existing_node(sim, "node", node)?;
             match node.kind {

@@ -259,3 +259,42 @@ fn keyless_records_stick_to_a_partition_for_about_a_batch_then_move_on() {
     bad.topic.cleanup_policy = dhara_engine::scenario::CleanupPolicy::Compact;
     assert_eq!(bad.validate().unwrap_err().path, "producer.keyless_percent");
 }
+
+/// Records sent per partition after `secs`, counted from the trace's Send entries.
+fn sends_per_partition(sim: &mut Simulation, secs: u64) -> Vec<u64> {
+    let mut counts = vec![0u64; sim.scenario().topic.partitions as usize];
+    let mut next = sim.trace().len();
+    sim.advance_with(Duration::from_secs(secs), |s| {
+        for entry in s.trace().since(next).filter(|e| e.kind == TraceKind::Send) {
+            counts[entry.a as usize] += 1;
+        }
+        next = s.trace().len();
+    });
+    counts
+}
+
+#[test]
+fn a_hot_key_loads_its_partition_and_turns_off_again() {
+    let scenario = builtin::load("upi-steady").expect("built in");
+    let mut sim = Simulation::new(scenario, 3);
+    let even = sends_per_partition(&mut sim, 10);
+    let partitions = sim.scenario().topic.partitions;
+    let hot_partition = dhara_engine::kafka::partitioner::partition_for_key(dhara_engine::kafka::keys::vpa(0).as_bytes(), partitions);
+    let share = |counts: &[u64]| counts[hot_partition as usize] as f64 / counts.iter().sum::<u64>() as f64;
+    sim.apply(Command::HotKey { percent: 80 }).expect("a plain producer accepts a hot key");
+    let hot = sends_per_partition(&mut sim, 10);
+    assert!(share(&hot) > 0.8, "80 % hot key plus its Zipf share lands on one partition: {hot:?}");
+    assert!(share(&even) < 0.5, "before the command the load was spread: {even:?}");
+    sim.apply(Command::HotKey { percent: 0 }).expect("0 turns it off");
+    let after = sends_per_partition(&mut sim, 10);
+    assert!(share(&after) < 0.5, "after turning it off the load spreads again: {after:?}");
+}
+
+#[test]
+fn a_workload_refuses_a_hot_key_and_bad_percentages_are_named() {
+    let mut sim = Simulation::new(builtin::load("upi-fraud").expect("built in"), 3);
+    let err = sim.apply(Command::HotKey { percent: 50 }).expect_err("the workload decides keys");
+    assert!(err.message.contains("workload decides"), "{err}");
+    let err = Command::from_json(r#"{"command":"hot_key","percent":101}"#).expect_err("out of range");
+    assert_eq!(err.path, "percent");
+}

@@ -123,6 +123,8 @@ pub struct Producer {
     drain_start: u32,
     /// This producer's clock error: it stamps records with now + offset (CreateTime).
     clock_offset_ms: i64,
+    /// The share of records (0 to 100 %) sent with key 0, the busiest key: a hot key.
+    hot_key_percent: u32,
     /// The keyless records' current partition and the bytes sent to it (NO_KEY: none yet).
     sticky: (u32, u64),
     request_id_next: u64,
@@ -150,6 +152,7 @@ impl Producer {
             cpu_free_at: SimTime::ZERO,
             drain_start: 0,
             clock_offset_ms: 0,
+            hot_key_percent: 0,
             sticky: (NO_KEY, 0),
             request_id_next: 0,
             stats: ProducerStats::default(),
@@ -195,6 +198,16 @@ impl Producer {
     /// Skews this producer's clock: later records carry timestamps off by `offset_ms`.
     pub fn set_clock_offset_ms(&mut self, offset_ms: i64) {
         self.clock_offset_ms = offset_ms;
+    }
+
+    /// Sends `percent` of later records with key 0. A workload's generator decides its own
+    /// keys (the payer, the author), so there the command is refused rather than ignored.
+    pub fn set_hot_key_percent(&mut self, percent: u32) -> Result<(), crate::error::InputError> {
+        if self.generator.is_some() {
+            return Err(crate::error::InputError::new("command", "hot_key: this scenario's workload decides every record's key; raise producer.key_skew in a scenario without a workload instead"));
+        }
+        self.hot_key_percent = percent;
+        Ok(())
     }
 
     pub fn config(&self) -> ProducerConfig {
@@ -275,7 +288,9 @@ impl Producer {
         let (key_id, partition) = if keyless {
             (NO_KEY, self.sticky_partition())
         } else {
-            let key_id = self.keys.sample(&mut self.rng);
+            // Draw the hot-key coin only while one is on, so other runs keep their streams.
+            let hot = self.hot_key_percent > 0 && self.rng.below(100) < u64::from(self.hot_key_percent);
+            let key_id = if hot { 0 } else { self.keys.sample(&mut self.rng) };
             (key_id, self.keys.partition(key_id))
         };
         // Draw only when tombstones are on, so other runs keep their random streams.
