@@ -11,6 +11,7 @@ mod invariants;
 mod observe;
 pub mod kafka;
 pub mod metrics;
+pub mod narrate;
 pub mod scenario;
 pub mod shop;
 pub mod sim;
