@@ -6,6 +6,7 @@
 //! The JS side of this contract is `www/main.js`.
 
 pub mod draw;
+pub mod knobs;
 
 use dhara_engine::scenario::builtin;
 use dhara_engine::sim::Duration;
