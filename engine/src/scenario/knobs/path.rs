@@ -17,7 +17,7 @@ pub enum Step {
 pub fn parse(path: &str) -> Result<Vec<Step>, InputError> {
     let bad = |why: &str| InputError::new(path, format!("is not a knob path ({why}); write it as errors name fields, e.g. \"producer.acks\" or \"workload.traffic.spikes[0].multiplier\""));
     if path.is_empty() || path.chars().count() > PATH_CHARS_MAX {
-        return Err(InputError::new(if path.is_empty() { "set" } else { "set.path" }, format!("a knob path must be 1 to {PATH_CHARS_MAX} characters (got {})", path.chars().count())));
+        return Err(InputError::new("set", format!("a knob path must be 1 to {PATH_CHARS_MAX} characters (got {})", path.chars().count())));
     }
     let mut steps = Vec::new();
     for part in path.split('.') {
