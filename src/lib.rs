@@ -6,6 +6,7 @@
 //! The JS side of this contract is `www/main.js`.
 
 pub mod draw;
+pub mod knobs;
 mod narrate;
 
 use dhara_engine::scenario::builtin;

@@ -11,7 +11,7 @@ mod swarm;
 use clap::{Parser, Subcommand};
 use dhara_engine::kafka::assignor::{self, input::parse_oracle_cases, Assignment};
 use dhara_engine::kafka::partitioner::{murmur2, partition_for_key};
-use dhara_engine::scenario::builtin;
+use dhara_engine::scenario::{builtin, knobs};
 use dhara_engine::sim::trace::TraceEntry;
 use dhara_engine::sim::Duration;
 use dhara_engine::command::{parse_schedule, Scheduled};
@@ -64,6 +64,10 @@ enum Cmd {
         /// (adds "architectures": {} unless the scenario has that section).
         #[arg(long)]
         architectures: bool,
+        /// Override one knob, e.g. --set producer.acks=1 --set topic.partitions=12 (repeatable;
+        /// VALUE is a number, true, false, null or text; see `dhara scenario knobs NAME`).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
     },
     /// Swarm testing: random clusters, workloads and faults, every invariant checked after
     /// every event; prints a JSON summary and, for a violation, how to reproduce it.
@@ -89,6 +93,14 @@ enum Cmd {
 enum ScenarioCmd {
     /// Print a built-in scenario's JSON, to copy and edit.
     Show { name: String },
+    /// Print the knobs of a scenario (built-in name or JSON file) as JSON: each with its
+    /// path, a one-line explanation, the values it takes here and its current value.
+    Knobs {
+        scenario: String,
+        /// List the knobs after these overrides (as `run --set`).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -121,9 +133,10 @@ fn main() -> ExitCode {
             Ok(())
         }
         Cmd::Scenario { action: ScenarioCmd::Show { name } } => show(&name),
-        Cmd::Run { scenario, seed, duration, trace, commands, check_invariants, scale, architectures } => {
+        Cmd::Scenario { action: ScenarioCmd::Knobs { scenario, set } } => list_knobs(&scenario, &set),
+        Cmd::Run { scenario, seed, duration, trace, commands, check_invariants, scale, architectures, set } => {
             let files = Files { trace: trace.as_deref(), commands: commands.as_deref() };
-            run(&scenario, seed, duration, files, check_invariants, Tweaks { scale, architectures })
+            run(&scenario, seed, duration, files, check_invariants, Tweaks { scale, architectures, set })
         }
         Cmd::Swarm { seeds, from, out } => swarm::command(seeds, from, &out),
         Cmd::Oracle { kind: OracleCmd::Partition { file } } => oracle_partition(&file),
@@ -146,10 +159,27 @@ fn show(name: &str) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// A built-in name, or else a JSON file.
-fn load_scenario(arg: &str) -> Result<Scenario, Refusal> {
-    if builtin::find(arg).is_some() {
-        return Ok(builtin::load(arg)?);
+fn list_knobs(scenario_arg: &str, set: &[String]) -> Result<(), Refusal> {
+    let scenario = load_scenario(scenario_arg, set)?;
+    println!("{}", serde_json::to_string_pretty(&knobs::knobs_for(&scenario)).expect("knobs serialize"));
+    Ok(())
+}
+
+/// A built-in name or a JSON file, with the `--set` overrides applied.
+fn load_scenario(arg: &str, set: &[String]) -> Result<Scenario, Refusal> {
+    let (text, scenario) = scenario_text(arg)?;
+    if set.is_empty() {
+        return Ok(scenario);
+    }
+    let overrides = set.iter().map(|text| knobs::parse_override(text)).collect::<Result<Vec<_>, _>>();
+    let overrides = overrides.map_err(|e| Refusal(format!("--set: {e}")))?;
+    knobs::apply_overrides(&text, &overrides).map_err(|e| Refusal(format!("--set: {e}")))
+}
+
+/// The scenario's JSON text and the scenario it validates to.
+fn scenario_text(arg: &str) -> Result<(String, Scenario), Refusal> {
+    if let Some(found) = builtin::find(arg) {
+        return Ok((found.json.to_string(), builtin::load(arg)?));
     }
     let path = Path::new(arg);
     if !path.is_file() {
@@ -160,7 +190,8 @@ fn load_scenario(arg: &str) -> Result<Scenario, Refusal> {
         )));
     }
     let text = std::fs::read_to_string(path).map_err(|e| Refusal(format!("SCENARIO: cannot read {arg}: {e}")))?;
-    Scenario::from_json(&text).map_err(|e| Refusal(format!("{arg}: {e}")))
+    let scenario = Scenario::from_json(&text).map_err(|e| Refusal(format!("{arg}: {e}")))?;
+    Ok((text, scenario))
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -179,11 +210,13 @@ struct Files<'a> {
 struct Tweaks {
     scale: Option<ScaleArg>,
     architectures: bool,
+    /// `--set PATH=VALUE` overrides, applied first.
+    set: Vec<String>,
 }
 
 fn run(scenario_arg: &str, seed: u64, duration: Duration, files: Files, check: bool, tweaks: Tweaks) -> Result<(), Refusal> {
     let Files { trace, commands } = files;
-    let mut scenario = load_scenario(scenario_arg)?;
+    let mut scenario = load_scenario(scenario_arg, &tweaks.set)?;
     if tweaks.architectures && scenario.architectures.is_none() {
         if scenario.workload.is_none() {
             return Err(Refusal(format!("--architectures: scenario {:?} has no workload, so no query to answer (scenarios with one: those with a \"workload\" section, e.g. upi-fraud)", scenario.name)));

@@ -282,3 +282,48 @@ fn architectures_run_beside_a_workload_and_are_refused_without_one() {
     let refused = dhara(&["run", "upi-architectures", "--seed", "1", "--for", "10s", "--commands", file.to_str().expect("utf-8")]);
     assert_refused(&refused, "layer");
 }
+
+#[test]
+fn scenario_knobs_lists_each_knob_with_its_range_explanation_and_value() {
+    let knobs = stdout_json(&dhara(&["scenario", "knobs", "upi-windows"]));
+    let list = knobs.as_array().expect("an array");
+    let find = |path: &str| list.iter().find(|k| k["path"] == path).unwrap_or_else(|| panic!("no knob {path}: {knobs}")).clone();
+    let acks = find("producer.acks");
+    assert_eq!(acks["kind"], "choice");
+    assert_eq!(acks["options"], serde_json::json!(["0", "1", "all"]));
+    let delay = find("stream.watermark.out_of_orderness_ms");
+    assert_eq!((delay["kind"].as_str(), delay["min"].as_i64(), delay["max"].as_i64()), (Some("integer"), Some(0), Some(3_600_000)));
+    assert_eq!(delay["unit"], "ms");
+    assert!(delay["about"].as_str().is_some_and(|about| about.len() > 20), "{delay}");
+    let partitions = find("topic.partitions");
+    let after = stdout_json(&dhara(&["scenario", "knobs", "upi-windows", "--set", "topic.partitions=16"]));
+    let after = after.as_array().expect("an array").iter().find(|k| k["path"] == "topic.partitions").expect("still there").clone();
+    assert_ne!(partitions["value"], after["value"]);
+    assert_eq!(after["value"], 16);
+    assert_refused(&dhara(&["scenario", "knobs", "nope"]), "upi-lag");
+}
+
+#[test]
+fn run_set_overrides_knobs_like_an_edited_file() {
+    let args = ["--seed", "4", "--for", "10s"];
+    let set = stdout_json(&dhara(&[&["run", "upi-lag", "--set", "topic.partitions=3", "--set", "producer.acks=1"][..], &args].concat()));
+    let plain = stdout_json(&dhara(&[&["run", "upi-lag"][..], &args].concat()));
+    assert_ne!(set["trace_hash"], plain["trace_hash"]);
+    let mut edited: serde_json::Value = stdout_json(&dhara(&["scenario", "show", "upi-lag"]));
+    edited["topic"]["partitions"] = 3.into();
+    edited["producer"]["acks"] = "1".into();
+    let path = temp_file("edited.json", &edited.to_string());
+    let from_file = stdout_json(&dhara(&[&["run", path.to_str().expect("utf-8 path")][..], &args].concat()));
+    assert_eq!(set, from_file, "--set gives the run of the edited document");
+}
+
+#[test]
+fn bad_overrides_exit_2_naming_the_path() {
+    let run = |set: &str| dhara(&["run", "upi-lag", "--seed", "1", "--for", "1s", "--set", set]);
+    assert_refused(&run("topic.partitions=0"), "topic.partitions: must be between 1 and 256");
+    assert_refused(&run("producer.akcs=1"), "producer.akcs: is not a field of this scenario; its knobs are cluster.brokers");
+    assert_refused(&run("producer.acks=maybe"), "producer.acks");
+    assert_refused(&run("producer.acks"), "--set: set: expected PATH=VALUE");
+    assert_refused(&run("stream.parallelism=2"), "stream.parallelism: is not a field");
+    assert_refused(&dhara(&["run", "upi-replication", "--seed", "1", "--for", "1s", "--set", "producer.acks=1"]), "producer.enable_idempotence");
+}

@@ -3,6 +3,7 @@
 //! the engine itself can assume every number is in range. Units are in the field names.
 
 pub mod builtin;
+pub mod knobs;
 mod consumer;
 mod producer;
 pub mod stream;
