@@ -6,6 +6,7 @@
 //! The JS side of this contract is `www/main.js`.
 
 pub mod draw;
+mod export;
 pub mod knobs;
 mod narrate;
 

@@ -263,6 +263,17 @@ impl Metrics {
         if consumed > produced { lag_total as f64 / (consumed - produced) } else { -1.0 }
     }
 
+    /// The name of every series this run keeps, in a stable order: the whole-topic series,
+    /// the stream job's, the workload's, the architectures', then `lag_records.p<N>` and
+    /// `lag_ms.p<N>` per partition. Exports walk this list; a series that never got a
+    /// point (no stream job, say) is still named, and `points()` tells it is empty.
+    pub fn names(&self) -> Vec<String> {
+        let fixed = SERIES.iter().chain(&STREAM_SERIES).chain(&WORKLOAD_SERIES).chain(&ARCH_SERIES).map(|name| name.to_string());
+        let partitions = 0..self.lag_per_partition.len();
+        let lags = partitions.clone().map(|p| format!("lag_records.p{p}"));
+        fixed.chain(lags).chain(partitions.map(|p| format!("lag_ms.p{p}"))).collect()
+    }
+
     pub fn series(&self, name: &str) -> Option<&Series> {
         if let Some(series) = self.series.get(name) {
             return Some(series);
@@ -291,6 +302,18 @@ mod tests {
 
     fn sample<'a>(lags: &'a [u64], produced: u64, processed: u64) -> Sample<'a> {
         Sample { lags, lag_ages_us: &[], produced, processed, produce_errors: 0, isr_min: 3, under_replicated: 0, offline: 0, rebalances: 1, rebalancing: false, rebalancing_us: 0, stream: None, workload: Vec::new(), architectures: Vec::new() }
+    }
+
+    #[test]
+    fn names_list_every_series_once_and_each_resolves() {
+        let metrics = Metrics::new(2, 10);
+        let names = metrics.names();
+        assert_eq!(names.len(), SERIES.len() + STREAM_SERIES.len() + WORKLOAD_SERIES.len() + ARCH_SERIES.len() + 4);
+        assert_eq!(names.first().map(String::as_str), Some("lag_records"));
+        assert_eq!(&names[names.len() - 4..], ["lag_records.p0", "lag_records.p1", "lag_ms.p0", "lag_ms.p1"]);
+        assert!(names.iter().all(|name| metrics.series(name).is_some()), "every listed name resolves");
+        let unique: std::collections::BTreeSet<&String> = names.iter().collect();
+        assert_eq!(unique.len(), names.len());
     }
 
     #[test]

@@ -263,6 +263,10 @@ impl Simulation {
     pub fn series(&self, name: &str) -> Option<&Series> {
         self.metrics.series(name)
     }
+    /// Every series name `series` answers (see `Metrics::names`).
+    pub fn series_names(&self) -> Vec<String> {
+        self.metrics.names()
+    }
     pub fn brokers(&self) -> &[Broker] {
         &self.brokers
     }
