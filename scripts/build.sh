@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the static site: wasm (release) → wasm-bindgen → wasm-opt, plus index.html and
-# www/. Usage: scripts/build.sh [OUT_DIR] (default dist). The result uses relative URLs
-# only, so it works from any static host under any sub-path.
+# www/, and dhara-standalone.html, the same page in one file (scripts/standalone.mjs).
+# Usage: scripts/build.sh [OUT_DIR] (default dist). The result uses relative URLs only, so it
+# works from any static host under any sub-path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-dist}
@@ -24,10 +25,14 @@ wasm-bindgen --target web --no-typescript --out-dir "$STAGE" --out-name dhara \
 node_modules/.bin/wasm-opt -O3 "$STAGE/dhara_bg.wasm" -o "$STAGE/dhara_bg.wasm"
 cp index.html "$STAGE/"
 cp -r www "$STAGE/www"
+# The single-file page (CSS, bundled JS and base64 wasm inline) for opening from disk.
+node scripts/standalone.mjs "$STAGE"
 rm -rf "$OUT"
 mv "$STAGE" "$OUT"
 
 raw=$(wc -c <"$OUT/dhara_bg.wasm")
 gz=$(gzip -9c "$OUT/dhara_bg.wasm" | wc -c)
-total_gz=$(find "$OUT" -type f -exec cat {} + | gzip -9c | wc -c)
-echo "build: $OUT/ ready; wasm $raw bytes raw, $gz gzipped; whole site about $total_gz bytes gzipped" >&2
+total_gz=$(find "$OUT" -type f ! -name dhara-standalone.html -exec cat {} + | gzip -9c | wc -c)
+one_raw=$(wc -c <"$OUT/dhara-standalone.html")
+one_gz=$(gzip -9c "$OUT/dhara-standalone.html" | wc -c)
+echo "build: $OUT/ ready; wasm $raw bytes raw, $gz gzipped; whole site about $total_gz bytes gzipped; single file dhara-standalone.html $one_raw bytes raw, $one_gz gzipped" >&2

@@ -15,6 +15,10 @@ import { parseSeed, readHash, writeHash } from './url-state.js';
 import { createStreamPanel } from './stream-panel.js';
 import { createWorkloadPanel } from './workload-panel.js';
 import { createArchPanel } from './arch-panel.js';
+// share hook (embed mode, copy embed code, export, the single-file build's inlined wasm):
+import { installEmbed } from './embed.js';
+import { installExport } from './export.js';
+import { wasmSource } from './wasm-source.js';
 
 const $ = (id) => document.getElementById(id);
 /** Simulated time one frame may cover is capped at this many wall-clock ms × speed. */
@@ -97,6 +101,7 @@ function describeKnobs(scenario) {
 }
 
 function describe(scenario) {
+  app.embed.describe(scenario); // share hook
   describeKnobs(scenario);
   $('about-title').textContent = scenario.title;
   $('about-text').textContent = scenario.description;
@@ -296,8 +301,12 @@ function frame(nowMs) {
 async function boot() {
   window.addEventListener('error', (event) => showOverlay(event.error ?? event.message));
   window.addEventListener('unhandledrejection', (event) => showOverlay(event.reason));
-  // Relative to this module, so the site works under any sub-path.
-  await init({ module_or_path: new URL('../dhara_bg.wasm', import.meta.url) });
+  // Relative to this module, so the site works under any sub-path (the single-file build
+  // carries the bytes instead: see wasm-source.js).
+  await init({ module_or_path: wasmSource(import.meta.url) });
+  // share hook: before the first run, so describe() can tell the embed module its title.
+  app.embed = installEmbed({ tools: $('share-tools'), showMessage });
+  installExport({ tools: $('share-tools'), lab: () => app.lab, showMessage });
   app.streamPanel = createStreamPanel($('stream'), { command, rateCommand, showMessage });
   app.workloadPanel = createWorkloadPanel($('workload'));
   app.archPanel = createArchPanel($('architectures'), { command });

@@ -1,0 +1,80 @@
+// The single-file build: one HTML page with the CSS, every JS module (bundled by esbuild) and
+// the wasm (base64 in a data block) inside it, so it works opened from disk (file://), where
+// a page may not load other files, in a classroom with no server.
+// Usage: node scripts/standalone.mjs DIR (a built site: index.html, www/, dhara.js,
+// dhara_bg.wasm) → writes DIR/dhara-standalone.html.
+//
+// The page's only script is one inline module with no eval, no `new Function` and no inline
+// event handlers, so a hash-based Content-Security-Policy can allow it later.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+
+export const STANDALONE_NAME = 'dhara-standalone.html';
+const WASM_BLOCK_ID = 'dhara-wasm'; // www/wasm-source.js reads the block by this id
+
+function fail(message) {
+  throw new Error(`standalone: ${message}`);
+}
+
+/** Replaces exactly one occurrence of `pattern` (a regex) in `html`; any other count is an error. */
+function replaceOnce(html, pattern, replacement, what) {
+  const count = html.match(new RegExp(pattern.source, `${pattern.flags}g`))?.length ?? 0;
+  if (count !== 1) fail(`index.html must have exactly one ${what} (found ${count})`);
+  return html.replace(pattern, () => replacement);
+}
+
+/** Text that is about to sit inside a raw-text element (<script>, <style>) must not end it early. */
+function assertInlineable(text, element, what) {
+  if (new RegExp(`</${element}|<!--`, 'i').test(text)) fail(`${what} contains "</${element}" or "<!--" and cannot be inlined`);
+}
+
+async function bundle(dir) {
+  const result = await build({
+    entryPoints: [join(dir, 'www', 'main.js')],
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    charset: 'utf8',
+    legalComments: 'none',
+    write: false,
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0].text;
+}
+
+export async function buildStandalone(dir) {
+  let html = readFileSync(join(dir, 'index.html'), 'utf8');
+  // Trunk's build links and the comment about them mean nothing in a single file.
+  html = html.replace(/<!--[\s\S]*?-->/g, '').replace(/<link data-trunk[^>]*>/g, '').replace(/\n[ \t]*(?=\n)/g, '');
+  html = html.replace(/<link rel="stylesheet" href="(www\/[\w.-]+\.css)">/g, (_, href) => {
+    const css = readFileSync(join(dir, href), 'utf8');
+    assertInlineable(css, 'style', href);
+    return `<style>\n${css}</style>`;
+  });
+  // Anything still pointing at a file beside the page would fail from file:// (checked before
+  // the script goes in: its strings may hold markup such as the embed code's src="…").
+  const leftover = html.replace(/<script type="module" src="www\/main\.js">/, '').match(/\s(?:src|href)="(?!data:|#)[^"]*"|url\((?!["']?data:)/);
+  if (leftover) fail(`the page still refers to another file: ${leftover[0].trim()}`);
+  const script = await bundle(dir);
+  assertInlineable(script, 'script', 'the bundled www/main.js');
+  const wasm = readFileSync(join(dir, 'dhara_bg.wasm')).toString('base64');
+  const inline = `<script id="${WASM_BLOCK_ID}" type="application/octet-stream">${wasm}</script>\n`
+    + `  <script type="module">\n${script}</script>`;
+  html = replaceOnce(html, /<script type="module" src="www\/main\.js"><\/script>/, inline, 'main.js script tag');
+  const out = join(dir, STANDALONE_NAME);
+  writeFileSync(out, html);
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const dir = process.argv[2];
+  if (!dir || process.argv.length > 3) {
+    console.error('standalone: usage: node scripts/standalone.mjs DIR');
+    process.exit(2);
+  }
+  buildStandalone(dir).then((out) => console.error(`standalone: wrote ${out}`), (error) => {
+    console.error(error.message);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,74 @@
+// The single-file build (dist/dhara-standalone.html) opened from disk in headless Chromium:
+// it runs and draws with no server, asks for nothing but itself, needs no file beside it,
+// and its one inline script runs under a hash-based Content-Security-Policy.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, test } from 'node:test';
+import { DIST, canvasPixels, launchBrowser, openPage, requireFile } from './helpers.mjs';
+
+const FILE = join(DIST, 'dhara-standalone.html');
+requireFile(FILE, 'run scripts/build.sh first');
+const HTML = readFileSync(FILE, 'utf8');
+
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
+
+/** Opens `path` from disk; the run plays, both canvases are drawn, nothing went wrong. */
+async function assertRunsFromDisk(path) {
+  const url = pathToFileURL(path).href;
+  const opened = await openPage(browser, url);
+  const { page, problems, requests } = opened;
+  const flow = await canvasPixels(page, 'flow');
+  assert.ok(flow.width > 300 && flow.colours > 8, `flow canvas ${flow.width}×${flow.height}, ${flow.colours} colours`);
+  assert.ok((await canvasPixels(page, 'lag')).colours > 8, 'the lag chart is drawn');
+  const first = await page.evaluate(() => window.dhara.app.lab.snapshot().now_us);
+  await page.waitForFunction((then) => window.dhara.app.lab.snapshot().now_us > then, first);
+  assert.equal(await page.evaluate(() => window.dhara.app.lab.snapshot().scenario), 'upi-lag');
+  assert.deepEqual(problems, [], 'no console errors or page errors');
+  assert.deepEqual(requests.filter((r) => r !== url), [], 'no request but the file itself');
+  assert.ok(requests.every((r) => !/^https?:/.test(r)), 'no http(s) at all');
+  await page.close();
+}
+
+test('dist/dhara-standalone.html runs from file:// with no server', async () => {
+  await assertRunsFromDisk(FILE);
+});
+
+test('the file alone, copied to an empty directory, still runs', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dhara-standalone-'));
+  const copy = join(dir, 'lab.html');
+  copyFileSync(FILE, copy);
+  await assertRunsFromDisk(copy);
+});
+
+test('one inline module, no external script or stylesheet, no inline handlers, no eval', () => {
+  const scripts = [...HTML.matchAll(/<script([^>]*)>/g)].map((m) => m[1].trim());
+  assert.deepEqual(scripts, ['id="dhara-wasm" type="application/octet-stream"', 'type="module"']);
+  const markup = HTML.replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/g, '');
+  assert.doesNotMatch(markup, /<link[^>]*stylesheet/, 'the CSS is inline');
+  assert.doesNotMatch(markup, /\son[a-z]+\s*=/i, 'no inline event handler attributes');
+  const code = HTML.match(/<script type="module">([\s\S]*?)<\/script>/)[1];
+  assert.doesNotMatch(code, /\beval\s*\(|new Function\b/, 'no eval or new Function');
+  assert.match(code, /installEmbed|wasmSource/, 'the page modules are bundled in');
+});
+
+test('it runs under a hash-based Content-Security-Policy', async () => {
+  const hash = (text) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+  const code = HTML.match(/<script type="module">([\s\S]*?)<\/script>/)[1];
+  const styles = [...HTML.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => hash(m[1]));
+  assert.ok(styles.length >= 1);
+  // The script and the style elements are pinned by hash. plotters measures chart text with a
+  // span it styles through a style attribute (plotters/src/style/font/web.rs), which only
+  // `style-src-attr` can allow; that is the lag chart's doing, not this build's.
+  const policy = `default-src 'none'; script-src ${hash(code)} 'wasm-unsafe-eval'; `
+    + `style-src-elem ${styles.join(' ')}; style-src-attr 'unsafe-inline'; img-src data:`;
+  const dir = mkdtempSync(join(tmpdir(), 'dhara-csp-'));
+  const path = join(dir, 'lab.html');
+  writeFileSync(path, HTML.replace('<meta charset="utf-8">', `<meta charset="utf-8">\n  <meta http-equiv="Content-Security-Policy" content="${policy}">`));
+  await assertRunsFromDisk(path);
+});
