@@ -2,6 +2,9 @@
 // a spreadsheet or notebook opens (one row per sampling instant); JSON is the whole run:
 // scenario, seed and command log (which `dhara run` replays to the same trace hash) with the
 // summary, series and recent trace. The files are Blob URLs saved through an <a download>.
+//
+// Contract with src/export.rs: lab.export_csv() and lab.export_json() return the file's text;
+// lab.summary() gives the scenario name, seed and simulated_us for the file name.
 
 /** A file name that says what the file holds: dhara-upi-lag-seed-42-t90000ms.csv. */
 export function exportFileName({ scenario, seed, simulated_us: simulatedUs }, extension) {

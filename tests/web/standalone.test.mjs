@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
+import { decodeBase64 } from '../../www/wasm-source.js';
 import { DIST, canvasPixels, launchBrowser, openPage, requireFile } from './helpers.mjs';
 
 const FILE = join(DIST, 'dhara-standalone.html');
@@ -34,6 +35,15 @@ async function assertRunsFromDisk(path) {
   assert.ok(requests.every((r) => !/^https?:/.test(r)), 'no http(s) at all');
   await page.close();
 }
+
+test('the inlined wasm decodes to the exact bytes of dhara_bg.wasm; a damaged block is refused', () => {
+  const wasm = readFileSync(join(DIST, 'dhara_bg.wasm'));
+  const block = HTML.match(/<script id="dhara-wasm" type="application\/octet-stream">([^<]*)<\/script>/)[1];
+  assert.ok(Buffer.from(decodeBase64(block)).equals(wasm));
+  assert.deepEqual(Array.from(decodeBase64('AGFzbQ==\n')), [0, 97, 115, 109]);
+  assert.throws(() => decodeBase64('AGFz*Q=='), /dhara-wasm: the inlined WebAssembly is not valid base64/);
+  assert.throws(() => decodeBase64('AGFzb'), /not valid base64/);
+});
 
 test('dist/dhara-standalone.html runs from file:// with no server', async () => {
   await assertRunsFromDisk(FILE);
