@@ -15,6 +15,7 @@ use dhara_engine::scenario::{builtin, knobs};
 use dhara_engine::sim::trace::TraceEntry;
 use dhara_engine::sim::Duration;
 use dhara_engine::command::{parse_schedule, Scheduled};
+use dhara_engine::timeline::Timeline;
 use dhara_engine::{InputError, Scenario, Simulation};
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
@@ -236,19 +237,26 @@ fn run(scenario_arg: &str, seed: u64, duration: Duration, files: Files, check: b
         None => Vec::new(),
         Some(path) => load_schedule(path, duration)?,
     };
-    let mut sim = Simulation::new(scenario, seed);
+    let mut timeline = Timeline::new(scenario, seed).without_snapshots();
+    timeline.load_log(schedule).map_err(|e| Refusal(format!("--commands: {e}")))?;
     let mut trace_out = trace.map(TraceOut::create).transpose()?;
-    for (i, Scheduled { at_ms, command }) in schedule.into_iter().enumerate() {
-        let by = Duration::from_ms(at_ms).as_us() - sim.now().as_us();
-        advance(&mut sim, Duration::from_us(by), trace_out.as_mut(), check);
-        sim.apply(command).map_err(|e| Refusal(format!("--commands: [{i}]: {e}")))?;
-    }
-    let rest = duration.as_us() - sim.now().as_us();
-    advance(&mut sim, Duration::from_us(rest), trace_out.as_mut(), check);
+    // The timeline applies each command at its instant; these run the events in between.
+    let replayed = match trace_out.as_mut() {
+        Some(out) => timeline.advance_with(duration, &mut |sim, until| sim.advance_with(until.since(sim.now()), |s| out.flush(s, false))),
+        None if check => timeline.advance_with(duration, &mut |sim, until| {
+            if let Err(violation) = dhara_engine::swarm::run_checked(sim, until) {
+                // Not bad input: the simulation broke a rule. Exit 1, naming it.
+                eprintln!("dhara: invariant violated at t={} µs: {violation}", sim.now().as_us());
+                std::process::exit(1);
+            }
+        }),
+        None => timeline.advance(duration),
+    };
+    replayed.map_err(|refused| Refusal(format!("--commands: [{}]: {}", refused.index, refused.error)))?;
     if let Some(out) = trace_out {
-        out.finish(&sim)?;
+        out.finish(timeline.sim())?;
     }
-    println!("{}", serde_json::to_string_pretty(&sim.summary()).expect("a summary serializes"));
+    println!("{}", serde_json::to_string_pretty(&timeline.sim().summary()).expect("a summary serializes"));
     Ok(())
 }
 
@@ -260,21 +268,6 @@ fn load_schedule(path: &Path, duration: Duration) -> Result<Vec<Scheduled>, Refu
         return Err(Refusal(format!("--commands: {where_}: [{late}].at_ms: is after the end of the run (--for)")));
     }
     Ok(schedule)
-}
-
-fn advance(sim: &mut Simulation, by: Duration, trace: Option<&mut TraceOut>, check: bool) {
-    match trace {
-        None if check => {
-            let until = sim.now() + by;
-            if let Err(violation) = dhara_engine::swarm::run_checked(sim, until) {
-                // Not bad input: the simulation broke a rule. Exit 1, naming it.
-                eprintln!("dhara: invariant violated at t={} µs: {violation}", sim.now().as_us());
-                std::process::exit(1);
-            }
-        }
-        None => sim.advance(by),
-        Some(out) => sim.advance_with(by, |s| out.flush(s, false)),
-    }
 }
 
 /// The trace file, written as the run goes, long before the in-memory ring wraps.

@@ -243,12 +243,32 @@ fn parse_nodes(path: &str, names: &[String]) -> Result<std::collections::BTreeSe
     names.iter().enumerate().map(|(i, name)| parse_node(&format!("{path}[{i}]"), name)).collect()
 }
 
+/// The latest instant a command log may name: seven days, the longest run `dhara run` and
+/// the page accept (beyond it, milliseconds would no longer fit a microsecond clock safely).
+pub const AT_MS_MAX: u64 = 7 * 24 * 3_600 * 1_000;
+
 /// A command with the simulated instant it is applied at: one line of a command log, the
 /// third part (with scenario and seed) of what makes a run reproducible.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Scheduled {
     pub at_ms: u64,
     pub command: Command,
+}
+
+impl Scheduled {
+    /// The entry as one element of a command log: the command's JSON plus `at_ms`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(&self.command).unwrap_or_default();
+        if let Some(object) = value.as_object_mut() {
+            object.insert("at_ms".into(), self.at_ms.into());
+        }
+        value
+    }
+}
+
+/// A command log as `dhara run --commands` reads it (the inverse of `parse_schedule`).
+pub fn schedule_json(schedule: &[Scheduled]) -> String {
+    serde_json::Value::Array(schedule.iter().map(Scheduled::to_json).collect()).to_string()
 }
 
 /// Parses a command log: a JSON array of commands, each with an `at_ms` field, in
@@ -263,13 +283,28 @@ pub fn parse_schedule(text: &str) -> Result<Vec<Scheduled>, InputError> {
             .remove("at_ms")
             .and_then(|v| v.as_u64())
             .ok_or_else(|| InputError::new(format!("[{i}].at_ms"), "must be a whole number of milliseconds ≥ 0"))?;
-        if schedule.last().is_some_and(|prev: &Scheduled| prev.at_ms > at_ms) {
-            return Err(InputError::new(format!("[{i}].at_ms"), "must not be earlier than the command before it"));
-        }
         let command = Command::from_json(&item.to_string()).map_err(at)?;
         schedule.push(Scheduled { at_ms, command });
     }
+    check_schedule(&schedule)?;
     Ok(schedule)
+}
+
+/// Checks a command log: each `at_ms` within `AT_MS_MAX` and not earlier than the one before,
+/// each command within its ranges; errors name the entry (`[2].at_ms`).
+pub fn check_schedule(schedule: &[Scheduled]) -> Result<(), InputError> {
+    let mut previous_ms = 0;
+    for (i, entry) in schedule.iter().enumerate() {
+        if entry.at_ms > AT_MS_MAX {
+            return Err(InputError::new(format!("[{i}].at_ms"), format!("must be at most {AT_MS_MAX} (7 days; got {})", entry.at_ms)));
+        }
+        if entry.at_ms < previous_ms {
+            return Err(InputError::new(format!("[{i}].at_ms"), "must not be earlier than the command before it"));
+        }
+        previous_ms = entry.at_ms;
+        entry.command.validate().map_err(|e| InputError::new(format!("[{i}].{}", e.path), e.message))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -292,5 +327,18 @@ mod schedule_tests {
         let err = parse_schedule(r#"[{"at_ms": 1, "command": "set_consumer_rate", "records_per_s": 0}]"#).unwrap_err();
         assert_eq!(err.path, "[0].records_per_s");
         assert!(parse_schedule(r#"{"at_ms": 1}"#).is_err());
+        let err = parse_schedule(&format!(r#"[{{"at_ms": {}, "command": "crash_consumer"}}]"#, AT_MS_MAX + 1)).unwrap_err();
+        assert_eq!(err.path, "[0].at_ms");
+        assert!(err.message.contains("at most 604800000"), "{err}");
+    }
+
+    #[test]
+    fn a_log_written_as_json_parses_back_to_itself() {
+        let log = vec![
+            Scheduled { at_ms: 0, command: Command::AddConsumer {} },
+            Scheduled { at_ms: 1_250, command: Command::PartitionNetwork { a: vec!["broker-0".into()], b: vec!["controller".into()] } },
+            Scheduled { at_ms: 1_250, command: Command::SetProducerRate { records_per_s: 75 } },
+        ];
+        assert_eq!(parse_schedule(&schedule_json(&log)), Ok(log));
     }
 }

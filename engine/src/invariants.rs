@@ -9,7 +9,7 @@ use crate::simulation::Simulation;
 use std::collections::BTreeMap;
 
 /// What the progress checks remember from one event to the next.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Progress {
     /// Per partition: (leader epoch, leader's LEO, leader's HW) at the last check.
     leaders: BTreeMap<u32, (u32, u64, u64)>,

@@ -8,6 +8,7 @@ use crate::sim::SimTime;
 use std::collections::{BTreeMap, VecDeque};
 
 /// One time series: (simulated time in µs, value), oldest first, at most `points_max`.
+#[derive(Clone)]
 pub struct Series {
     points: VecDeque<(u64, f64)>,
     points_max: usize,
@@ -132,6 +133,7 @@ const LATENCIES_PER_INTERVAL_MAX: usize = 100_000;
 
 /// Every series names a contract with the page (`series(name)`): those in `SERIES`, plus
 /// `lag_records.p<N>` and `lag_ms.p<N>` per partition.
+#[derive(Clone)]
 pub struct Metrics {
     series: BTreeMap<&'static str, Series>,
     lag_per_partition: Vec<Series>,

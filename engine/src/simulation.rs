@@ -37,6 +37,7 @@ pub const COMMANDS_MAX: usize = 100_000;
 /// Records per replica fetch response: bounds every message's size.
 const REPLICA_FETCH_RECORDS_MAX: usize = 1_000;
 
+#[derive(Clone)]
 pub(crate) enum Event {
     Deliver { from: NodeId, to: NodeId, sent_at: SimTime, msg: Msg },
     Timer { node: NodeId, timer: Timer },
@@ -46,6 +47,7 @@ pub(crate) enum Event {
     Sample,
 }
 
+#[derive(Clone)]
 pub struct Simulation {
     pub(crate) scenario: Scenario,
     pub(crate) seed: u64,

@@ -216,20 +216,12 @@ pub fn run_seed(seed: u64, summary: &mut SwarmSummary) {
     summary.seeds_run += 1;
     summary.events += sim.events();
     if let Err(message) = outcome {
-        let commands = log.iter().map(scheduled_json).collect();
+        let commands = log.iter().map(Scheduled::to_json).collect();
         summary.violations.push(Violation { seed, message, scenario, commands, run_for_ms: end.as_us() / 1_000 });
     }
 }
 
 /// A command log entry as `dhara run --commands` reads it.
-fn scheduled_json(scheduled: &Scheduled) -> serde_json::Value {
-    let mut value = serde_json::to_value(&scheduled.command).unwrap_or_default();
-    if let Some(object) = value.as_object_mut() {
-        object.insert("at_ms".into(), scheduled.at_ms.into());
-    }
-    value
-}
-
 /// Runs seeds `from..from + seeds`.
 pub fn run(from: u64, seeds: u64) -> SwarmSummary {
     let mut summary = SwarmSummary { first_seed: from, ..SwarmSummary::default() };

@@ -70,6 +70,7 @@ pub const NOTE_BATCH_DONE: u64 = 2;
 pub const NOTE_VERSION_SERVING: u64 = 3;
 pub const NOTE_REBUILD_DONE: u64 = 4;
 
+#[derive(Clone)]
 pub struct Architectures {
     spec: ArchSpec,
     shape: Shape,

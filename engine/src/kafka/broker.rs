@@ -22,6 +22,7 @@ pub struct BrokerConfig {
     pub cleaner: CleanerConfig,
 }
 
+#[derive(Clone)]
 struct ParkedFetch {
     from: NodeId,
     fetch_id: u64,
@@ -62,6 +63,7 @@ impl ReadResult {
     }
 }
 
+#[derive(Clone)]
 pub struct Broker {
     id: u16,
     config: BrokerConfig,

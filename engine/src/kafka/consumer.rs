@@ -84,6 +84,7 @@ pub enum OffsetReset {
     Latest,
 }
 
+#[derive(Clone)]
 pub struct Consumer {
     coordinator: NodeId,
     config: ConsumerConfig,

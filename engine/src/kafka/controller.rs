@@ -25,11 +25,13 @@ pub struct ControllerConfig {
     pub unclean_leader_election: bool,
 }
 
+#[derive(Clone)]
 struct Liveness {
     last_heartbeat: SimTime,
     fenced: bool,
 }
 
+#[derive(Clone)]
 pub struct Controller {
     config: ControllerConfig,
     brokers: Vec<Liveness>,

@@ -41,6 +41,7 @@ pub struct FateCounts {
     pub duplicates_processed: u64,
 }
 
+#[derive(Clone)]
 pub struct Fates {
     /// Per record id: state bits.
     state: Vec<u8>,

@@ -30,6 +30,7 @@ pub enum GroupState {
     Stable,
 }
 
+#[derive(Clone)]
 struct Member {
     node: NodeId,
     instance_id: Option<String>,
@@ -41,6 +42,7 @@ struct Member {
     last_heartbeat: SimTime,
 }
 
+#[derive(Clone)]
 pub struct GroupCoordinator {
     config: GroupConfig,
     state: GroupState,

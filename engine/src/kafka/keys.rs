@@ -16,6 +16,7 @@ const HANDLES: [&str; 8] = ["okaxis", "ybl", "paytm", "oksbi", "okhdfcbank", "ib
 /// Total of all Zipf weights is kept below 2^62, far from overflow, with 2^40 for key 0.
 const WEIGHT_KEY0: f64 = (1u64 << 40) as f64;
 
+#[derive(Clone)]
 pub struct KeySpace {
     names: Vec<String>,
     partition_of: Vec<u32>,

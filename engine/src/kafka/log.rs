@@ -100,6 +100,7 @@ impl Entry {
     }
 }
 
+#[derive(Clone)]
 pub struct PartitionLog {
     log_start_offset: u64,
     /// The offset the next record gets (the LEO). Offsets are never reused, and compaction

@@ -29,6 +29,7 @@ pub struct ReplicationConfig {
 }
 
 /// How far a follower has got, as seen by the leader.
+#[derive(Clone)]
 struct Progress {
     leo: u64,
     caught_up_at: SimTime,
@@ -37,6 +38,7 @@ struct Progress {
 }
 
 /// An acks=all batch waiting for the high watermark to pass its last offset.
+#[derive(Clone)]
 struct PendingAck {
     request_id: u64,
     from: NodeId,
@@ -44,6 +46,7 @@ struct PendingAck {
     last_offset: u64,
 }
 
+#[derive(Clone)]
 pub struct Leadership {
     pub isr: Vec<u16>,
     followers: BTreeMap<u16, Progress>,
@@ -56,11 +59,13 @@ pub struct Leadership {
     markers: Vec<(u64, NodeId, u64)>,
 }
 
+#[derive(Clone)]
 pub enum Role {
     Leader(Leadership),
     Follower { leader: Option<u16> },
 }
 
+#[derive(Clone)]
 pub struct Replica {
     pub partition: u32,
     pub log: PartitionLog,

@@ -54,7 +54,7 @@ struct TxnMeta {
     waiter: Option<Waiter>,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct TransactionCoordinator {
     txns: BTreeMap<String, TxnMeta>,
     next_producer_id: u64,

@@ -135,6 +135,7 @@ pub struct ShopView {
     pub duplicates_ignored: u64,
 }
 
+#[derive(Clone)]
 pub struct Analytics {
     catalogue: Catalogue,
     traffic: Traffic,

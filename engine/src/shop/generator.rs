@@ -89,6 +89,7 @@ struct Session {
     paid_lines: usize,
 }
 
+#[derive(Clone)]
 pub struct Generator {
     spec: ShopSpec,
     rng: SimRng,

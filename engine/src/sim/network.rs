@@ -20,6 +20,7 @@ pub struct LinkConfig {
     pub bandwidth_mbps: u64,
 }
 
+#[derive(Clone)]
 pub struct Network {
     link: LinkConfig,
     rng: SimRng,

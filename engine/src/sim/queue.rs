@@ -10,6 +10,7 @@ use std::collections::BinaryHeap;
 /// plus the messages in flight); reaching it means a node is scheduling without bound.
 pub const QUEUE_LEN_MAX: usize = 4_000_000;
 
+#[derive(Clone)]
 struct Entry<E> {
     at: SimTime,
     seq: u64,
@@ -35,6 +36,7 @@ impl<E> Ord for Entry<E> {
 }
 
 /// A min-queue of events keyed by (time, insertion sequence).
+#[derive(Clone)]
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     seq_next: u64,

@@ -8,6 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 
 /// One independent random stream.
+#[derive(Clone)]
 pub struct SimRng {
     inner: ChaCha8Rng,
 }

@@ -192,6 +192,7 @@ impl TraceEntry {
 pub const JS_SAFE_INTEGER_MAX: u64 = (1 << 53) - 1;
 
 /// The running trace: a fingerprint of everything, plus the most recent entries.
+#[derive(Clone)]
 pub struct Trace {
     hash: u64,
     len: u64,

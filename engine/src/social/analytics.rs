@@ -17,6 +17,7 @@ pub const VIEW_KEYS_MAX: usize = 8;
 /// Seconds the posting rate is averaged over.
 const RATE_SECONDS: u64 = 10;
 
+#[derive(Clone)]
 pub struct Analytics {
     spec: SocialSpec,
     created: u64,

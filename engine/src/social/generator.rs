@@ -18,6 +18,7 @@ const ENVELOPE_BYTES: u32 = 250;
 /// How likely a hashtag is written in Devanagari, by the post's language.
 const DEVANAGARI_TAG_PERCENT: [f64; 3] = [70.0, 30.0, 10.0];
 
+#[derive(Clone)]
 pub struct Generator {
     rng: SimRng,
     traffic: Traffic,

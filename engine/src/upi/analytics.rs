@@ -53,6 +53,7 @@ const TPS_SECONDS: u64 = 10;
 const DELAY_BUCKET_MS: u64 = 100;
 const DELAY_BUCKETS: usize = 3_001;
 
+#[derive(Clone)]
 struct Truth {
     pattern: Pattern,
     created_us: u64,
@@ -69,6 +70,7 @@ struct Counts {
     detected: u64,
 }
 
+#[derive(Clone)]
 pub struct Analytics {
     traffic: Traffic,
     traffic_spec: TrafficSpec,

@@ -26,6 +26,7 @@ const NEW_PHONE_SHARE: f64 = 0.005;
 /// timeouts have been tightened to 10-30 s over the years).
 pub const TIMEOUT_MS: u32 = 30_000;
 
+#[derive(Clone)]
 pub struct Generator {
     pub(super) rng: SimRng,
     traffic: Traffic,

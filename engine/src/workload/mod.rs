@@ -161,6 +161,7 @@ pub struct Arrival {
 }
 
 /// A domain's generator, seeded from the run's seed through its own random stream.
+#[derive(Clone)]
 pub enum Generator {
     Upi(Box<upi::Generator>),
     Social(Box<social::Generator>),
@@ -287,11 +288,13 @@ pub enum DomainOutput {
 /// The analytics a domain shows on the page: the job's visible results read downstream (as
 /// a read_committed consumer of the sink would) and scored against the generator's truth,
 /// and the true answer to the workload's query.
+#[derive(Clone)]
 pub struct Analytics {
     domain: DomainAnalytics,
     truth: QueryTruth,
 }
 
+#[derive(Clone)]
 enum DomainAnalytics {
     Upi(Box<upi::Analytics>),
     Social(Box<social::Analytics>),

@@ -36,7 +36,7 @@ impl std::fmt::Debug for Query {
 }
 
 /// The true answer, built from every record the producer created.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct QueryTruth {
     query: Query,
     event_time: EventTimeSpec,

@@ -99,6 +99,7 @@ fn timestamp_ms(record: &Record) -> i64 {
     i64::try_from(record.timestamp_us / 1_000).unwrap_or(i64::MAX)
 }
 
+#[derive(Clone)]
 pub struct Accumulator {
     config: BatchingConfig,
     queues: Vec<VecDeque<ProducerBatch>>,

@@ -94,6 +94,7 @@ pub struct ProducerStats {
 }
 
 /// A Produce request the producer has not heard back about.
+#[derive(Clone)]
 struct Request {
     batch_id: u64,
     partition: u32,
@@ -105,6 +106,7 @@ struct Request {
     record_count: u32,
 }
 
+#[derive(Clone)]
 pub struct Producer {
     keys: KeySpace,
     rng: SimRng,

@@ -32,6 +32,7 @@ impl PartitionSequences {
     }
 }
 
+#[derive(Clone)]
 pub struct Sequences {
     producer_id: u64,
     epoch: u16,

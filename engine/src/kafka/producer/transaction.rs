@@ -54,6 +54,7 @@ impl TransactionState {
     }
 }
 
+#[derive(Clone)]
 pub(super) struct TransactionClient {
     config: TransactionConfig,
     pub(super) state: TransactionState,
