@@ -19,13 +19,13 @@ impl Lab {
     /// that has a point; one row per sampling instant; an empty cell where a series has no
     /// value at that instant.
     pub fn export_csv(&self) -> String {
-        export_csv(&self.sim)
+        export_csv(self.timeline.sim())
     }
 
     /// The run as one JSON document: `scenario`, `seed`, `now_ms`, `commands` (the CLI's
     /// `--commands` format), `summary`, `series` (`{name: [[t_s, value], …]}`) and `trace`.
     pub fn export_json(&self) -> Result<String, JsError> {
-        serde_json::to_string(&export_json(&self.sim)).map_err(|e| JsError::new(&format!("export_json: {e}")))
+        serde_json::to_string(&export_json(self.timeline.sim())).map_err(|e| JsError::new(&format!("export_json: {e}")))
     }
 }
 

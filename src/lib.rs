@@ -9,10 +9,12 @@ pub mod draw;
 mod export;
 pub mod knobs;
 mod narrate;
+mod timeline;
 
 use dhara_engine::scenario::builtin;
 use dhara_engine::sim::Duration;
-use dhara_engine::{Command, InputError, Scenario, Simulation};
+use dhara_engine::timeline::Refused;
+use dhara_engine::{Command, InputError, Scenario, Timeline};
 use wasm_bindgen::prelude::*;
 
 /// Simulated milliseconds one `advance` call may cover: a day. The page asks for at most
@@ -25,10 +27,11 @@ pub fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// One simulation run, driven by the page.
+/// One simulation run, driven by the page, with its command log and snapshots so it can go
+/// back in time and fork (the methods for that are in `timeline.rs`).
 #[wasm_bindgen]
 pub struct Lab {
-    sim: Simulation,
+    timeline: Timeline,
 }
 
 #[wasm_bindgen]
@@ -37,44 +40,49 @@ impl Lab {
     #[wasm_bindgen(constructor)]
     pub fn new(scenario_json: &str, seed: u64) -> Result<Lab, JsError> {
         let scenario = Scenario::from_json(scenario_json).map_err(to_js)?;
-        Ok(Lab { sim: Simulation::new(scenario, seed) })
+        Ok(Lab { timeline: Timeline::new(scenario, seed) })
     }
 
-    /// Runs `ms` of simulated time (0 to 86,400,000) and returns the run's summary.
+    /// Runs `ms` of simulated time (0 to 86,400,000), replaying logged commands as their
+    /// instants come (after a seek back), and returns the run's summary.
     pub fn advance(&mut self, ms: f64) -> Result<JsValue, JsError> {
-        self.sim.advance(parse_advance_ms(ms).map_err(to_js)?);
+        self.timeline.advance(parse_advance_ms(ms).map_err(to_js)?).map_err(refused_to_js)?;
         self.summary()
     }
 
-    /// Processes exactly one event and returns the summary.
+    /// Processes exactly one event (or replays the logged command due before it) and returns
+    /// the summary.
     pub fn step(&mut self) -> Result<JsValue, JsError> {
-        self.sim.step();
+        self.timeline.step().map_err(refused_to_js)?;
         self.summary()
     }
 
-    /// Applies one command given as JSON, e.g. `{"command":"crash_consumer"}`.
-    pub fn apply(&mut self, command_json: &str) -> Result<(), JsError> {
+    /// Applies one command given as JSON, e.g. `{"command":"crash_consumer"}`, at the next
+    /// whole millisecond. Logged commands later than that are dropped (a fork after a seek
+    /// back); returns how many (0 normally).
+    pub fn apply(&mut self, command_json: &str) -> Result<u32, JsError> {
         let command = Command::from_json(command_json).map_err(to_js)?;
-        self.sim.apply(command).map_err(to_js)
+        let applied = self.timeline.apply(command).map_err(to_js)?;
+        Ok(applied.dropped as u32)
     }
 
     /// The run's scenario with every default filled in (what the knobs list reads).
     pub fn scenario(&self) -> Result<JsValue, JsError> {
-        to_value(self.sim.scenario())
+        to_value(self.timeline.sim().scenario())
     }
 
     pub fn summary(&self) -> Result<JsValue, JsError> {
-        to_value(&self.sim.summary())
+        to_value(&self.timeline.sim().summary())
     }
 
     /// The view of everything drawable right now (see `dhara_engine::view::Snapshot`).
     pub fn snapshot(&self) -> Result<JsValue, JsError> {
-        to_value(&self.sim.snapshot())
+        to_value(&self.timeline.sim().snapshot())
     }
 
     /// The values of a metrics series (e.g. `lag_records`, `lag_records.p0`) as a typed array.
     pub fn series(&self, name: &str) -> Result<js_sys::Float64Array, JsError> {
-        let series = self.sim.series(name).ok_or_else(|| JsError::new(&format!("series: unknown series {name:?}")))?;
+        let series = self.timeline.sim().series(name).ok_or_else(|| JsError::new(&format!("series: unknown series {name:?}")))?;
         let values: Vec<f64> = series.points().map(|(_, value)| value).collect();
         Ok(js_sys::Float64Array::from(values.as_slice()))
     }
@@ -84,19 +92,19 @@ impl Lab {
         if !(first_seq.is_finite() && first_seq >= 0.0) {
             return Err(JsError::new("trace_since: first_seq must be a whole number ≥ 0"));
         }
-        let entries: Vec<serde_json::Value> = self.sim.trace().since(first_seq as u64).map(|e| e.to_json()).collect();
+        let entries: Vec<serde_json::Value> = self.timeline.sim().trace().since(first_seq as u64).map(|e| e.to_json()).collect();
         to_value(&entries)
     }
 
     /// The run's fingerprint (16 hex digits); equal to `dhara run`'s for the same input.
     pub fn trace_hash(&self) -> String {
-        dhara_engine::sim::trace::hash_hex(self.sim.trace().hash())
+        dhara_engine::sim::trace::hash_hex(self.timeline.sim().trace().hash())
     }
 
     /// Draws the message flow (producer → partitions → consumer) into `canvas`.
     pub fn draw_flow(&self, canvas: &web_sys::HtmlCanvasElement) -> Result<(), JsError> {
         let mut painter = draw::canvas::CanvasPainter::new(canvas).map_err(|e| JsError::new(&e))?;
-        draw::flow::draw(&mut painter, &self.sim.snapshot());
+        draw::flow::draw(&mut painter, &self.timeline.sim().snapshot());
         Ok(())
     }
 
@@ -104,14 +112,14 @@ impl Lab {
     pub fn draw_lag_chart(&self, canvas: &web_sys::HtmlCanvasElement) -> Result<(), JsError> {
         let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas.clone())
             .ok_or_else(|| JsError::new("draw_lag_chart: the canvas has no 2D context"))?;
-        let data = draw::lag_chart::LagData::from_simulation(&self.sim);
+        let data = draw::lag_chart::LagData::from_simulation(self.timeline.sim());
         draw::lag_chart::draw(backend, &data).map_err(|e| JsError::new(&format!("draw_lag_chart: {e}")))
     }
 
     /// Draws the workload's analytics over time (precision and recall, conversion, posting
     /// rate) with plotters into `canvas`; does nothing for a scenario without a workload.
     pub fn draw_workload_chart(&self, canvas: &web_sys::HtmlCanvasElement) -> Result<(), JsError> {
-        let Some(data) = draw::workload_chart::LineChart::from_simulation(&self.sim) else { return Ok(()) };
+        let Some(data) = draw::workload_chart::LineChart::from_simulation(self.timeline.sim()) else { return Ok(()) };
         let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas.clone())
             .ok_or_else(|| JsError::new("draw_workload_chart: the canvas has no 2D context"))?;
         draw::workload_chart::draw(backend, &data).map_err(|e| JsError::new(&format!("draw_workload_chart: {e}")))
@@ -121,12 +129,12 @@ impl Lab {
     /// core time; Lambda, Kappa and CQRS in each) into `canvas`; does nothing for a scenario
     /// without architectures.
     pub fn draw_arch_chart(&self, canvas: &web_sys::HtmlCanvasElement) -> Result<(), JsError> {
-        if self.sim.architectures().is_none() {
+        if self.timeline.sim().architectures().is_none() {
             return Ok(());
         }
         let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas.clone())
             .ok_or_else(|| JsError::new("draw_arch_chart: the canvas has no 2D context"))?;
-        draw::arch_chart::draw(backend, &self.sim).map_err(|e| JsError::new(&format!("draw_arch_chart: {e}")))
+        draw::arch_chart::draw(backend, self.timeline.sim()).map_err(|e| JsError::new(&format!("draw_arch_chart: {e}")))
     }
 }
 
@@ -156,6 +164,10 @@ pub fn parse_advance_ms(ms: f64) -> Result<Duration, InputError> {
         return Err(InputError::new("ms", format!("must be a number from 0 to {ADVANCE_MS_MAX} (got {ms})")));
     }
     Ok(Duration::from_us((ms * 1_000.0).round() as u64))
+}
+
+fn refused_to_js(refused: Refused) -> JsError {
+    JsError::new(&refused.to_string())
 }
 
 fn to_js(error: InputError) -> JsError {

@@ -15,11 +15,11 @@ impl Lab {
         if !(1..=dhara_engine::narrate::LINES_MAX as u32).contains(&max) {
             return Err(JsError::new(&format!("narration_since: max must be 1 to {} (got {max})", dhara_engine::narrate::LINES_MAX)));
         }
-        to_value(&dhara_engine::narrate::lines_since(&self.sim, first_seq as u64, max as usize))
+        to_value(&dhara_engine::narrate::lines_since(self.timeline.sim(), first_seq as u64, max as usize))
     }
 
     /// The sequence number the next trace entry will get: where a listener starts.
     pub fn trace_len(&self) -> f64 {
-        self.sim.trace().len() as f64
+        self.timeline.sim().trace().len() as f64
     }
 }
