@@ -9,7 +9,7 @@
 //! T as a straight run from 0 to T with the resulting log, which is what `dhara run
 //! --commands` does: the CLI runs through a `Timeline` too, so there is one implementation.
 
-use crate::command::{check_schedule, Command, Scheduled};
+use crate::command::{check_schedule, Command, Scheduled, AT_MS_MAX};
 use crate::error::InputError;
 use crate::scenario::Scenario;
 use crate::sim::{Duration, SimTime};
@@ -21,6 +21,13 @@ use std::fmt;
 pub const SNAPSHOTS_MAX: usize = 32;
 /// Simulated time between snapshots at the start of a run.
 pub const SNAPSHOT_INTERVAL_START: Duration = Duration::from_secs(5);
+/// The records the held snapshots had created, summed, at most. A snapshot's size grows with
+/// the records its run has made (measured natively on the built-ins: 5 to 30 MB a snapshot at
+/// 30 s, 19 to 99 MB at 300 s), so a count bound alone would let the 32 snapshots of a long
+/// run take gigabytes. Past this budget snapshots thin just as when their count is full: a
+/// long run keeps fewer, further apart (none once one alone would exceed it), and a seek
+/// replays more instead.
+pub const SNAPSHOT_RECORDS_MAX: u64 = 250_000;
 
 /// What a successful `Timeline::apply` did to the future.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +66,8 @@ impl From<Refused> for InputError {
 struct Snapshot {
     at: SimTime,
     sim: Simulation,
+    /// The records the run had created by then: what the snapshot's size grows with.
+    records: u64,
 }
 
 /// A run with a command log and snapshots, that can go back in time and fork.
@@ -70,6 +79,7 @@ pub struct Timeline {
     /// Sorted by time.
     snapshots: Vec<Snapshot>,
     snapshot_interval: Duration,
+    snapshot_records_max: u64,
     snapshots_on: bool,
     furthest: SimTime,
 }
@@ -90,6 +100,7 @@ impl Timeline {
             log: Vec::new(),
             snapshots: Vec::new(),
             snapshot_interval: SNAPSHOT_INTERVAL_START,
+            snapshot_records_max: SNAPSHOT_RECORDS_MAX,
             snapshots_on: true,
             furthest: SimTime::ZERO,
         }
@@ -108,6 +119,12 @@ impl Timeline {
     pub fn with_snapshot_interval(mut self, interval: Duration) -> Timeline {
         assert!(interval >= Duration::from_ms(1), "a snapshot interval is at least 1 ms");
         self.snapshot_interval = interval;
+        self
+    }
+
+    /// The same with another records budget for the snapshots (see `SNAPSHOT_RECORDS_MAX`).
+    pub fn with_snapshot_records_max(mut self, records: u64) -> Timeline {
+        self.snapshot_records_max = records;
         self
     }
 
@@ -134,6 +151,10 @@ impl Timeline {
     }
     pub fn snapshot_times_ms(&self) -> Vec<f64> {
         self.snapshots.iter().map(|s| s.at.as_us() as f64 / 1_000.0).collect()
+    }
+    /// The records the held snapshots had created, summed: at most the records budget.
+    pub fn snapshot_records(&self) -> u64 {
+        self.snapshots.iter().map(|s| s.records).sum()
     }
     /// The current simulated time between snapshots (doubles each time they are thinned).
     pub fn snapshot_interval(&self) -> Duration {
@@ -167,9 +188,9 @@ impl Timeline {
         self.run_to(until, drive)
     }
 
-    /// The state at `at_ms`, backward or forward: restores the latest snapshot at or before it
-    /// (or starts afresh) when that is behind `at_ms` and ahead of now (or now is past
-    /// `at_ms`), then replays up to `at_ms`.
+    /// The state at `at_ms`, backward or forward. Going back, or forward past a snapshot, it
+    /// restores the latest snapshot at or before `at_ms` (or starts afresh if there is none);
+    /// then it replays up to `at_ms`.
     pub fn seek(&mut self, at_ms: u64) -> Result<(), Refused> {
         let target = instant(at_ms);
         let base = self.snapshots.iter().rev().find(|s| s.at <= target);
@@ -211,6 +232,9 @@ impl Timeline {
     /// the command is refused, which then leaves the log as it was.
     pub fn apply(&mut self, command: Command) -> Result<Applied, InputError> {
         let at_ms = self.sim.now().as_us().div_ceil(1_000);
+        if at_ms > AT_MS_MAX {
+            return Err(InputError::new("command", format!("a command log covers at most {AT_MS_MAX} ms (7 days); this run is past it")));
+        }
         self.run_to(instant(at_ms), &mut plain)?;
         let applied = self.sim.commands().len();
         self.sim.apply(command.clone())?;
@@ -298,19 +322,21 @@ impl Timeline {
     }
 
     /// Keeps a copy of the live state if now is a snapshot instant without one. When the
-    /// store is full, every other snapshot goes and the interval doubles first.
+    /// store is full (by count or by records), every other snapshot goes and the interval
+    /// doubles first; the new one is kept only if now is on the coarser grid.
     fn capture(&mut self) {
         let now = self.sim.now();
         if !self.snapshots_on || now == SimTime::ZERO || now.as_us() % self.snapshot_interval.as_us() != 0 {
             return;
         }
         let Err(position) = self.snapshots.binary_search_by_key(&now, |s| s.at) else { return };
-        if self.snapshots.len() >= SNAPSHOTS_MAX {
+        let records = self.sim.fates_counts().created;
+        if self.snapshots.len() >= SNAPSHOTS_MAX || self.snapshot_records() + records > self.snapshot_records_max {
             self.snapshot_interval = self.snapshot_interval.saturating_mul(2);
             let interval = self.snapshot_interval.as_us();
             self.snapshots.retain(|s| s.at.as_us() % interval == 0);
             return self.capture();
         }
-        self.snapshots.insert(position, Snapshot { at: now, sim: self.sim.clone() });
+        self.snapshots.insert(position, Snapshot { at: now, sim: self.sim.clone(), records });
     }
 }

@@ -248,6 +248,24 @@ fn snapshots_stay_within_the_bound_and_thin_evenly() {
 }
 
 #[test]
+fn snapshots_stay_within_the_records_budget() {
+    // upi-lag makes 400 records/s: snapshots every 100 ms for 6 s would hold over 70,000
+    // records' worth; a budget of 3,000 thins them to a few, still evenly spaced.
+    let mut tl = timeline("upi-lag", 1).with_snapshot_interval(Duration::from_ms(100)).with_snapshot_records_max(3_000);
+    for _ in 0..60 {
+        tl.advance(Duration::from_ms(100)).expect("runs");
+        assert!(tl.snapshot_records() <= 3_000, "{} records at {} ms", tl.snapshot_records(), tl.now_ms());
+    }
+    let times = tl.snapshot_times_ms();
+    assert!(!times.is_empty() && times.len() < 8, "{times:?}");
+    let interval_ms = tl.snapshot_interval().as_us() as f64 / 1_000.0;
+    assert!(interval_ms >= 800.0 && times.iter().all(|t| t % interval_ms == 0.0), "{times:?} every {interval_ms} ms");
+    assert!(tl.sim().fates_counts().created > 2_000, "a real run");
+    tl.seek(2_345).expect("replays");
+    assert_eq!(tl.sim().summary(), straight("upi-lag", 1, &[], ms(2_345)));
+}
+
+#[test]
 fn seek_to_zero_and_beyond_the_furthest_point() {
     let mut tl = timeline("upi-replication", 9);
     tl.advance(Duration::from_ms(6_000)).expect("runs");
