@@ -9,6 +9,7 @@ pub mod draw;
 mod export;
 pub mod knobs;
 mod narrate;
+mod views;
 
 use dhara_engine::scenario::builtin;
 use dhara_engine::sim::Duration;
