@@ -6,6 +6,7 @@
 pub mod arch_chart;
 pub mod canvas;
 pub mod dashboard;
+pub mod event_chart;
 pub mod flow;
 pub mod lag_chart;
 pub mod painter;

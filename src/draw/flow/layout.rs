@@ -140,7 +140,9 @@ impl Layout {
         // Designed at 1000 × 420 (wide) or 420 × 900 (tall); everything scales with the
         // smaller ratio.
         let scale = if vertical { (width / 420.0).min(height / 900.0) } else { (width / 1000.0).min(height / 420.0) }.max(0.1);
-        let text = scale * text_scale;
+        // Text never shrinks below 0.8 of its design size: a phone's small canvas keeps
+        // fewer lines, not unreadable ones.
+        let text = scale.max(0.8) * text_scale;
         let header = Rect { x: 0.0, y: 0.0, w: width, h: 44.0 * text };
         let body = Rect { x: 0.0, y: header.h, w: width, h: (height - header.h - 8.0 * scale).max(1.0) };
         let spans = if vertical { stages(body.y, body.h, &stage_weights(shape)) } else { stages(body.x, body.w, &stage_weights(shape)) };
@@ -158,6 +160,9 @@ impl Layout {
         let group = stage(2);
         let header_h = 30.0 * text.max(scale);
         let chips = Rect { x: cluster.x + cluster.w * 0.46, y: cluster.y + 4.0 * scale, w: cluster.w * 0.54 - 6.0 * scale, h: header_h - 8.0 * scale };
+        // Chips at most 110 px (design) wide, flush right: one broker is no wide bar.
+        let chip_w = (chips.w / shape.brokers.max(1) as f64).min(110.0 * scale);
+        let chips = Rect { x: chips.right() - chip_w * shape.brokers as f64, w: chip_w * shape.brokers as f64, ..chips };
         let brokers = cells(chips, shape.brokers, true, usize::MAX, 4.0 * scale);
         let dense_lanes = shape.partitions > LANES_MAX;
         // A line under the lanes for the cluster's health (and the worst lanes when dense).

@@ -154,10 +154,10 @@ pub fn lost_mark(count: u64) -> String {
     format!("✕ acked, lost {}", group_digits(count))
 }
 pub fn duplicate_mark(what: &str, count: u64) -> String {
-    format!("⧉ {what} twice {}", group_digits(count))
+    format!("❐ {what} twice {}", group_digits(count))
 }
 pub fn late_mark(count: u64) -> String {
-    format!("⌛ late, dropped {}", group_digits(count))
+    format!("◷ late, dropped {}", group_digits(count))
 }
 
 /// Kafka's own name for a group state (`preparing_rebalance` → `PreparingRebalance`), as

@@ -176,7 +176,7 @@ fn a_stream_job_shows_each_keyed_task_with_its_watermark_and_the_sink() {
         assert!(texts.contains(&"sink"), "{texts:?}");
         assert!(texts.contains(&format!("results {}", group_digits(job.sink.visible)).as_str()));
         let late: u64 = job.tasks.iter().map(|t| t.late_dropped).sum();
-        assert!(late > 0 && texts.iter().any(|t| t.starts_with("⌛ late, dropped")), "late records marked at the task");
+        assert!(late > 0 && texts.iter().any(|t| t.starts_with("◷ late, dropped")), "late records marked at the task");
     }
 }
 
@@ -210,7 +210,7 @@ fn lost_and_duplicate_records_are_marked_after_a_leader_crash_with_acks_1() {
     }
     // Before the crash nothing is marked.
     let calm = drawn(&snapshot_after("upi-acks1", 5), 1280.0, 720.0, &Options::default());
-    assert!(!calm.texts().any(|t| t.contains('✕') || t.contains('⧉')), "{:?}", calm.texts().collect::<Vec<_>>());
+    assert!(!calm.texts().any(|t| t.contains('✕') || t.contains('❐')), "{:?}", calm.texts().collect::<Vec<_>>());
 }
 
 #[test]
