@@ -70,7 +70,7 @@ pub fn draw_event_time<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: 
     let ys = data.points.iter().map(|p| p.1).chain(data.watermark.iter().map(|w| w.1));
     let y_max = ys.clone().fold(1.0, f64::max) * 1.05;
     let y_min = ys.fold(y_max, f64::min).min(y_max - 1.0).max(0.0);
-    let frame = Frame { title: "Event time (up) × processing time (across), s", scale, x: x_start..x_end, y_min, y_max, y_label_area_px: 44.0, y_decimals: 0 };
+    let frame = Frame { title: "Event time (when it happened, s) × processing time", scale, x: x_start..x_end, x_desc: "processing time: when the job saw it (s)", y_min, y_max, y_label_area_px: 44.0, y_decimals: 0 };
     let mut chart = draw_frame(root, &frame)?;
     let ideal = [(x_start.max(y_min), x_start.max(y_min)), (x_end.min(y_max), x_end.min(y_max))];
     chart.draw_series(LineSeries::new(ideal, RGBColor(201, 208, 220).stroke_width(1)))?.label("event time = processing time").legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RGBColor(201, 208, 220)));
@@ -98,7 +98,7 @@ pub fn draw_panes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Pane
     let x_start = data.windows.first().map_or(0.0, |w| w.0);
     let x_end = data.windows.last().map_or(10.0, |w| w.1).max(x_start + 1.0);
     let y_max = data.windows.iter().flat_map(|w| (0..4).map(|k| pane_value(&w.2, k))).fold(1.0, f64::max) * 1.2;
-    let frame = Frame { title: "Panes per window by timing, and records dropped (window start, event time s)", scale, x: x_start..x_end, y_min: 0.0, y_max, y_label_area_px: 52.0, y_decimals: 0 };
+    let frame = Frame { title: "Panes per window by timing, and records dropped as late", scale, x: x_start..x_end, x_desc: "window (event time, s)", y_min: 0.0, y_max, y_label_area_px: 52.0, y_decimals: 0 };
     let mut chart = draw_frame(root, &frame)?;
     for (kind, &(label, colour)) in PANE_KINDS.iter().enumerate() {
         let bars = data.windows.iter().map(|&(start, end, counts)| {

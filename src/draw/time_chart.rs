@@ -14,6 +14,8 @@ pub struct Frame<'t> {
     pub scale: f64,
     /// Simulated seconds shown.
     pub x: Range<f64>,
+    /// What the x axis measures; most charts: "simulated time (s)".
+    pub x_desc: &'t str,
     pub y_min: f64,
     pub y_max: f64,
     /// Room for the value labels, in nominal pixels.
@@ -21,6 +23,9 @@ pub struct Frame<'t> {
     /// Decimals of the value labels.
     pub y_decimals: usize,
 }
+
+/// The usual x axis.
+pub const SIMULATED_TIME: &str = "simulated time (s)";
 
 /// A text style of nominal size `px` at `scale`.
 pub fn font(scale: f64, px: f64) -> (&'static str, u32) {
@@ -42,7 +47,7 @@ pub fn draw_frame<'a, DB: DrawingBackend>(root: &'a DrawingArea<DB, Shift>, fram
     let decimals = frame.y_decimals;
     chart
         .configure_mesh()
-        .x_desc("simulated time (s)")
+        .x_desc(frame.x_desc)
         .x_label_formatter(&|v| format!("{v:.0}"))
         .y_label_formatter(&|v| format!("{v:.decimals$}"))
         .label_style(font(scale, 11.0))

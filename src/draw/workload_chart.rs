@@ -4,7 +4,7 @@
 //! for posts, the posting rate that bursts lift.
 
 use super::palette::CATEGORICAL_RGB;
-use super::time_chart::{draw_frame, font, Frame};
+use super::time_chart::{draw_frame, SIMULATED_TIME, font, Frame};
 use dhara_engine::workload::Kind;
 use dhara_engine::Simulation;
 use plotters::prelude::*;
@@ -61,7 +61,7 @@ pub fn draw_on<DB: DrawingBackend>(root: &DrawingArea<DB, plotters::coord::Shift
     let x_start = all().map(|(t, _)| t).fold(x_end, f64::min).min(x_end - 10.0).max(0.0);
     let y_max = data.y_max.unwrap_or_else(|| all().map(|(_, v)| v).fold(10.0, f64::max) * 1.1);
     let y_decimals = if y_max <= 1.0 { 1 } else { 0 };
-    let frame = Frame { title: data.title, scale, x: x_start..x_end, y_min: 0.0, y_max, y_label_area_px: 44.0, y_decimals };
+    let frame = Frame { title: data.title, scale, x: x_start..x_end, x_desc: SIMULATED_TIME, y_min: 0.0, y_max, y_label_area_px: 44.0, y_decimals };
     let mut chart = draw_frame(root, &frame)?;
     for (i, line) in data.lines.iter().enumerate() {
         let (r, g, b) = CATEGORICAL_RGB[i % CATEGORICAL_RGB.len()];

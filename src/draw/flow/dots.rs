@@ -4,7 +4,7 @@
 //! are on it instead.
 
 use super::layout::{Layout, Rect};
-use super::{fit_text, group_digits, Painter};
+use super::{group_digits, Painter};
 use crate::draw::painter::Align;
 use crate::draw::palette;
 use dhara_engine::view::{InFlightView, Snapshot};
@@ -117,8 +117,13 @@ pub fn draw_link_counts(painter: &mut impl Painter, layout: &Layout, snapshot: &
     for (from, to, ahead, behind) in links {
         let (a, b) = (out_port(layout, from), in_port(layout, to));
         let mid = ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0);
-        let room = if layout.vertical { layout.cluster.w } else { (b.0 - a.0).abs().max(40.0 * layout.scale) + 20.0 * layout.scale };
+        // A label on a white ground, wider than the gap if need be: it covers box edges, not text.
         let text = format!("{forward} {} · {back} {}", group_digits(ahead), group_digits(behind));
-        fit_text(painter, mid.0, mid.1 - 4.0 * layout.scale, room, &text, 12.0 * layout.text, palette::INK, Align::Center);
+        let size = (12.0 * layout.text).max(super::TEXT_MIN_PX);
+        let (w, h) = (super::text_width(&text, size) + 6.0, size * 1.4);
+        let y = if layout.vertical { mid.1 } else { mid.1 - h };
+        painter.fill_rect(mid.0 - w / 2.0, y - h / 2.0, w, h, palette::BACKGROUND);
+        painter.stroke_rect(mid.0 - w / 2.0, y - h / 2.0, w, h, palette::PANEL_EDGE, layout.scale);
+        painter.text(mid.0, y + size / 3.0, &text, size, palette::INK, Align::Center);
     }
 }

@@ -155,7 +155,9 @@ impl Layout {
                 Rect { x: at, y: body.y, w: len, h: body.h }
             }
         };
-        let producer = centered(stage(0), vertical, 150.0 * scale, 280.0 * scale);
+        // Boxes of text grow with the text: six lines of 19 px (design) and a margin.
+        let six_lines = (6.0 * 19.0 + 16.0) * text;
+        let producer = centered(stage(0), vertical, six_lines.max(150.0 * scale), 280.0 * scale);
         let cluster = stage(1);
         let group = stage(2);
         let header_h = 30.0 * text.max(scale);
@@ -176,7 +178,7 @@ impl Layout {
             let area = stage(3);
             let tasks = cells(below_header(area, header_h), shape.tasks, vertical, MEMBERS_MAX, 6.0 * scale);
             let last = stage(4);
-            let (sink, serving) = if shape.serving { split(last, vertical, 0.45, 6.0 * scale) } else { (centered(last, vertical, 190.0 * scale, 320.0 * scale), last) };
+            let (sink, serving) = if shape.serving { split(last, vertical, 0.45, 6.0 * scale) } else { (centered(last, vertical, six_lines.max(190.0 * scale), 320.0 * scale), last) };
             (Some(area), tasks, Some(sink), shape.serving.then_some(serving))
         } else {
             (None, Vec::new(), None, None)

@@ -83,8 +83,8 @@ fn draw_header(painter: &mut impl Painter, layout: &Layout, snapshot: &Snapshot)
         snapshot.trace_hash
     );
     let x = 12.0 * layout.scale;
-    fit_text(painter, x, 22.0 * t, layout.header.w - x, &snapshot.title, 18.0 * t, palette::INK, Align::Left);
-    fit_text(painter, x, 39.0 * t, layout.header.w - x, &status, 13.0 * t, palette::MUTED, Align::Left);
+    fit_or_cut(painter, x, 22.0 * t, layout.header.w - 2.0 * x, &snapshot.title, 18.0 * t, palette::INK, Align::Left);
+    fit_or_cut(painter, x, 39.0 * t, layout.header.w - 2.0 * x, &status, 13.0 * t, palette::MUTED, Align::Left);
 }
 
 /// Width of `text` at `size_px`, estimated (the painter cannot measure): sans-serif digits
@@ -93,17 +93,31 @@ pub fn text_width(text: &str, size_px: f64) -> f64 {
     text.chars().count() as f64 * size_px * 0.56
 }
 
-/// Draws `text` when it fits `width` at `size_px`, shrunk by up to a quarter if that makes
-/// it fit; returns whether it was drawn. Never draws below `TEXT_MIN_PX`.
+/// Draws `text` when it fits `width` at `size_px`, shrunk by up to 40% if that makes it fit;
+/// returns whether it was drawn. Never draws below `TEXT_MIN_PX`.
 #[allow(clippy::too_many_arguments)]
 pub fn fit_text(painter: &mut impl Painter, x: f64, y: f64, width: f64, text: &str, size_px: f64, color: &str, align: Align) -> bool {
     let needed = text_width(text, size_px);
     let size = if needed <= width { size_px } else { size_px * width / needed };
-    if size < TEXT_MIN_PX || size < size_px * 0.75 {
+    if size < TEXT_MIN_PX || size < size_px * 0.6 {
         return false;
     }
     painter.text(x, y, text, size, color, align);
     true
+}
+
+/// Like `fit_text`, but text too long even when shrunk is cut short with an ellipsis.
+#[allow(clippy::too_many_arguments)]
+pub fn fit_or_cut(painter: &mut impl Painter, x: f64, y: f64, width: f64, text: &str, size_px: f64, color: &str, align: Align) {
+    if fit_text(painter, x, y, width, text, size_px, color, align) {
+        return;
+    }
+    let size = (size_px * 0.6).max(TEXT_MIN_PX);
+    let chars = (width / (size * 0.56)).floor() as usize;
+    if chars >= 2 {
+        let cut: String = text.chars().take(chars - 1).collect();
+        painter.text(x, y, &format!("{}…", cut.trim_end()), size, color, align);
+    }
 }
 
 /// A panel with lines of text centred in it; the first line is the title. Lines that do
