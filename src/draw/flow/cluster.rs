@@ -102,7 +102,8 @@ fn draw_lane(painter: &mut impl Painter, layout: &Layout, lane: Rect, partition:
     let size = (bar_h * 0.6).min(13.0 * t);
     fit_text(painter, x - 5.0 * s, y_mid + size / 3.0, label_w, &format!("P{}", partition.partition), size, palette::INK, Align::Right);
     let text_x = x + 8.0 * s;
-    if !fit_text(painter, text_x, y_mid + size / 3.0, w - 12.0 * s, &lane_detail(partition), size, palette::INK, Align::Left) {
+    // The full detail only near its size: lanes side by side must not mix tiny and large text.
+    if !super::fit_text_within(painter, (text_x, y_mid + size / 3.0, w - 12.0 * s), &lane_detail(partition), size, 0.85, palette::INK, Align::Left) {
         fit_text(painter, text_x, y_mid + size / 3.0, w - 12.0 * s, &lane_short(partition), size, palette::INK, Align::Left);
     }
     if partition.leader.is_none() {

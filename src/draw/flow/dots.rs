@@ -113,17 +113,24 @@ pub fn draw_link_counts(painter: &mut impl Painter, layout: &Layout, snapshot: &
         counts[slot] += 1;
     }
     let (forward, back) = if layout.vertical { ("↓", "↑") } else { ("→", "←") };
-    let links = [(layout.producer, layout.cluster, counts[0], counts[1]), (layout.cluster, layout.group, counts[2], counts[3])];
-    for (from, to, ahead, behind) in links {
-        let (a, b) = (out_port(layout, from), in_port(layout, to));
-        let mid = ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0);
-        // A label on a white ground, wider than the gap if need be: it covers box edges, not text.
-        let text = format!("{forward} {} · {back} {}", group_digits(ahead), group_digits(behind));
-        let size = (12.0 * layout.text).max(super::TEXT_MIN_PX);
+    let size = (12.0 * layout.text).max(super::TEXT_MIN_PX);
+    let label = |ahead: u64, behind: u64| format!("{forward} {} · {back} {}", group_digits(ahead), group_digits(behind));
+    // Where each link's label goes without covering text: tall, on the link between the
+    // rows; wide, above the producer box and in the group's header (the gaps are narrow).
+    let (first, second) = if layout.vertical {
+        let mid = |from: Rect, to: Rect| {
+            let (a, b) = (out_port(layout, from), in_port(layout, to));
+            ((a.0 + b.0) / 2.0 + layout.cluster.w / 4.0, (a.1 + b.1) / 2.0)
+        };
+        (mid(layout.producer, layout.cluster), mid(layout.cluster, layout.group))
+    } else {
+        let p = layout.producer;
+        ((p.x + p.w / 2.0, p.y - size), (layout.group.x + layout.group.w / 2.0, layout.group.y + 26.0 * layout.text - size / 3.0))
+    };
+    for (at, text) in [(first, label(counts[0], counts[1])), (second, label(counts[2], counts[3]))] {
         let (w, h) = (super::text_width(&text, size) + 6.0, size * 1.4);
-        let y = if layout.vertical { mid.1 } else { mid.1 - h };
-        painter.fill_rect(mid.0 - w / 2.0, y - h / 2.0, w, h, palette::BACKGROUND);
-        painter.stroke_rect(mid.0 - w / 2.0, y - h / 2.0, w, h, palette::PANEL_EDGE, layout.scale);
-        painter.text(mid.0, y + size / 3.0, &text, size, palette::INK, Align::Center);
+        painter.fill_rect(at.0 - w / 2.0, at.1 - h / 2.0, w, h, palette::BACKGROUND);
+        painter.stroke_rect(at.0 - w / 2.0, at.1 - h / 2.0, w, h, palette::PANEL_EDGE, layout.scale);
+        painter.text(at.0, at.1 + size / 3.0, &text, size, palette::INK, Align::Center);
     }
 }

@@ -64,7 +64,7 @@ pub fn draw_with(painter: &mut impl Painter, snapshot: &Snapshot, options: &Opti
     dots::draw_links(painter, &layout);
     draw_producer(painter, &layout, snapshot);
     cluster::draw(painter, &layout, snapshot);
-    draw_group(painter, &layout, snapshot);
+    draw_group(painter, &layout, snapshot, !options.reduced_motion);
     stream::draw(painter, &layout, snapshot);
     if options.reduced_motion {
         dots::draw_link_counts(painter, &layout, snapshot);
@@ -97,9 +97,14 @@ pub fn text_width(text: &str, size_px: f64) -> f64 {
 /// returns whether it was drawn. Never draws below `TEXT_MIN_PX`.
 #[allow(clippy::too_many_arguments)]
 pub fn fit_text(painter: &mut impl Painter, x: f64, y: f64, width: f64, text: &str, size_px: f64, color: &str, align: Align) -> bool {
+    fit_text_within(painter, (x, y, width), text, size_px, 0.6, color, align)
+}
+
+/// `fit_text` that shrinks `text` to no less than `min_share` of `size_px`.
+pub fn fit_text_within(painter: &mut impl Painter, (x, y, width): (f64, f64, f64), text: &str, size_px: f64, min_share: f64, color: &str, align: Align) -> bool {
     let needed = text_width(text, size_px);
     let size = if needed <= width { size_px } else { size_px * width / needed };
-    if size < TEXT_MIN_PX || size < size_px * 0.6 {
+    if size < TEXT_MIN_PX || size < size_px * min_share {
         return false;
     }
     painter.text(x, y, text, size, color, align);
@@ -185,7 +190,8 @@ pub fn kafka_group_state(state: &str) -> String {
 
 /// The consumer group: a header with its state and generation, then one box per member
 /// listing the partitions it owns (small coloured cells when there are many members).
-fn draw_group(painter: &mut impl Painter, layout: &Layout, snapshot: &Snapshot) {
+/// `second_line`: false when reduced motion puts the link's count label there instead.
+fn draw_group(painter: &mut impl Painter, layout: &Layout, snapshot: &Snapshot, second_line: bool) {
     let (g, s, t) = (layout.group, layout.scale, layout.text);
     let group = &snapshot.group;
     painter.fill_rect(g.x, g.y, g.w, g.h, palette::BACKGROUND);
@@ -198,7 +204,9 @@ fn draw_group(painter: &mut impl Painter, layout: &Layout, snapshot: &Snapshot) 
     }
     let dup = snapshot.fates.duplicates_processed;
     let second = if dup > 0 { (duplicate_mark("processed", dup), palette::DOWN) } else { (group.assignor.clone(), palette::MUTED) };
-    fit_text(painter, x, g.y + 26.0 * t, g.w - 4.0 * s, &second.0, 11.0 * t, second.1, Align::Center);
+    if second_line || dup > 0 {
+        fit_text(painter, x, g.y + 26.0 * t, g.w - 4.0 * s, &second.0, 11.0 * t, second.1, Align::Center);
+    }
     let dense = snapshot.consumers.len() > layout::MEMBERS_MAX;
     for (c, &rect) in snapshot.consumers.iter().zip(&layout.consumers) {
         let down = c.state == "crashed";

@@ -231,3 +231,25 @@ fn node_at_finds_what_is_drawn_there() {
         assert_eq!(layout.node_at(&snapshot, chip.x + 1.0, chip.y + 1.0).as_deref(), Some("broker-0"));
     }
 }
+
+#[test]
+fn many_members_become_cells_and_node_at_still_finds_each() {
+    let mut scenario = builtin::load("upi-consumer-group").expect("loads");
+    scenario.topic.partitions = 30;
+    scenario.consumer.count = layout::MEMBERS_MAX as u16 + 4;
+    let mut sim = Simulation::new(scenario, 1);
+    sim.advance(Duration::from_secs(15));
+    let snapshot = sim.snapshot();
+    let rec = drawn(&snapshot, 1280.0, 720.0, &Options::default());
+    assert!(!rec.texts().any(|t| t.starts_with("consumer-")), "no member boxes");
+    let layout = layout_for(1280.0, 720.0, &snapshot, &Options::default());
+    assert_eq!(layout.consumers.len(), 16);
+    for (i, cell) in layout.consumers.iter().enumerate() {
+        // A cell per member, filled in its state's colour, where the pointer finds it.
+        assert!(rec.ops.iter().any(|op| op.starts_with(&format!("fill_rect {:.1} {:.1} {:.1} {:.1} ", cell.x, cell.y, cell.w, cell.h))));
+        let (x, y) = cell.center();
+        assert_eq!(layout.node_at(&snapshot, x, y), Some(format!("consumer-{i}")));
+    }
+    let (x, y) = layout.lanes[29].center();
+    assert_eq!(layout.node_at(&snapshot, x, y).as_deref(), Some("partition-29"), "a heat cell is its partition");
+}
