@@ -23,8 +23,9 @@ impl Lab {
     /// The node drawn at canvas pixel (x, y) of a `canvas_width` × `canvas_height` flow view
     /// (canvas pixels: CSS pixels × devicePixelRatio, as the page sizes the canvas), e.g.
     /// `broker-1`, `partition-4`, `consumer-0`, `task-2`, `producer-0`; `undefined` for none.
-    pub fn node_at(&self, canvas_width: f64, canvas_height: f64, x: f64, y: f64) -> Result<Option<String>, JsError> {
-        draw::views::node_at(sim(self), canvas_width, canvas_height, x, y).map_err(|e| JsError::new(&e))
+    /// Pass the `text_scale` the view was drawn with (omitted: 1), as large text moves boxes.
+    pub fn node_at(&self, canvas_width: f64, canvas_height: f64, x: f64, y: f64, text_scale: Option<f64>) -> Result<Option<String>, JsError> {
+        draw::views::node_at(sim(self), (canvas_width, canvas_height), (x, y), text_scale.unwrap_or(1.0)).map_err(|e| JsError::new(&e))
     }
 
     /// Draws the dashboard `name` (`lag`, `throughput`, `latency`, `event_time`, `panes`)

@@ -12,8 +12,9 @@ pub fn draw_flow_with(canvas: &web_sys::HtmlCanvasElement, sim: &Simulation, tex
     Ok(())
 }
 
-/// The node under (x, y) on a flow view of this canvas size, drawn at text scale 1.
-pub fn node_at(sim: &Simulation, canvas_width: f64, canvas_height: f64, x: f64, y: f64) -> Result<Option<String>, String> {
+/// The node under (x, y) on a flow view of this canvas size drawn at `text_scale`.
+pub fn node_at(sim: &Simulation, (canvas_width, canvas_height): (f64, f64), (x, y): (f64, f64), text_scale: f64) -> Result<Option<String>, String> {
+    let options = Options::new(text_scale, false).map_err(|e| e.replace("draw_flow_with", "node_at"))?;
     for (name, value) in [("canvas_width", canvas_width), ("canvas_height", canvas_height)] {
         if !(value.is_finite() && value >= 1.0) {
             return Err(format!("node_at: {name} must be a number ≥ 1 (canvas pixels; got {value})"));
@@ -25,7 +26,7 @@ pub fn node_at(sim: &Simulation, canvas_width: f64, canvas_height: f64, x: f64, 
         }
     }
     let snapshot = sim.snapshot();
-    let layout = flow::layout_for(canvas_width, canvas_height, &snapshot, &Options::default());
+    let layout = flow::layout_for(canvas_width, canvas_height, &snapshot, &options);
     Ok(layout.node_at(&snapshot, x, y))
 }
 

@@ -105,8 +105,13 @@ describe('views (dist/)', () => {
       } catch (error) {
         refused = String(error.message);
       }
-      return { refused };
+      // Large text moves the boxes; node_at takes the scale the view was drawn with.
+      const large = lab.node_at(1280, 720, 90, 262, 2);
+      const normal = lab.node_at(1280, 720, 90, 262) ?? null;
+      return { refused, large, normal };
     });
     assert.match(result.refused, /text_scale must be a number from 1 to 2 \(got 3\)/);
+    assert.equal(result.large, 'producer-0', 'the taller producer box of large text');
+    assert.equal(result.normal, null, 'above the producer box at text scale 1');
   });
 });

@@ -70,7 +70,7 @@ fn replica_color(p: &PartitionView, broker: u16, up: &[bool]) -> &'static str {
 /// is a tick on the lane, and a square per replica at its end says who is in sync.
 fn draw_lane(painter: &mut impl Painter, layout: &Layout, lane: Rect, partition: &PartitionView, records_max: f64, up: &[bool]) {
     let (s, t) = (layout.scale, layout.text);
-    let replica_px = (lane.h * 0.5).min(13.0 * s).max(2.0);
+    let replica_px = (lane.h * 0.5).min(13.0 * t).max(2.0);
     let replicas_w = partition.replicas.len() as f64 * (replica_px + 3.0 * s) + 6.0 * s;
     let label_w = 30.0 * t;
     let (x, w) = (lane.x + label_w, (lane.w - label_w - replicas_w).max(1.0));
@@ -99,7 +99,8 @@ fn draw_lane(painter: &mut impl Painter, layout: &Layout, lane: Rect, partition:
         painter.fill_rect(rx, y_mid - replica_px / 2.0, replica_px, replica_px, replica);
         fit_text(painter, rx + replica_px / 2.0, y_mid + replica_px / 3.0, replica_px, &broker.to_string(), replica_px * 0.85, palette::BACKGROUND, Align::Center);
     }
-    let size = (bar_h * 0.6).min(13.0 * t);
+    // Sized by the lane, not the bar: a thin bar on a small canvas keeps readable labels.
+    let size = (lane.h * 0.55).min(13.0 * t);
     fit_text(painter, x - 5.0 * s, y_mid + size / 3.0, label_w, &format!("P{}", partition.partition), size, palette::INK, Align::Right);
     let text_x = x + 8.0 * s;
     // The full detail only near its size: lanes side by side must not mix tiny and large text.

@@ -253,3 +253,14 @@ fn many_members_become_cells_and_node_at_still_finds_each() {
     let (x, y) = layout.lanes[29].center();
     assert_eq!(layout.node_at(&snapshot, x, y).as_deref(), Some("partition-29"), "a heat cell is its partition");
 }
+
+#[test]
+fn large_text_moves_the_boxes_and_node_at_follows() {
+    let snapshot = snapshot_after("upi-windows", 5);
+    let normal = layout_for(1280.0, 720.0, &snapshot, &Options::default());
+    let large = layout_for(1280.0, 720.0, &snapshot, &Options::new(2.0, false).expect("valid"));
+    assert!(large.producer.h > normal.producer.h && large.header.h > normal.header.h);
+    // The point the browser test asks about: inside the large producer box only.
+    assert_eq!(large.node_at(&snapshot, 90.0, 262.0).as_deref(), Some("producer-0"));
+    assert_eq!(normal.node_at(&snapshot, 90.0, 262.0), None);
+}
