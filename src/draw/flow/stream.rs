@@ -29,10 +29,13 @@ pub fn draw(painter: &mut impl Painter, layout: &Layout, snapshot: &Snapshot) {
                 continue;
             }
             let late_color = if task.late_dropped > 0 { palette::DOWN } else { palette::MUTED };
+            // A narrow box (large text) gets the short form rather than none.
+            let late = late_mark(task.late_dropped);
+            let late = if super::text_width(&late, 13.0 * t) * 0.6 > rect.w - 6.0 * s { format!("◷ late {}", group_digits(task.late_dropped)) } else { late };
             let lines = [
                 (format!("task-{}", task.task), palette::INK),
                 (format!("wm {}", watermark_text(task.watermark_us)), palette::INK),
-                (late_mark(task.late_dropped), late_color),
+                (late, late_color),
                 (format!("in {} · out {}", group_digits(task.records_in), group_digits(task.records_out)), palette::MUTED),
                 (format!("queued {}", group_digits(task.queued_records)), palette::MUTED),
             ];

@@ -264,3 +264,13 @@ fn large_text_moves_the_boxes_and_node_at_follows() {
     assert_eq!(large.node_at(&snapshot, 90.0, 262.0).as_deref(), Some("producer-0"));
     assert_eq!(normal.node_at(&snapshot, 90.0, 262.0), None);
 }
+
+#[test]
+fn late_records_stay_marked_in_large_text() {
+    let snapshot = snapshot_after("upi-windows", 45);
+    let late: u64 = snapshot.stream.as_ref().expect("a job").tasks.iter().map(|t| t.late_dropped).sum();
+    assert!(late > 0);
+    let rec = drawn(&snapshot, 1280.0, 720.0, &Options::new(2.0, false).expect("valid"));
+    let marked = rec.texts().filter(|t| t.starts_with("◷ late")).count();
+    assert_eq!(marked, snapshot.stream.as_ref().expect("a job").tasks.len(), "{:?}", rec.texts().collect::<Vec<_>>());
+}
