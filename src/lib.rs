@@ -10,6 +10,7 @@ mod export;
 pub mod knobs;
 mod narrate;
 mod timeline;
+mod views;
 
 use dhara_engine::scenario::builtin;
 use dhara_engine::sim::Duration;

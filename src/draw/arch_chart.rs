@@ -22,7 +22,7 @@ pub fn panels(sim: &Simulation) -> Vec<LineChart> {
                 .iter()
                 .map(|&(label, prefix)| {
                     let series = sim.series(&format!("{prefix}_{stem}"));
-                    Line { label, points: series.map(|s| s.points().map(|(t, v)| (t as f64 / 1e6, v / divisor)).collect()).unwrap_or_default() }
+                    Line { label: label.into(), points: series.map(|s| s.points().map(|(t, v)| (t as f64 / 1e6, v / divisor)).collect()).unwrap_or_default() }
                 })
                 .collect();
             LineChart { title, y_max: None, lines }
@@ -57,7 +57,7 @@ mod tests {
         let panels = panels(&sim);
         assert_eq!(panels.len(), 3);
         let staleness = &panels[0];
-        assert_eq!(staleness.lines.iter().map(|l| l.label).collect::<Vec<_>>(), ["Lambda", "Kappa", "CQRS"]);
+        assert_eq!(staleness.lines.iter().map(|l| l.label.as_ref()).collect::<Vec<_>>(), ["Lambda", "Kappa", "CQRS"]);
         let worst = |line: &Line| line.points.iter().map(|&(_, v)| v).fold(0.0, f64::max);
         assert!(worst(&staleness.lines[1]) >= 5.0 && worst(&staleness.lines[0]) < 1.0, "only Kappa went stale");
         let mut svg = String::new();

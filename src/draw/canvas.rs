@@ -55,6 +55,17 @@ impl Painter for CanvasPainter {
         self.context.fill();
     }
 
+    fn circles(&mut self, dots: &[(f64, f64, f64)], color: &str) {
+        self.context.set_fill_style_str(color);
+        self.context.begin_path();
+        for &(x, y, radius) in dots {
+            // A new subpath per dot, or the arcs would be joined by lines.
+            self.context.move_to(x + radius, y);
+            let _ = self.context.arc(x, y, radius.max(0.0), 0.0, std::f64::consts::TAU);
+        }
+        self.context.fill();
+    }
+
     fn text(&mut self, x: f64, y: f64, text: &str, size_px: f64, color: &str, align: Align) {
         self.context.set_fill_style_str(color);
         self.context.set_font(&format!("{size_px:.0}px system-ui, 'DejaVu Sans', sans-serif"));

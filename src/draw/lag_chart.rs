@@ -3,7 +3,7 @@
 //! draws it on a canvas and the native tests render the very same code to SVG.
 
 use super::palette::CATEGORICAL_RGB;
-use super::time_chart::{draw_frame, Frame};
+use super::time_chart::{draw_frame, SIMULATED_TIME, Frame};
 use dhara_engine::Simulation;
 use plotters::prelude::*;
 
@@ -35,7 +35,7 @@ pub fn draw<DB: DrawingBackend>(backend: DB, data: &LagData) -> Result<(), Drawi
     let x_end = data.times_s.last().copied().unwrap_or(0.0).max(10.0);
     let x_start = data.times_s.first().copied().unwrap_or(0.0).min(x_end - 10.0).max(0.0);
     let y_max = data.total.iter().copied().fold(0.0, f64::max).max(10.0) * 1.1;
-    let frame = Frame { title: "Consumer lag (records behind the log end)", scale, x: x_start..x_end, y_max, y_label_area_px: 52.0, y_decimals: 0 };
+    let frame = Frame { title: "Consumer lag (records behind the log end)", scale, x: x_start..x_end, x_desc: SIMULATED_TIME, y_min: 0.0, y_max, y_label_area_px: 52.0, y_decimals: 0 };
     let mut chart = draw_frame(&root, &frame)?;
     for (p, lags) in data.per_partition.iter().enumerate() {
         let (r, g, b) = CATEGORICAL_RGB[p % CATEGORICAL_RGB.len()];

@@ -5,9 +5,12 @@
 
 pub mod arch_chart;
 pub mod canvas;
+pub mod dashboard;
+pub mod event_chart;
 pub mod flow;
 pub mod lag_chart;
 pub mod painter;
 pub mod palette;
 pub mod time_chart;
+pub mod views;
 pub mod workload_chart;

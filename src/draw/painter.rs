@@ -14,6 +14,12 @@ pub trait Painter {
     fn stroke_rect(&mut self, x: f64, y: f64, w: f64, h: f64, color: &str, line_px: f64);
     fn line(&mut self, from: (f64, f64), to: (f64, f64), color: &str, line_px: f64);
     fn circle(&mut self, x: f64, y: f64, radius: f64, color: &str);
+    /// Many dots of one colour, as (x, y, radius): a canvas fills them as one path.
+    fn circles(&mut self, dots: &[(f64, f64, f64)], color: &str) {
+        for &(x, y, radius) in dots {
+            self.circle(x, y, radius, color);
+        }
+    }
     /// Text with its baseline at `y`, in a sans-serif font `size_px` tall.
     fn text(&mut self, x: f64, y: f64, text: &str, size_px: f64, color: &str, align: Align);
 }
@@ -24,15 +30,21 @@ pub struct Recording {
     pub width: f64,
     pub height: f64,
     pub ops: Vec<String>,
+    sizes: Vec<(String, f64)>,
 }
 
 impl Recording {
     pub fn new(width: f64, height: f64) -> Self {
-        Recording { width, height, ops: Vec::new() }
+        Recording { width, height, ops: Vec::new(), sizes: Vec::new() }
     }
 
     pub fn texts(&self) -> impl Iterator<Item = &str> {
         self.ops.iter().filter_map(|op| op.strip_prefix("text "))
+    }
+
+    /// Each text with the size it was drawn at.
+    pub fn sizes(&self) -> impl Iterator<Item = (&str, f64)> {
+        self.sizes.iter().map(|(t, s)| (t.as_str(), *s))
     }
 
     pub fn count(&self, prefix: &str) -> usize {
@@ -56,7 +68,8 @@ impl Painter for Recording {
     fn circle(&mut self, x: f64, y: f64, radius: f64, color: &str) {
         self.ops.push(format!("circle {x:.1} {y:.1} {radius:.1} {color}"));
     }
-    fn text(&mut self, _x: f64, _y: f64, text: &str, _size_px: f64, _color: &str, _align: Align) {
+    fn text(&mut self, _x: f64, _y: f64, text: &str, size_px: f64, _color: &str, _align: Align) {
         self.ops.push(format!("text {text}"));
+        self.sizes.push((text.to_string(), size_px));
     }
 }

@@ -4,14 +4,15 @@
 //! for posts, the posting rate that bursts lift.
 
 use super::palette::CATEGORICAL_RGB;
-use super::time_chart::{draw_frame, font, Frame};
+use super::time_chart::{draw_frame, SIMULATED_TIME, font, Frame};
 use dhara_engine::workload::Kind;
 use dhara_engine::Simulation;
 use plotters::prelude::*;
+use std::borrow::Cow;
 
 /// One line: its legend label and its (simulated seconds, value) points.
 pub struct Line {
-    pub label: &'static str,
+    pub label: Cow<'static, str>,
     pub points: Vec<(f64, f64)>,
 }
 
@@ -38,7 +39,7 @@ impl LineChart {
     pub fn from_simulation(sim: &Simulation) -> Option<LineChart> {
         let (title, y_max, series) = layout(sim.scenario().workload.as_ref()?.kind());
         let points = |name: &str| sim.series(name).map(|s| s.points().map(|(t, v)| (t as f64 / 1e6, v)).collect()).unwrap_or_default();
-        let lines = series.iter().map(|&(label, name)| Line { label, points: points(name) }).collect();
+        let lines = series.iter().map(|&(label, name)| Line { label: label.into(), points: points(name) }).collect();
         Some(LineChart { title, y_max, lines })
     }
 }
@@ -60,7 +61,7 @@ pub fn draw_on<DB: DrawingBackend>(root: &DrawingArea<DB, plotters::coord::Shift
     let x_start = all().map(|(t, _)| t).fold(x_end, f64::min).min(x_end - 10.0).max(0.0);
     let y_max = data.y_max.unwrap_or_else(|| all().map(|(_, v)| v).fold(10.0, f64::max) * 1.1);
     let y_decimals = if y_max <= 1.0 { 1 } else { 0 };
-    let frame = Frame { title: data.title, scale, x: x_start..x_end, y_max, y_label_area_px: 44.0, y_decimals };
+    let frame = Frame { title: data.title, scale, x: x_start..x_end, x_desc: SIMULATED_TIME, y_min: 0.0, y_max, y_label_area_px: 44.0, y_decimals };
     let mut chart = draw_frame(root, &frame)?;
     for (i, line) in data.lines.iter().enumerate() {
         let (r, g, b) = CATEGORICAL_RGB[i % CATEGORICAL_RGB.len()];
@@ -68,7 +69,7 @@ pub fn draw_on<DB: DrawingBackend>(root: &DrawingArea<DB, plotters::coord::Shift
         let stroke = colour.stroke_width((2.0 * scale) as u32);
         chart
             .draw_series(LineSeries::new(line.points.iter().copied(), stroke))?
-            .label(line.label)
+            .label(line.label.as_ref())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(3)));
     }
     chart.configure_series_labels().label_font(font(scale, 11.0)).background_style(WHITE.mix(0.85)).border_style(RGBColor(201, 208, 220)).position(SeriesLabelPosition::UpperLeft).draw()
@@ -96,7 +97,7 @@ mod tests {
     fn upi_draws_precision_and_recall_on_a_unit_axis() {
         let sim = run("upi-fraud", 70);
         let data = LineChart::from_simulation(&sim).expect("a workload");
-        assert_eq!(data.lines.iter().map(|l| l.label).collect::<Vec<_>>(), ["precision", "recall"]);
+        assert_eq!(data.lines.iter().map(|l| l.label.as_ref()).collect::<Vec<_>>(), ["precision", "recall"]);
         assert!(data.lines.iter().all(|l| !l.points.is_empty() && l.points.iter().all(|&(_, v)| (0.0..=1.0).contains(&v))));
         let svg = svg_of(&data);
         assert!(svg.contains("Fraud detection") && svg.contains("precision") && svg.contains("recall"), "{svg}");
@@ -114,7 +115,7 @@ mod tests {
 
     #[test]
     fn an_empty_chart_still_draws_axes() {
-        let data = LineChart { title: "t", y_max: None, lines: vec![Line { label: "x", points: vec![] }] };
+        let data = LineChart { title: "t", y_max: None, lines: vec![Line { label: "x".into(), points: vec![] }] };
         assert!(svg_of(&data).contains("<svg"));
     }
 }

@@ -14,6 +14,7 @@ pub mod sink;
 pub mod source;
 pub mod store;
 pub mod task;
+pub mod timing;
 mod view;
 
 use crate::kafka::protocol::FetchedRecord;

@@ -57,6 +57,8 @@ pub struct KeyedTask {
     next_channel: usize,
     pub counts: TaskCounts,
     pub late_recent: VecDeque<u64>,
+    /// What the event-time and pane dashboards read (observes only).
+    pub timing: super::timing::TimingLog,
 }
 
 impl KeyedTask {
@@ -70,6 +72,7 @@ impl KeyedTask {
             next_channel: 0,
             counts: TaskCounts::default(),
             late_recent: VecDeque::new(),
+            timing: Default::default(),
         }
     }
 
@@ -106,7 +109,10 @@ impl KeyedTask {
                 Item::Record(record) => {
                     worked.records += 1;
                     self.counts.records_in += 1;
-                    if !self.operator.on_record(&record, self.watermark_us, now_us, &mut worked.outputs) {
+                    let accepted = self.operator.on_record(&record, self.watermark_us, now_us, &mut worked.outputs);
+                    let dropped_from = if accepted { Vec::new() } else { self.operator.windows_of(record.event_time_us) };
+                    self.timing.on_record(now_us, record.event_time_us, &dropped_from);
+                    if !accepted {
                         self.counts.late_dropped += 1;
                         if self.late_recent.len() == LATE_RECENT_MAX {
                             self.late_recent.pop_front();
@@ -173,6 +179,7 @@ impl KeyedTask {
 
     fn account(&mut self, outputs: &[Output], now_us: u64) {
         self.counts.records_out += outputs.len() as u64;
+        self.timing.on_outputs(outputs);
         for output in outputs {
             self.counts.latency_us_last = output.latency_us(now_us);
             self.counts.latency_us_max = self.counts.latency_us_max.max(self.counts.latency_us_last);
