@@ -71,3 +71,13 @@ export function canvasPixels(page, id) {
     return { hash, colours: colours.size, width: canvas.width, height: canvas.height };
   }, id);
 }
+
+/** Sets the page's speed slider (a log scale over url-state.js's SPEEDS) to `speed`. */
+export async function setSpeed(page, speed) {
+  await page.$eval('#speed', (slider, value) => {
+    const speeds = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+    slider.value = String(speeds.indexOf(value));
+    slider.dispatchEvent(new Event('input', { bubbles: true }));
+    slider.dispatchEvent(new Event('change', { bubbles: true }));
+  }, speed);
+}

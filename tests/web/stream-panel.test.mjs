@@ -4,7 +4,7 @@
 // module must ship in every build: dist/, dist/ under a sub-path, and dist-trunk/.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DIST, DIST_TRUNK, launchBrowser, openPage, serveSite } from './helpers.mjs';
+import { DIST, DIST_TRUNK, launchBrowser, openPage, serveSite, setSpeed } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -61,7 +61,7 @@ describe('the stream job panel (dist/)', () => {
     assert.equal(await page.isVisible('#crash'), true, 'a consumer crash still fails the job');
     await page.click('#play');
 
-    await page.selectOption('#speed', '10');
+    await setSpeed(page, 10);
     await page.waitForFunction(() => window.dhara.app.lab.snapshot().stream.sink.visible > 0, null, { timeout: 20000 });
     await waitForPanel(page, /Latest results/);
     await page.waitForFunction(() => document.querySelectorAll('#stream [data-f=results] tr').length > 0, null, { timeout: 5000 });

@@ -1,10 +1,10 @@
 // The page's URL state parser (www/url-state.js), without a browser.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SEED_MAX, parseSeed, readHash, writeHash } from '../../www/url-state.js';
+import { LINK_COMMANDS_MAX, SEED_MAX, SPEEDS, defaultState, parseKnobValue, parseSeed, writeKnobValue, readHash, writeHash } from '../../www/url-state.js';
 
 const NAMES = ['upi-lag', 'upi-steady'];
-const DEFAULTS = { scenario: 'upi-lag', seed: '42', speed: 1 };
+const DEFAULTS = defaultState('upi-lag');
 
 test('seeds are whole numbers from 0 to 2^64 - 1, kept exactly as strings', () => {
   assert.deepEqual(parseSeed('0'), { value: '0' });
@@ -15,27 +15,62 @@ test('seeds are whole numbers from 0 to 2^64 - 1, kept exactly as strings', () =
   }
 });
 
-test('a state round-trips through the hash', () => {
-  const state = { scenario: 'upi-steady', seed: '18446744073709551615', speed: 0.25 };
+test('speeds run from 0.1× to 10,000× on a log scale', () => {
+  assert.equal(SPEEDS[0], 0.1);
+  assert.equal(SPEEDS.at(-1), 10000);
+  for (let i = 1; i < SPEEDS.length; i += 1) {
+    const ratio = SPEEDS[i] / SPEEDS[i - 1];
+    assert.ok(ratio >= 2 && ratio <= 2.5, `each step multiplies by 2 to 2.5 (${SPEEDS[i - 1]} → ${SPEEDS[i]})`);
+  }
+});
+
+test('the whole state round-trips through the hash exactly', () => {
+  const state = {
+    scenario: 'upi-steady', seed: '18446744073709551615', speed: 0.2, arch: true,
+    knobs: { 'producer.acks': '1', 'topic.partitions': 12, 'workload.traffic.spikes[0].multiplier': 2.5, 'producer.enable_idempotence': false },
+    commands: [{ at_ms: 5000, command: 'crash_broker', broker: 0 }, { at_ms: 9001, command: 'partition_network', a: ['broker-1'], b: ['controller'] }],
+    t: 12345, ab: true, bKnobs: { 'producer.acks': 'all' }, big: true,
+  };
   assert.deepEqual(readHash(writeHash(state), DEFAULTS, NAMES), { state, errors: [] });
   assert.deepEqual(readHash('', DEFAULTS, NAMES), { state: DEFAULTS, errors: [] });
+  assert.equal(writeHash(DEFAULTS), '#scenario=upi-lag&seed=42&speed=1', 'defaults stay out of links');
+});
+
+test('knob values keep their JSON type', () => {
+  assert.equal(parseKnobValue('12'), 12);
+  assert.equal(parseKnobValue('-0.5'), -0.5);
+  assert.equal(parseKnobValue('true'), true);
+  assert.equal(parseKnobValue('all'), 'all');
+  assert.equal(parseKnobValue('1'), 1);
+  assert.equal(parseKnobValue('"1"'), '1', 'a quoted string stays a string (acks "1")');
+  assert.equal(writeKnobValue('1'), '"1"');
+  assert.equal(writeKnobValue('all'), 'all');
+  assert.equal(writeKnobValue(2.5), '2.5');
 });
 
 test('bad parts are named and fall back alone; good parts are kept', () => {
-  const { state, errors } = readHash('#scenario=nope&seed=9&speed=7&color=red', DEFAULTS, NAMES);
-  assert.deepEqual(state, { scenario: 'upi-lag', seed: '9', speed: 1 });
-  assert.equal(errors.length, 3);
+  const hash = '#scenario=nope&seed=9&speed=7&color=red&t=-3&set.Bad%20Path=1&set.producer.linger_ms=20&cmds=%5Bnot%20json&b.x=1';
+  const { state, errors } = readHash(hash, DEFAULTS, NAMES);
+  assert.deepEqual(state, { ...DEFAULTS, seed: '9', knobs: { 'producer.linger_ms': 20 }, bKnobs: { x: 1 } });
+  assert.equal(errors.length, 6, errors.join('\n'));
   assert.match(errors[0], /scenario must be one of upi-lag, upi-steady \(got "nope"\)/);
-  assert.match(errors[1], /speed must be one of 0.1, 0.25, 0.5, 1, 2, 5, 10, 100 \(got "7"\)/);
+  assert.match(errors[1], /speed must be one of 0.1, 0.2, 0.5, 1, .*, 10000 \(got "7"\)/);
   assert.match(errors[2], /unknown setting "color"/);
+  assert.match(errors[3], /t must be a whole number of simulated milliseconds/);
+  assert.match(errors[4], /set.Bad Path: a knob path looks like producer.acks/);
+  assert.match(errors[5], /cmds must be a JSON array of commands/);
 });
 
-test('arch=1 asks for the architectures beside the scenario and round-trips; anything else is named', () => {
-  const state = { scenario: 'upi-steady', seed: '3', speed: 10, arch: true };
-  assert.equal(writeHash(state), '#scenario=upi-steady&seed=3&speed=10&arch=1');
-  assert.deepEqual(readHash(writeHash(state), DEFAULTS, NAMES), { state, errors: [] });
-  assert.equal(writeHash({ ...state, arch: false }), '#scenario=upi-steady&seed=3&speed=10', 'off is the default and stays out of links');
-  const { state: kept, errors } = readHash('#scenario=upi-steady&arch=yes', DEFAULTS, NAMES);
-  assert.deepEqual(kept, { ...DEFAULTS, scenario: 'upi-steady' });
+test('a command log in a link is bounded and must hold objects', () => {
+  const long = JSON.stringify(Array.from({ length: LINK_COMMANDS_MAX + 1 }, (_, i) => ({ at_ms: i, command: 'heal_network' })));
+  assert.match(readHash(`#cmds=${encodeURIComponent(long)}`, DEFAULTS, NAMES).errors[0], /at most 500 command objects/);
+  assert.match(readHash('#cmds=[1,2]', DEFAULTS, NAMES).errors[0], /command objects/);
+  assert.deepEqual(readHash('#cmds=[1,2]', DEFAULTS, NAMES).state.commands, [], 'a bad log is dropped whole; the engine names bad entries');
+});
+
+test('flags are 1 or 0; anything else is named', () => {
+  const { state: kept, errors } = readHash('#scenario=upi-steady&arch=yes&ab=2&big=1', DEFAULTS, NAMES);
+  assert.deepEqual(kept, { ...DEFAULTS, scenario: 'upi-steady', big: true });
   assert.match(errors[0], /arch must be 1 .* or 0 \(got "yes"\)/);
+  assert.match(errors[1], /ab must be 1 .* or 0 \(got "2"\)/);
 });

@@ -1,0 +1,116 @@
+// Per-node actions: click a broker, a consumer, the producer, a partition or a stream task in
+// the flow (or focus the flow and press Enter) for a small menu of what can be done to it.
+// The engine says which node is under the pointer (`Lab.node_at`, from the same layout the
+// drawing uses), and every action is an ordinary command.
+
+import { isolate } from './controls.js';
+import { TEXT_SCALE_BIG } from './url-state.js';
+
+const SLOW_FACTOR = 10;
+
+/** [label, command] pairs for `node`, given the current view. */
+export function actionsFor(node, view) {
+  const [kind, index] = [node.replace(/-\d+$/, ''), Number(node.split('-').pop())];
+  if (kind === 'broker') {
+    const up = view.brokers[index]?.up;
+    return [
+      up ? [`Crash ${node}`, { command: 'crash_broker', broker: index }] : [`Restart ${node}`, { command: 'restart_broker', broker: index }],
+      [`Isolate ${node} from the cluster`, isolate(index, view.brokers.length)],
+      [`Slow ${node}'s network ×${SLOW_FACTOR}`, { command: 'slow_node', node, factor: SLOW_FACTOR }],
+      [`${node} at normal speed`, { command: 'slow_node', node, factor: 1 }],
+      ['Heal the network', { command: 'heal_network' }],
+    ];
+  }
+  if (kind === 'consumer') {
+    const crashed = view.consumers[index]?.state === 'crashed';
+    return [
+      crashed ? [`Restart ${node}`, { command: 'restart_consumer', consumer: index }] : [`Crash ${node}`, { command: 'crash_consumer', consumer: index }],
+      [`Slow ${node} ×${SLOW_FACTOR}`, { command: 'slow_node', node, factor: SLOW_FACTOR }],
+      [`${node} at normal speed`, { command: 'slow_node', node, factor: 1 }],
+      ['Add a consumer to the group', { command: 'add_consumer' }],
+    ];
+  }
+  if (kind === 'producer') {
+    return [
+      ['Hot key: 80 % of records on one key', { command: 'hot_key', percent: 80 }],
+      ['No hot key', { command: 'hot_key', percent: 0 }],
+      ['Late events: clock 30 s behind', { command: 'skew_clock', node, offset_ms: -30000 }],
+      ['Clock correct again', { command: 'skew_clock', node, offset_ms: 0 }],
+    ];
+  }
+  if (kind === 'partition') {
+    const leader = view.topic.partitions[index]?.leader;
+    return leader === null || leader === undefined ? [] : [[`Crash its leader, broker-${leader}`, { command: 'crash_broker', broker: leader }]];
+  }
+  if (kind === 'task') return [[`Crash ${node} (the job restores its last checkpoint)`, { command: 'crash_task', task: index }]];
+  return [];
+}
+
+export function createNodeMenu(canvas, menu, deps) {
+  let lastNode = null;
+
+  function close() {
+    menu.hidden = true;
+    menu.replaceChildren();
+  }
+
+  function open(node, x, y) {
+    const actions = actionsFor(node, deps.app.lab.snapshot());
+    const title = document.createElement('p');
+    title.className = 'node-menu-title';
+    title.textContent = actions.length ? node : `${node}: nothing to do here`;
+    const items = actions.map(([label, command]) => {
+      const item = document.createElement('button');
+      item.type = 'button';
+      item.setAttribute('role', 'menuitem');
+      item.textContent = label;
+      item.onclick = () => {
+        close();
+        deps.command(command);
+        canvas.focus();
+      };
+      return item;
+    });
+    menu.replaceChildren(title, ...items);
+    menu.setAttribute('aria-label', `Actions for ${node}`);
+    menu.style.left = `${Math.max(0, Math.min(x, canvas.clientWidth - 260))}px`;
+    menu.style.top = `${Math.max(0, Math.min(y, canvas.clientHeight - 40))}px`;
+    menu.hidden = false;
+    (items[0] ?? title).focus?.();
+  }
+
+  function nodeAt(x, y) {
+    const ratio = window.devicePixelRatio || 1;
+    return deps.app.lab.node_at(canvas.width, canvas.height, x * ratio, y * ratio, deps.app.state.big ? TEXT_SCALE_BIG : 1) ?? null;
+  }
+
+  canvas.addEventListener('click', (event) => {
+    const rect = canvas.getBoundingClientRect();
+    const [x, y] = [event.clientX - rect.left, event.clientY - rect.top];
+    const node = nodeAt(x, y);
+    if (!node) return close();
+    lastNode = node;
+    open(node, x, y);
+  });
+  canvas.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter') return;
+    event.preventDefault();
+    open(lastNode ?? 'broker-0', 16, 16);
+  });
+  menu.addEventListener('keydown', (event) => {
+    const items = [...menu.querySelectorAll('[role=menuitem]')];
+    const at = items.indexOf(document.activeElement);
+    if (event.key === 'Escape') {
+      close();
+      canvas.focus();
+    } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      event.preventDefault();
+      const next = (at + (event.key === 'ArrowDown' ? 1 : -1) + items.length) % items.length;
+      items[next]?.focus();
+    }
+  });
+  document.addEventListener('click', (event) => {
+    if (!menu.hidden && !menu.contains(event.target) && event.target !== canvas) close();
+  });
+  return { close };
+}
