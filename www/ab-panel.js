@@ -23,6 +23,15 @@ export function createAbPanel(section, deps) {
   let flow = null;
   let table = null;
 
+  /** B replays A's command log; one B refuses is dropped from B's log with the rest, and said. */
+  function replay(action) {
+    try {
+      action(lab);
+    } catch (error) {
+      deps.showMessage(`B: ${messageOf(error)}; B dropped it and its later commands`);
+    }
+  }
+
   function stop() {
     lab?.free();
     lab = null;
@@ -122,7 +131,7 @@ export function createAbPanel(section, deps) {
       const { json: bJson, knobs } = withKnobs(deps.dhara, json, { ...state.knobs, ...state.bKnobs }, 'b.', report);
       state.bKnobs = Object.fromEntries(Object.entries(state.bKnobs).filter(([p]) => Object.hasOwn(knobs, p)));
       lab = openLab(deps.dhara, bJson, state.seed, state.commands, report).lab;
-      if (state.t !== null) lab.seek(state.t);
+      if (state.t !== null) replay((b) => b.seek(state.t));
       build();
     },
     /** B's refusal of a command A accepted ('' if B took it too). */
@@ -135,8 +144,8 @@ export function createAbPanel(section, deps) {
         return messageOf(error);
       }
     },
-    advanceTo(ms) { if (lab && ms > lab.now_ms()) lab.seek(ms); },
-    seek(ms) { lab?.seek(ms); },
+    advanceTo(ms) { if (lab && ms > lab.now_ms()) replay((b) => b.seek(ms)); },
+    seek(ms) { if (lab) replay((b) => b.seek(ms)); },
     fork() { lab?.fork(); },
     canvases: () => (lab ? [flow] : []),
     drawFlow(textScale, reducedMotion) { if (lab) lab.draw_flow_with(flow, textScale, reducedMotion); },

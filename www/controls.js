@@ -74,7 +74,7 @@ function wireRun(deps) {
   $('play').onclick = () => deps.setPlaying(!app.playing);
   $('step').onclick = () => {
     deps.setPlaying(false);
-    app.lab.step();
+    deps.drive((lab) => lab.step());
     deps.invalidate();
     deps.syncHash();
   };
@@ -122,7 +122,7 @@ function setPresenter(deps, on) {
 function seekBy(deps, ms) {
   const { app } = deps;
   deps.setPlaying(false);
-  app.lab.seek(Math.max(0, Math.floor(app.lab.now_ms()) + ms));
+  deps.drive((lab) => lab.seek(Math.max(0, Math.floor(lab.now_ms()) + ms)));
   app.parts.ab.seek(app.lab.now_ms());
   deps.invalidate();
   deps.syncHash();

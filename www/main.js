@@ -32,8 +32,16 @@ import { installExport } from './export.js';
 import { wasmSource } from './wasm-source.js';
 
 const $ = (id) => document.getElementById(id);
-/** Simulated time one frame may cover is capped at this many wall-clock ms × speed. */
+/** Simulated time one frame may owe is capped at this many wall-clock ms × speed. */
 const FRAME_MS_MAX = 100;
+/**
+ * Wall-clock ms a frame may spend simulating. A scenario the engine cannot run at the asked
+ * speed falls behind (its debt waits for the next frame, up to the cap) instead of freezing
+ * the page; drawing is cheap and never what slows simulated time.
+ */
+const SIMULATE_BUDGET_MS = 12;
+/** Slices a frame's simulated time is cut into, so the budget is checked between them. */
+const SIMULATE_SLICES = 4;
 const CHART_INTERVAL_MS = 250;
 const PANEL_INTERVAL_MS = 200;
 
@@ -46,6 +54,8 @@ const app = {
   lastChartMs: -Infinity,
   lastPanelMs: -Infinity,
   frames: 0,
+  /** Simulated ms the clock owes the run: what a slow frame could not simulate yet. */
+  debtMs: 0,
   failed: false,
   reducedMotion: false,
   parts: {},
@@ -128,23 +138,48 @@ export function startRun() {
   describe(app.scenario);
   app.parts.knobs.start(base.json, json, app.state.knobs);
   app.parts.narrator.start(app.lab);
-  if (app.state.t !== null) {
-    app.lab.seek(app.state.t);
-    setPlaying(false);
-  }
   app.parts.ab.start(base.json, app.state, report);
   syncControls(app, app.lab.snapshot());
   showMessage(problems.length ? `URL: ${problems.join('; ')}. Kept the rest.` : '');
-  history.replaceState(null, '', writeHash(app.state));
+  // After the message: replaying to the cursor may report a command the run refuses.
+  const cursor = app.state.t;
+  if (cursor !== null) {
+    setPlaying(false);
+    drive((lab) => lab.seek(cursor));
+  }
+  syncHash();
   app.lastChartMs = -Infinity;
   app.lastPanelMs = -Infinity;
 }
 
 export function setPlaying(playing) {
   app.playing = playing;
+  app.debtMs = 0;
   $('play').textContent = playing ? 'Pause' : 'Play';
   $('play').setAttribute('aria-pressed', String(playing));
   syncHash();
+}
+
+/** How the engine names a logged command it refused when replaying it (then drops it and the rest). */
+const REPLAY_REFUSAL = /^commands\[\d+\]/;
+
+/**
+ * Runs `action(lab)` (advance, step, seek: anything that replays the command log). A logged
+ * command the run refuses when its time comes (a link that crashes a broker twice) is
+ * reported and dropped with the ones after it; the run goes on. Anything else is a bug and
+ * reaches the overlay.
+ */
+export function drive(action) {
+  try {
+    return action(app.lab);
+  } catch (error) {
+    const text = messageOf(error);
+    if (!REPLAY_REFUSAL.test(text)) throw error;
+    app.state.commands = JSON.parse(app.lab.command_log());
+    showMessage(`Replay stopped at a command this run refuses: ${text}. It and the later commands were dropped; the run goes on.`);
+    syncHash();
+    return null;
+  }
 }
 
 /** Redraw and refresh panels on the next frame (after a step, a seek, a command). */
@@ -212,15 +247,25 @@ function updatePanels(nowMs) {
   app.lastPanelMs = nowMs;
 }
 
+/** Simulates what the frame owes, slice by slice, until it is paid or the budget is spent. */
+function simulate(elapsedMs) {
+  app.debtMs = Math.min(app.debtMs + elapsedMs * app.state.speed, FRAME_MS_MAX * app.state.speed);
+  const started = performance.now();
+  const slice = Math.max(app.debtMs / SIMULATE_SLICES, 0.001);
+  while (app.debtMs >= 0.001 && performance.now() - started < SIMULATE_BUDGET_MS) {
+    const ms = Math.min(slice, app.debtMs);
+    if (drive((lab) => lab.advance(ms)) === null) app.debtMs = 0;
+    else app.debtMs -= ms;
+  }
+  app.parts.ab.advanceTo(app.lab.now_ms());
+}
+
 function frame(nowMs) {
   if (app.failed) return;
   try {
     const elapsed = app.lastFrameMs === null ? 0 : Math.min(nowMs - app.lastFrameMs, FRAME_MS_MAX);
     app.lastFrameMs = nowMs;
-    if (app.playing && elapsed > 0) {
-      app.lab.advance(elapsed * app.state.speed);
-      app.parts.ab.advanceTo(app.lab.now_ms());
-    }
+    if (app.playing && elapsed > 0) simulate(elapsed);
     const flow = $('flow');
     sizeCanvas(flow);
     const textScale = app.state.big ? TEXT_SCALE_BIG : 1;
@@ -237,14 +282,14 @@ function frame(nowMs) {
 }
 
 function createParts() {
-  const deps = { app, command, rateCommand, showMessage, startRun, setPlaying, invalidate, syncHash, dhara };
+  const deps = { app, command, rateCommand, showMessage, startRun, setPlaying, invalidate, syncHash, drive, dhara };
   app.parts = {
     streamPanel: createStreamPanel($('stream'), { command, rateCommand, showMessage }),
     workloadPanel: createWorkloadPanel($('workload')),
     archPanel: createArchPanel($('architectures'), { command }),
     knobs: createKnobsPanel($('knobs-panel'), deps),
     timebar: createTimebar(deps),
-    narrator: createNarrator($('narration')),
+    narrator: createNarrator($('narration'), $('announce')),
     nodeMenu: createNodeMenu($('flow'), $('node-menu'), deps),
     dashboards: createDashboards($('dash-tabs'), $('lag')),
     ab: createAbPanel($('ab-panel'), deps),
@@ -275,8 +320,8 @@ async function boot() {
     if (location.hash === writeHash(app.state)) return;
     const read = readHash(location.hash, defaultState(names[0]), names);
     app.state = read.state;
-    setPlaying(read.state.t === null);
     startRun();
+    if (read.state.t === null) setPlaying(true);
     if (read.errors.length) showMessage(`URL: ${read.errors.join('; ')}. Kept the rest.`);
   });
   if (app.state.t === null) setPlaying(true);

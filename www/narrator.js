@@ -1,57 +1,73 @@
-// The narration: a short list of what just happened (leader elected, rebalance, window fired,
-// alert raised), in sentences the engine writes (engine/src/narrate.rs). The list is an ARIA
-// live region, so a screen reader says each new line; to stay listenable, each topic speaks
-// at most once per few seconds of wall time, with its latest news.
+// The narration: what just happened (leader elected, rebalance, window fired, alert raised),
+// in sentences the engine writes (engine/src/narrate.rs). The visible list shows every line
+// in order, a repeat of the same kind folded into the line before it ("×3"). A screen
+// reader hears a separate, hidden live region that speaks at most once every few seconds:
+// the first line it has not said yet, and how many more came since.
 
 /** Lines kept on screen. */
 const SHOWN_MAX = 4;
-/** Wall-clock ms between two lines of the same topic. */
-const TOPIC_QUIET_MS = { output: 6000, default: 2500 };
+/** Wall-clock ms between two announcements. */
+const ANNOUNCE_QUIET_MS = 3000;
 /** Lines asked of the engine per poll. */
 const POLL_MAX = 16;
+/** Which news a screen reader hears first when several came at once: faults before routine. */
+const PRIORITY = { broker: 0, leader: 1, job: 1, group: 2, architecture: 3, output: 4 };
+/** The kind of a sentence: its words before the first colon ("Leader elected"). */
+const kindOf = (line) => line.text.split(':')[0];
 
-export function createNarrator(list) {
+export function createNarrator(list, announcer) {
   let nextSeq = 0;
-  const spokeAt = new Map();
-  /** Per topic: its latest unspoken line and how many more it stands for. */
-  const pending = new Map();
+  let lastKind = null;
+  let repeats = 1;
+  let unsaid = [];
+  let saidAt = -Infinity;
 
-  function say(line) {
-    const item = document.createElement('li');
+  function show(line) {
     const time = document.createElement('span');
     time.className = 'narration-time';
     time.textContent = `${(line.at_ms / 1000).toFixed(1)} s`;
-    item.append(time, ` ${line.text}${line.more ? ` (and ${line.more} more like it)` : ''}`);
+    if (kindOf(line) === lastKind && list.lastElementChild) {
+      repeats += 1;
+      list.lastElementChild.replaceChildren(time, ` ${line.text} (×${repeats})`);
+      return;
+    }
+    lastKind = kindOf(line);
+    repeats = 1;
+    const item = document.createElement('li');
+    item.append(time, ` ${line.text}`);
     list.append(item);
     while (list.children.length > SHOWN_MAX) list.firstElementChild.remove();
   }
 
+  function announce(now) {
+    if (unsaid.length === 0 || now - saidAt < ANNOUNCE_QUIET_MS) return;
+    // Faults and failovers before routine news, so a window firing never hides a crash.
+    const rank = (line) => PRIORITY[line.topic] ?? PRIORITY.output;
+    const first = unsaid.reduce((best, line) => (rank(line) < rank(best) ? line : best));
+    const more = unsaid.length - 1;
+    announcer.textContent = `${first.text}${more > 0 ? `, and ${more} more` : ''}.`;
+    unsaid = [];
+    saidAt = now;
+  }
+
   return {
-    /** A new run (or a seek): listen from now on, with an empty list. */
+    /** A new run: listen from now on, with an empty list. */
     start(lab) {
       nextSeq = lab.trace_len();
-      spokeAt.clear();
-      pending.clear();
+      lastKind = null;
+      unsaid = [];
       list.replaceChildren();
+      announcer.textContent = '';
     },
     update(lab) {
       const len = lab.trace_len();
-      // A seek back rewinds the trace: start listening again from there.
+      // A seek back rewinds the trace: listen again from there.
       if (len < nextSeq) nextSeq = len;
       const lines = lab.narration_since(nextSeq, POLL_MAX);
       nextSeq = len;
-      for (const line of lines) {
-        const waiting = pending.get(line.topic);
-        pending.set(line.topic, { ...line, more: waiting ? waiting.more + 1 : 0 });
-      }
-      const now = performance.now();
-      for (const [topic, line] of pending) {
-        const quiet = TOPIC_QUIET_MS[topic] ?? TOPIC_QUIET_MS.default;
-        if (now - (spokeAt.get(topic) ?? -Infinity) < quiet) continue;
-        spokeAt.set(topic, now);
-        pending.delete(topic);
-        say(line);
-      }
+      for (const line of lines) show(line);
+      unsaid.push(...lines);
+      announce(performance.now());
     },
   };
 }

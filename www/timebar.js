@@ -22,7 +22,7 @@ export function createTimebar(deps) {
       requestAnimationFrame(() => {
         const target = pendingMs;
         pendingMs = null;
-        deps.app.lab.seek(target);
+        deps.drive((lab) => lab.seek(target));
         deps.app.parts.ab.seek(deps.app.lab.now_ms());
         deps.invalidate();
         deps.syncHash();

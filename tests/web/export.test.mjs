@@ -6,9 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { exportFileName } from '../../www/export.js';
-import { DIST, NATIVE_CLI, launchBrowser, openPage, requireFile, serveSite } from './helpers.mjs';
+import { NATIVE_CLI, openPage, requireFile, useBrowserAndSite } from './helpers.mjs';
 
 requireFile(NATIVE_CLI, 'run cargo build -p dhara-cli first');
 
@@ -17,16 +17,7 @@ test('file names say scenario, seed and simulated time, with nothing unsafe in t
   assert.equal(exportFileName({ scenario: '../a b', seed: '7', simulated_us: 0 }, 'json'), 'dhara--a-b-seed-7-t0ms.json');
 });
 
-let browser;
-let site;
-before(async () => {
-  browser = await launchBrowser();
-  site = await serveSite(DIST);
-});
-after(async () => {
-  site?.close();
-  await browser?.close();
-});
+const ctx = useBrowserAndSite();
 
 /** Clicks `button` and returns the downloaded file's name and text. */
 async function downloadFrom(page, button) {
@@ -54,7 +45,7 @@ async function runWithCommands(page) {
 }
 
 test('CSV and JSON downloads match the run, and the CLI replays the JSON to the same hash', async () => {
-  const opened = await openPage(browser, `${site.url}#scenario=upi-steady&seed=7`);
+  const opened = await openPage(ctx.browser, `${ctx.site.url}#scenario=upi-steady&seed=7`);
   const { page } = opened;
   const run = await runWithCommands(page);
   const ms = Math.floor(run.summary.simulated_us / 1000);
@@ -88,7 +79,7 @@ test('CSV and JSON downloads match the run, and the CLI replays the JSON to the 
   assert.equal(JSON.parse(cli.stdout).trace_hash, run.hash, 'the CLI replays the export to the page\'s trace hash');
 
   assert.deepEqual(opened.problems, []);
-  const foreign = opened.requests.filter((url) => !url.startsWith(site.origin) && !url.startsWith(`blob:${site.origin}`));
+  const foreign = opened.requests.filter((url) => !url.startsWith(ctx.site.origin) && !url.startsWith(`blob:${ctx.site.origin}`));
   assert.deepEqual(foreign, [], 'the downloads are made in the tab');
   await page.close();
 });

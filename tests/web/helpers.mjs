@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import { serve } from '../../scripts/serve.mjs';
 
@@ -80,4 +81,21 @@ export async function setSpeed(page, speed) {
     slider.dispatchEvent(new Event('input', { bubbles: true }));
     slider.dispatchEvent(new Event('change', { bubbles: true }));
   }, speed);
+}
+
+/**
+ * One Chromium and a server for `root` (dist/ by default), started before a test file's
+ * tests and stopped after them: `ctx.browser` and `ctx.site` inside the tests.
+ */
+export function useBrowserAndSite(root = DIST) {
+  const ctx = { browser: null, site: null };
+  before(async () => {
+    ctx.browser = await launchBrowser();
+    ctx.site = await serveSite(root);
+  });
+  after(async () => {
+    ctx.site?.close();
+    await ctx.browser?.close();
+  });
+  return ctx;
 }

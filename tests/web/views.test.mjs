@@ -4,25 +4,16 @@
 // that point, and the presenter options draw (and refuse a text scale out of range).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DIST, launchBrowser, openPage, serveSite } from './helpers.mjs';
+import { openPage, useBrowserAndSite } from './helpers.mjs';
 
 const DASHBOARDS = ['lag', 'throughput', 'latency', 'event_time', 'panes'];
 
-let browser;
-let site;
-before(async () => {
-  browser = await launchBrowser();
-  site = await serveSite(DIST);
-});
-after(async () => {
-  site?.close();
-  await browser?.close();
-});
+const ctx = useBrowserAndSite();
 
 describe('views (dist/)', () => {
   let opened;
   before(async () => {
-    opened = await openPage(browser, `${site.url}#scenario=upi-windows&seed=42&speed=10`);
+    opened = await openPage(ctx.browser, `${ctx.site.url}#scenario=upi-windows&seed=42&speed=10`);
     // Results and late records need the first windows to close: 10 s of event time and more.
     await opened.page.waitForFunction(() => window.dhara.app.lab.snapshot().stream.sink.visible > 20, null, { timeout: 30000 });
   });
