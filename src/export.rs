@@ -22,6 +22,11 @@ impl Lab {
         export_csv(self.timeline.sim())
     }
 
+    /// The events (the trace entries still in memory) as CSV: `seq,time_s,kind,node,detail`.
+    pub fn export_events_csv(&self) -> String {
+        export_events_csv(self.timeline.sim())
+    }
+
     /// The run as one JSON document: `scenario`, `seed`, `now_ms`, `commands` (the CLI's
     /// `--commands` format), `summary`, `series` (`{name: [[t_s, value], …]}`) and `trace`.
     pub fn export_json(&self) -> Result<String, JsError> {
@@ -63,6 +68,23 @@ pub fn export_csv(sim: &Simulation) -> String {
             }
         }
         out.push_str("\r\n");
+    }
+    out
+}
+
+/// The trace entries still in memory as CSV, one row per event: `seq,time_s,kind,node,detail`,
+/// where detail names the event's numbers (`offset=17 partition=3 record_id=99`) the way the
+/// JSON export and `dhara run --trace` do.
+pub fn export_events_csv(sim: &Simulation) -> String {
+    let mut out = String::from("seq,time_s,kind,node,detail\r\n");
+    for entry in sim.trace().since(0) {
+        let Value::Object(fields) = entry.to_json() else { continue };
+        let text = |value: &Value| value.as_str().map_or_else(|| value.to_string(), str::to_string);
+        let detail: Vec<String> =
+            fields.iter().filter(|(name, _)| !matches!(name.as_str(), "seq" | "t_us" | "kind" | "node")).map(|(name, value)| format!("{name}={}", text(value))).collect();
+        let kind = fields.get("kind").map(text).unwrap_or_default();
+        let node = fields.get("node").map(text).unwrap_or_default();
+        out.push_str(&format!("{},{},{},{},{}\r\n", entry.seq, seconds_text(entry.at.as_us()), csv_field(&kind), csv_field(&node), csv_field(&detail.join(" "))));
     }
     out
 }

@@ -116,3 +116,19 @@ fn a_command_between_milliseconds_keeps_its_exact_time_and_the_cli_refuses_it_by
     let err = parse_schedule(&doc["commands"].to_string()).expect_err("not a whole ms");
     assert_eq!(err.path, "[0].at_ms");
 }
+
+#[test]
+fn events_csv_has_one_row_per_trace_entry_in_memory_with_named_numbers() {
+    let mut sim = run("upi-replication", 3, 2_000);
+    sim.apply(Command::CrashBroker { broker: 0 }).expect("accepted");
+    sim.advance(Duration::from_secs(12));
+    let text = export_events_csv(&sim);
+    let rows = parse_csv(&text);
+    assert_eq!(rows[0], ["seq", "time_s", "kind", "node", "detail"]);
+    let entries: Vec<_> = sim.trace().since(0).collect();
+    assert_eq!(rows.len() - 1, entries.len(), "one row per entry held in memory");
+    assert_eq!(rows[1][0], entries[0].seq.to_string());
+    let elected = rows.iter().find(|row| row[2] == "leader_elected").expect("the crash elects new leaders");
+    assert!(elected[4].contains("partition=") && elected[4].contains("leader=") && elected[4].contains("leader_epoch="), "{elected:?}");
+    assert!(rows.iter().skip(1).all(|row| row.len() == 5), "every row has five fields");
+}

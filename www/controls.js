@@ -154,6 +154,10 @@ export function wireControls(deps) {
   wireRun(deps);
   wireFaults(deps);
   $('presenter').onclick = () => setPresenter(deps, !deps.app.state.big);
+  $('faults-toggle').onclick = () => {
+    const open = $('faults').classList.toggle('open');
+    $('faults-toggle').setAttribute('aria-expanded', String(open));
+  };
   $('help-open').onclick = () => $('help').showModal();
   document.addEventListener('keydown', (event) => onKey(deps, event));
 }

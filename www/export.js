@@ -29,6 +29,7 @@ function download(text, type, name) {
 
 const FORMATS = [
   { extension: 'csv', type: 'text/csv;charset=utf-8', label: 'CSV', name: 'Export CSV', about: 'Download the metrics, one row per sampling instant', make: (lab) => lab.export_csv() },
+  { extension: 'events.csv', type: 'text/csv;charset=utf-8', label: 'Events', name: 'Export events as CSV', about: 'Download the events still in memory, one row per event: sequence, time, kind, node and its numbers', make: (lab) => lab.export_events_csv() },
   { extension: 'json', type: 'application/json', label: 'JSON', name: 'Export JSON', about: 'Download the run: scenario, seed, command log, summary, series and trace', make: (lab) => lab.export_json() },
 ];
 
@@ -46,7 +47,7 @@ export function installExport({ tools, lab, showMessage }) {
   for (const format of FORMATS) {
     const button = document.createElement('button');
     button.type = 'button';
-    button.id = `export-${format.extension}`;
+    button.id = `export-${format.extension.replace('.', '-')}`;
     button.textContent = format.label;
     button.setAttribute('aria-label', format.name);
     button.title = format.about;

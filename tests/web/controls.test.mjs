@@ -287,6 +287,12 @@ describe('layouts', () => {
       await page.goto(`${ctx.site.url}#scenario=upi-windows&seed=2&speed=5`);
       await page.waitForFunction(() => window.dhara?.app?.frames > 30, null, { timeout: 20000 });
       assert.equal(await page.evaluate(() => window.dhara.app.reducedMotion), true);
+      if (width < 600) {
+        assert.equal(await page.isVisible('#crash-broker'), false, 'on a phone the fault bar is folded away');
+        await page.click('#faults-toggle');
+        assert.equal(await page.isVisible('#crash-broker'), true, 'and opens with one tap');
+        assert.equal(await page.getAttribute('#faults-toggle', 'aria-expanded'), 'true');
+      }
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert.ok(overflow <= 0, `no sideways scrolling (${overflow} px too wide)`);
       mkdirSync(SHOTS, { recursive: true });

@@ -60,6 +60,14 @@ test('CSV and JSON downloads match the run, and the CLI replays the JSON to the 
   assert.equal(rows.length - 1, run.lag.length, 'one row per sample');
   assert.deepEqual(rows.slice(1).map((row) => Number(row[1])), run.lag);
 
+  const events = await downloadFrom(page, '#export-events-csv');
+  assert.equal(events.name, `dhara-upi-steady-seed-7-t${ms}ms.events.csv`);
+  const lines = events.text.replace(/\r\n$/, '').split('\r\n');
+  assert.equal(lines[0], 'seq,time_s,kind,node,detail');
+  const held = await page.evaluate(() => window.dhara.app.lab.trace_since(0).length);
+  assert.equal(lines.length - 1, held, 'one row per event held in memory');
+  assert.ok(lines.some((line) => /,command,/.test(line)), 'the crash and restart are among the events');
+
   const json = await downloadFrom(page, '#export-json');
   assert.equal(json.name, `dhara-upi-steady-seed-7-t${ms}ms.json`);
   const doc = JSON.parse(json.text);
