@@ -1,6 +1,6 @@
 // Bugs found reviewing the page, each pinned by a test that failed before its fix: A/B's B
 // takes a command at A's instant even after A stepped alone, the narration forgets what a
-// seek back undid, and a link's knobs open in any order.
+// seek back undid, a link's knobs open in any order, and the keyboard reaches every node's menu.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openPage, useBrowserAndSite } from './helpers.mjs';
@@ -54,6 +54,32 @@ test('a link opens its knobs in any order: acks=1 written before enable_idempote
   assert.equal(await page.textContent('#message'), '', 'nothing refused');
   assert.deepEqual(await page.evaluate(() => window.dhara.app.state.knobs), { 'producer.enable_idempotence': false, 'producer.acks': '1' });
   assert.equal(await page.evaluate(() => window.dhara.app.lab.scenario().producer.acks), '1');
+  assertClean(opened);
+  await page.close();
+});
+
+test('from the keyboard, Enter on the flow picks any node, then one of its actions', async () => {
+  const opened = await openPage(ctx.browser, `${ctx.site.url}#scenario=upi-replication&seed=3&speed=5&big=1`);
+  const { page } = opened;
+  await page.click('#play');
+  await page.focus('#flow');
+  await page.keyboard.press('Enter');
+  assert.match(await page.textContent('#node-menu'), /Which node\?producer-0broker-0broker-1broker-2consumer-0/);
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'broker-1');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.isVisible('#node-menu'), true, 'picking a node opens its actions, and the menu stays open');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Crash broker-1');
+  await page.keyboard.press('Enter');
+  const log = JSON.parse(await page.evaluate(() => window.dhara.app.lab.command_log()));
+  assert.deepEqual(log.map((c) => [c.command, c.broker]), [['crash_broker', 1]]);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'flow', 'the focus returns to the flow');
+  await page.focus('#flow');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'broker-1', 'the last node picked comes first');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.isHidden('#node-menu'), true);
   assertClean(opened);
   await page.close();
 });
