@@ -134,9 +134,14 @@ export function createAbPanel(section, deps) {
       if (state.t !== null) replay((b) => b.seek(state.t));
       build();
     },
-    /** B's refusal of a command A accepted ('' if B took it too). */
-    apply(command) {
+    /**
+     * B's refusal of a command A accepted at `atMs` ('' if B took it too). B first moves to
+     * that instant: a paused A may have stepped without B, and a command B logged at another
+     * time would make a different run, not the same one with other knobs.
+     */
+    apply(command, atMs) {
       if (!lab) return '';
+      if (lab.now_ms() !== atMs) replay((b) => b.seek(atMs));
       try {
         lab.apply(JSON.stringify(command));
         return '';
@@ -146,7 +151,11 @@ export function createAbPanel(section, deps) {
     },
     advanceTo(ms) { if (lab && ms > lab.now_ms()) replay((b) => b.seek(ms)); },
     seek(ms) { if (lab) replay((b) => b.seek(ms)); },
-    fork() { lab?.fork(); },
+    fork(atMs) {
+      if (!lab) return;
+      if (lab.now_ms() !== atMs) replay((b) => b.seek(atMs));
+      lab.fork();
+    },
     canvases: () => (lab ? [flow] : []),
     drawFlow(textScale, reducedMotion) { if (lab) lab.draw_flow_with(flow, textScale, reducedMotion); },
     update() { if (lab) renderTable(deps.app.lab.summary(), lab.summary()); },

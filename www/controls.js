@@ -75,6 +75,7 @@ function wireRun(deps) {
   $('step').onclick = () => {
     deps.setPlaying(false);
     deps.drive((lab) => lab.step());
+    app.parts.ab.seek(app.lab.now_ms());
     deps.invalidate();
     deps.syncHash();
   };

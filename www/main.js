@@ -196,7 +196,7 @@ export function command(object) {
   try {
     const dropped = app.lab.apply(JSON.stringify(object));
     app.state.commands = JSON.parse(app.lab.command_log());
-    const refusedByB = app.parts.ab.apply(object);
+    const refusedByB = app.parts.ab.apply(object, app.lab.now_ms());
     const notes = [];
     if (dropped > 0) notes.push(`Forked: a new future from ${(app.lab.now_ms() / 1000).toFixed(1)} s; the ${dropped} later command${dropped === 1 ? ' was' : 's were'} dropped`);
     if (refusedByB) notes.push(`B refused it: ${refusedByB}`);

@@ -21,6 +21,8 @@ export function createNarrator(list, announcer) {
   let repeats = 1;
   let unsaid = [];
   let saidAt = -Infinity;
+  /** Simulated time at the last poll: less now means the run was moved back. */
+  let polledAtMs = 0;
 
   function show(line) {
     const time = document.createElement('span');
@@ -54,6 +56,7 @@ export function createNarrator(list, announcer) {
     /** A new run: listen from now on, with an empty list. */
     start(lab) {
       nextSeq = lab.trace_len();
+      polledAtMs = lab.now_ms();
       lastKind = null;
       unsaid = [];
       list.replaceChildren();
@@ -61,8 +64,19 @@ export function createNarrator(list, announcer) {
     },
     update(lab) {
       const len = lab.trace_len();
-      // A seek back rewinds the trace: listen again from there.
-      if (len < nextSeq) nextSeq = len;
+      const nowMs = lab.now_ms();
+      const rewound = len < nextSeq || nowMs < polledAtMs;
+      polledAtMs = nowMs;
+      if (rewound) {
+        // A seek back: what was said after the new moment has not happened yet, so the list
+        // shows the latest lines up to now instead, and nothing old is announced again.
+        lastKind = null;
+        unsaid = [];
+        list.replaceChildren();
+        for (const line of lab.narration_since(0, SHOWN_MAX)) show(line);
+        nextSeq = len;
+        return;
+      }
       const lines = lab.narration_since(nextSeq, POLL_MAX);
       nextSeq = len;
       for (const line of lines) show(line);

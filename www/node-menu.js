@@ -1,5 +1,6 @@
 // Per-node actions: click a broker, a consumer, the producer, a partition or a stream task in
-// the flow (or focus the flow and press Enter) for a small menu of what can be done to it.
+// the flow for a small menu of what can be done to it; from the keyboard, focus the flow and
+// press Enter to pick the node first (a keyboard has no pointer to say which).
 // The engine says which node is under the pointer (`Lab.node_at`, from the same layout the
 // drawing uses), and every action is an ordinary command.
 
@@ -46,6 +47,11 @@ export function actionsFor(node, view) {
   return [];
 }
 
+/** The nodes a keyboard user picks from: the producer, every broker and every consumer. */
+export function nodesOf(view) {
+  return ['producer-0', ...view.brokers.map((b) => b.node), ...view.consumers.map((c) => c.node)];
+}
+
 export function createNodeMenu(canvas, menu, deps) {
   let lastNode = null;
 
@@ -54,29 +60,43 @@ export function createNodeMenu(canvas, menu, deps) {
     menu.replaceChildren();
   }
 
-  function open(node, x, y) {
-    const actions = actionsFor(node, deps.app.lab.snapshot());
+  /** Shows `entries` ([label, onPick]) under `titleText` at (x, y) and focuses `focusAt`. */
+  function show(titleText, label, entries, x, y, focusAt = 0) {
     const title = document.createElement('p');
     title.className = 'node-menu-title';
-    title.textContent = actions.length ? node : `${node}: nothing to do here`;
-    const items = actions.map(([label, command]) => {
+    title.textContent = titleText;
+    const items = entries.map(([text, pick]) => {
       const item = document.createElement('button');
       item.type = 'button';
       item.setAttribute('role', 'menuitem');
-      item.textContent = label;
-      item.onclick = () => {
-        close();
-        deps.command(command);
-        canvas.focus();
-      };
+      item.textContent = text;
+      item.onclick = pick;
       return item;
     });
     menu.replaceChildren(title, ...items);
-    menu.setAttribute('aria-label', `Actions for ${node}`);
+    menu.setAttribute('aria-label', label);
     menu.style.left = `${Math.max(0, Math.min(x, canvas.clientWidth - 260))}px`;
     menu.style.top = `${Math.max(0, Math.min(y, canvas.clientHeight - 40))}px`;
     menu.hidden = false;
-    (items[0] ?? title).focus?.();
+    (items[focusAt] ?? items[0] ?? title).focus?.();
+  }
+
+  function open(node, x, y) {
+    const actions = actionsFor(node, deps.app.lab.snapshot());
+    show(actions.length ? node : `${node}: nothing to do here`, `Actions for ${node}`, actions.map(([label, command]) => [label, () => {
+      close();
+      deps.command(command);
+      canvas.focus();
+    }]), x, y);
+  }
+
+  /** The keyboard's way in: every node, the last one clicked focused first. */
+  function choose() {
+    const nodes = nodesOf(deps.app.lab.snapshot());
+    show('Which node?', 'Pick a node for its actions', nodes.map((node) => [node, () => {
+      lastNode = node;
+      open(node, 16, 16);
+    }]), 16, 16, Math.max(0, nodes.indexOf(lastNode)));
   }
 
   function nodeAt(x, y) {
@@ -95,7 +115,7 @@ export function createNodeMenu(canvas, menu, deps) {
   canvas.addEventListener('keydown', (event) => {
     if (event.key !== 'Enter') return;
     event.preventDefault();
-    open(lastNode ?? 'broker-0', 16, 16);
+    choose();
   });
   menu.addEventListener('keydown', (event) => {
     const items = [...menu.querySelectorAll('[role=menuitem]')];
@@ -110,7 +130,8 @@ export function createNodeMenu(canvas, menu, deps) {
     }
   });
   document.addEventListener('click', (event) => {
-    if (!menu.hidden && !menu.contains(event.target) && event.target !== canvas) close();
+    // The path as dispatched: an item that replaced the menu's content is no longer inside it.
+    if (!menu.hidden && !event.composedPath().includes(menu) && event.target !== canvas) close();
   });
   return { close };
 }

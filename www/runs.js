@@ -22,19 +22,31 @@ export const messageOf = (error) => String(error?.message ?? error);
 
 /**
  * Applies `knobs` ({path: value}) one at a time, so each refusal names its own knob; returns
- * the scenario JSON and the knobs that were kept.
+ * the scenario JSON and the knobs that were kept. A knob refused only because of another
+ * one later in the link (acks=1 before enable_idempotence=false) is tried again once the
+ * others are in, so the order of a link's knobs never matters, as with the CLI's --set.
  */
 export function withKnobs(dhara, json, knobs, side, report) {
   const kept = {};
   let current = json;
-  for (const [path, value] of Object.entries(knobs)) {
-    try {
-      current = dhara.scenario_with(json, JSON.stringify({ ...kept, [path]: value }));
-      kept[path] = value;
-    } catch (error) {
-      report(`${side}${path}: ${messageOf(error)}`);
+  let pending = Object.entries(knobs);
+  let refusals = [];
+  while (pending.length > 0) {
+    const refused = [];
+    refusals = [];
+    for (const [path, value] of pending) {
+      try {
+        current = dhara.scenario_with(json, JSON.stringify({ ...kept, [path]: value }));
+        kept[path] = value;
+      } catch (error) {
+        refused.push([path, value]);
+        refusals.push(`${side}${path}: ${messageOf(error)}`);
+      }
     }
+    if (refused.length === pending.length) break;
+    pending = refused;
   }
+  refusals.forEach(report);
   return { json: current, knobs: kept };
 }
 

@@ -56,7 +56,7 @@ export function createTimebar(deps) {
   bar.addEventListener('change', () => { dragging = false; });
   $('fork').onclick = () => {
     const dropped = deps.app.lab.fork();
-    deps.app.parts.ab.fork();
+    deps.app.parts.ab.fork(deps.app.lab.now_ms());
     deps.app.state.commands = JSON.parse(deps.app.lab.command_log());
     deps.showMessage(`Forked at ${seconds(deps.app.lab.now_ms())}: ${dropped} later command${dropped === 1 ? '' : 's'} forgotten; play makes a new future`, false);
     deps.syncHash();

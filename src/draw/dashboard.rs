@@ -125,6 +125,29 @@ mod tests {
     }
 
     #[test]
+    fn captions_of_side_by_side_panels_fit_their_panels() {
+        let sim = run("upi-lag", 20);
+        let svg_at = |width: u32| {
+            let mut svg = String::new();
+            draw(SVGBackend::with_string(&mut svg, (width, 260)), &panels(&sim, "lag").expect("a dashboard")).expect("draws");
+            svg
+        };
+        // The font size of the caption starting with `start` (cut or not).
+        let caption_px = |svg: &str, start: &str| -> f64 {
+            let at = svg.find(&format!(">\n{start}")).expect("the caption is drawn");
+            let open = svg[..at].rfind("font-size=\"").expect("a size") + "font-size=\"".len();
+            svg[open..].split('"').next().and_then(|v| v.parse().ok()).expect("a number")
+        };
+        // The page's dashboard beside the scenario's text at 1280 px: three panels of 250 px,
+        // where the captions at full size would run into each other.
+        let (narrow, wide) = (svg_at(750), svg_at(1800));
+        for start in ["Consumer lag", "Time lag"] {
+            assert!(caption_px(&narrow, start) < caption_px(&wide, start), "{start}: smaller in a narrow panel");
+        }
+        assert!(wide.contains(">\nTime lag: oldest unconsumed record (s)\n<"), "whole where there is room");
+    }
+
+    #[test]
     fn throughput_and_latency_draw_their_series() {
         let sim = run("upi-windows", 20);
         let panels_of = |name| panels(&sim, name).expect("known");
