@@ -84,8 +84,8 @@ async function measure(browser, url, name, run) {
       };
     };
     timed('advance', 0);
-    timed('draw_flow', 1);
-    timed('draw_lag_chart', 2);
+    timed('draw_flow_with', 1);
+    timed('draw_dashboard', 2);
     app.lab = lab;
   }, json);
   // Let the wire fill (links of 500 ms), then measure.
@@ -150,9 +150,9 @@ const lines = [
   '',
   `Machine: ${m.nproc} cores, ${m.model}; ${m.chromium} (headless, --disable-gpu). Command: \`npm run bench:frame\` (scripts/bench-frame.mjs).`,
   'Page: dist/ at 1280×720, devicePixelRatio 1, upi-lag on 12 partitions with the producer at 30,000 records/s (acks=1, 100 requests in flight per connection), three consumers and 500 ms links; "records": 1 broker, linger 100 ms; "dots": 3 brokers, linger 10 ms.',
-  `Frame time is the page's whole requestAnimationFrame callback (advance + draw_flow + charts when due), ${FRAMES} frames after a warm-up.`,
+  `Frame time is the page's whole requestAnimationFrame callback (advance + draw_flow_with + charts when due), ${FRAMES} frames after a warm-up.`,
   '',
-  '| run (speed) | records on the wire | messages on the wire (dots drawn) | frame p50 ms | frame p95 ms | frame max ms | advance p50 / p95 ms | draw_flow p50 / p95 ms | lag chart p95 ms | simulated s per wall s |',
+  '| run (speed) | records on the wire | messages on the wire (dots drawn) | frame p50 ms | frame p95 ms | frame max ms | advance p50 / p95 ms | draw_flow_with p50 / p95 ms | dashboard p95 ms | simulated s per wall s |',
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...results.map((r) => `| ${r.name} | ${r.recordsOnWire.toLocaleString('en-US')} | ${r.messagesOnWire.toLocaleString('en-US')} (${r.dots}) | ${f(r.p50)} | ${f(r.p95)} | ${f(r.max)} | ${f(r.advance.p50)} / ${f(r.advance.p95)} | ${f(r.flow.p50)} / ${f(r.flow.p95)} | ${f(r.charts.p95)} | ${r.pace.toFixed(3)} |`),
   '',

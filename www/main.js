@@ -40,8 +40,7 @@ const FRAME_MS_MAX = 100;
  * the page; drawing is cheap and never what slows simulated time.
  */
 const SIMULATE_BUDGET_MS = 12;
-/** Slices a frame's simulated time is cut into, so the budget is checked between them. */
-const SIMULATE_SLICES = 4;
+
 const CHART_INTERVAL_MS = 250;
 const PANEL_INTERVAL_MS = 200;
 
@@ -56,6 +55,8 @@ const app = {
   frames: 0,
   /** Simulated ms the clock owes the run: what a slow frame could not simulate yet. */
   debtMs: 0,
+  /** The engine's recent pace, simulated ms per wall-clock ms: sizes the slices. */
+  paceMsPerMs: 1,
   failed: false,
   reducedMotion: false,
   parts: {},
@@ -247,15 +248,25 @@ function updatePanels(nowMs) {
   app.lastPanelMs = nowMs;
 }
 
-/** Simulates what the frame owes, slice by slice, until it is paid or the budget is spent. */
+/**
+ * Simulates what the frame owes, slice by slice, until it is paid or the budget is spent.
+ * Slices are sized from the engine's measured pace (simulated ms per wall ms), so even one
+ * slice stays within the budget when a scenario is heavy.
+ */
 function simulate(elapsedMs) {
   app.debtMs = Math.min(app.debtMs + elapsedMs * app.state.speed, FRAME_MS_MAX * app.state.speed);
   const started = performance.now();
-  const slice = Math.max(app.debtMs / SIMULATE_SLICES, 0.001);
-  while (app.debtMs >= 0.001 && performance.now() - started < SIMULATE_BUDGET_MS) {
-    const ms = Math.min(slice, app.debtMs);
-    if (drive((lab) => lab.advance(ms)) === null) app.debtMs = 0;
-    else app.debtMs -= ms;
+  for (let spent = 0; app.debtMs >= 0.001 && spent < SIMULATE_BUDGET_MS; spent = performance.now() - started) {
+    const ms = Math.min(app.debtMs, Math.max(0.001, (app.paceMsPerMs * (SIMULATE_BUDGET_MS - spent)) / 2));
+    const sliceStarted = performance.now();
+    if (drive((lab) => lab.advance(ms)) === null) {
+      app.debtMs = 0;
+      break;
+    }
+    app.debtMs -= ms;
+    const wallMs = performance.now() - sliceStarted;
+    // A moving average of the engine's pace; a slice too quick to time says little.
+    if (wallMs > 0.2) app.paceMsPerMs = 0.7 * app.paceMsPerMs + 0.3 * (ms / wallMs);
   }
   app.parts.ab.advanceTo(app.lab.now_ms());
 }
