@@ -74,3 +74,19 @@ test('flags are 1 or 0; anything else is named', () => {
   assert.match(errors[0], /arch must be 1 .* or 0 \(got "yes"\)/);
   assert.match(errors[1], /ab must be 1 .* or 0 \(got "2"\)/);
 });
+
+test('fuzz: 5,000 seeded random hashes never throw and always give a well-typed state', () => {
+  let x = 0x9e3779b9;
+  const next = (n) => { x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0; return x % n; };
+  const keys = ['scenario', 'seed', 'speed', 't', 'arch', 'ab', 'big', 'cmds', 'set.producer.acks', 'set.a[1].b', 'b.topic.partitions', 'set.', 'b.', 'x', ''];
+  const values = ['', '0', '1', '-1', '1e400', 'NaN', 'upi-lag', '18446744073709551616', '[{"at_ms":1,"command":"heal_network"}]', '[', '{}', '"1"', '%', '<b>', '\u0000', 'x'.repeat(5000)];
+  for (let i = 0; i < 5000; i += 1) {
+    const pairs = Array.from({ length: next(6) }, () => `${encodeURIComponent(keys[next(keys.length)])}=${encodeURIComponent(values[next(values.length)])}`);
+    const hash = `#${pairs.join('&')}${next(4) === 0 ? '&&=%' : ''}`;
+    const { state, errors } = readHash(hash, DEFAULTS, NAMES);
+    assert.ok(NAMES.includes(state.scenario) && typeof state.seed === 'string' && SPEEDS.includes(state.speed), hash);
+    assert.ok(state.t === null || (Number.isInteger(state.t) && state.t >= 0), hash);
+    assert.ok(Array.isArray(state.commands) && Array.isArray(errors), hash);
+    assert.equal(readHash(writeHash(state), DEFAULTS, NAMES).errors.length, 0, `what is kept writes a clean link: ${hash}`);
+  }
+});
