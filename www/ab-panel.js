@@ -49,10 +49,7 @@ export function createAbPanel(section, deps) {
       deps.showMessage(`B not changed: ${messageOf(error)}`);
       return;
     }
-    app.state.bKnobs = bKnobs;
-    app.state.t = null;
-    deps.startRun();
-    deps.setPlaying(true);
+    deps.restartWith({ bKnobs });
   }
 
   function editor() {
@@ -84,10 +81,7 @@ export function createAbPanel(section, deps) {
       remove.setAttribute('aria-label', `Remove B's change of ${p}`);
       remove.onclick = () => {
         const { [p]: _, ...rest } = deps.app.state.bKnobs;
-        deps.app.state.bKnobs = rest;
-        deps.app.state.t = null;
-        deps.startRun();
-        deps.setPlaying(true);
+        deps.restartWith({ bKnobs: rest });
       };
       item.append(remove);
       differences.append(item);

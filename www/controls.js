@@ -7,9 +7,9 @@ import { SPEEDS, parseSeed } from './url-state.js';
 
 const $ = (id) => document.getElementById(id);
 /** The hot key's share of records, in percent, and how far behind the late producer's clock runs. */
-const HOT_KEY_PERCENT = 80;
-const LATE_EVENTS_OFFSET_MS = -30000;
-const SLOW_FACTOR = 10;
+export const HOT_KEY_PERCENT = 80;
+export const LATE_EVENTS_OFFSET_MS = -30000;
+export const SLOW_FACTOR = 10;
 /** Arrow keys move this far in simulated time. */
 const ARROW_SEEK_MS = 1000;
 
@@ -82,9 +82,7 @@ function wireRun(deps) {
   $('speed').oninput = () => setSpeed(deps, SPEEDS[Number($('speed').value)]);
   $('scenario').onchange = () => {
     // Knobs, commands and time belong to the scenario they were made for.
-    Object.assign(app.state, { scenario: $('scenario').value, knobs: {}, commands: [], t: null, bKnobs: {} });
-    deps.startRun();
-    deps.setPlaying(true);
+    deps.restartWith({ scenario: $('scenario').value, knobs: {}, commands: [], bKnobs: {} });
   };
   $('seed').onchange = () => {
     const seed = parseSeed($('seed').value);
@@ -93,14 +91,10 @@ function wireRun(deps) {
       $('seed').value = app.state.seed;
       return;
     }
-    Object.assign(app.state, { seed: seed.value, t: null });
-    deps.startRun();
-    deps.setPlaying(true);
+    deps.restartWith({ seed: seed.value });
   };
   $('new-seed').onclick = () => {
-    Object.assign(app.state, { seed: deps.dhara.random_seed(), t: null });
-    deps.startRun();
-    deps.setPlaying(true);
+    deps.restartWith({ seed: deps.dhara.random_seed() });
   };
   $('arch').onchange = () => {
     Object.assign(app.state, { arch: $('arch').checked, t: null });

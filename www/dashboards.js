@@ -13,11 +13,9 @@ const DASHBOARDS = [
 
 export function createDashboards(tabs, canvas) {
   let current = 'lag';
-  let dirty = true;
 
   function select(name) {
     current = name;
-    dirty = true;
     for (const tab of tabs.children) tab.setAttribute('aria-selected', String(tab.dataset.name === name));
     const [, , about] = DASHBOARDS.find(([n]) => n === name);
     canvas.setAttribute('aria-label', about);
@@ -41,9 +39,7 @@ export function createDashboards(tabs, canvas) {
     },
     draw(lab) {
       lab.draw_dashboard(canvas, current);
-      dirty = false;
     },
-    get dirty() { return dirty; },
     select,
   };
 }

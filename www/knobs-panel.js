@@ -63,10 +63,7 @@ export function createKnobsPanel(details, deps) {
       showValue(knob, input, knob.value);
       return;
     }
-    app.state.knobs = knobs;
-    app.state.t = null;
-    deps.startRun();
-    deps.setPlaying(true);
+    deps.restartWith({ knobs });
     deps.showMessage(`${knob.path} = ${JSON.stringify(value)}: the run restarted from 0 s on the same seed${app.state.commands.length ? ', replaying its commands' : ''}`, false);
   }
 
@@ -100,10 +97,7 @@ export function createKnobsPanel(details, deps) {
 
   reset.onclick = (event) => {
     event.preventDefault();
-    deps.app.state.knobs = {};
-    deps.app.state.t = null;
-    deps.startRun();
-    deps.setPlaying(true);
+    deps.restartWith({ knobs: {} });
   };
 
   return {

@@ -149,8 +149,14 @@ export function startRun() {
     drive((lab) => lab.seek(cursor));
   }
   syncHash();
-  app.lastChartMs = -Infinity;
-  app.lastPanelMs = -Infinity;
+  invalidate();
+}
+
+/** Applies `changes` to the state and starts the run again from 0 s, playing. */
+export function restartWith(changes) {
+  Object.assign(app.state, changes, { t: null });
+  startRun();
+  setPlaying(true);
 }
 
 export function setPlaying(playing) {
@@ -293,7 +299,7 @@ function frame(nowMs) {
 }
 
 function createParts() {
-  const deps = { app, command, rateCommand, showMessage, startRun, setPlaying, invalidate, syncHash, drive, dhara };
+  const deps = { app, command, rateCommand, showMessage, startRun, restartWith, setPlaying, invalidate, syncHash, drive, dhara };
   app.parts = {
     streamPanel: createStreamPanel($('stream'), { command, rateCommand, showMessage }),
     workloadPanel: createWorkloadPanel($('workload')),

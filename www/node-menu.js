@@ -4,10 +4,9 @@
 // The engine says which node is under the pointer (`Lab.node_at`, from the same layout the
 // drawing uses), and every action is an ordinary command.
 
-import { isolate } from './controls.js';
+import { HOT_KEY_PERCENT, LATE_EVENTS_OFFSET_MS, SLOW_FACTOR, isolate } from './controls.js';
 import { TEXT_SCALE_BIG } from './url-state.js';
 
-const SLOW_FACTOR = 10;
 
 /** [label, command] pairs for `node`, given the current view. */
 export function actionsFor(node, view) {
@@ -33,9 +32,9 @@ export function actionsFor(node, view) {
   }
   if (kind === 'producer') {
     return [
-      ['Hot key: 80 % of records on one key', { command: 'hot_key', percent: 80 }],
+      [`Hot key: ${HOT_KEY_PERCENT} % of records on one key`, { command: 'hot_key', percent: HOT_KEY_PERCENT }],
       ['No hot key', { command: 'hot_key', percent: 0 }],
-      ['Late events: clock 30 s behind', { command: 'skew_clock', node, offset_ms: -30000 }],
+      [`Late events: clock ${-LATE_EVENTS_OFFSET_MS / 1000} s behind`, { command: 'skew_clock', node, offset_ms: LATE_EVENTS_OFFSET_MS }],
       ['Clock correct again', { command: 'skew_clock', node, offset_ms: 0 }],
     ];
   }

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import { serve } from '../../scripts/serve.mjs';
+import { SPEEDS } from '../../www/url-state.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIST = join(ROOT, 'dist');
@@ -75,12 +76,11 @@ export function canvasPixels(page, id) {
 
 /** Sets the page's speed slider (a log scale over url-state.js's SPEEDS) to `speed`. */
 export async function setSpeed(page, speed) {
-  await page.$eval('#speed', (slider, value) => {
-    const speeds = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+  await page.$eval('#speed', (slider, { speeds, value }) => {
     slider.value = String(speeds.indexOf(value));
     slider.dispatchEvent(new Event('input', { bubbles: true }));
     slider.dispatchEvent(new Event('change', { bubbles: true }));
-  }, speed);
+  }, { speeds: SPEEDS, value: speed });
 }
 
 /**
