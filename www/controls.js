@@ -91,6 +91,7 @@ function wireRun(deps) {
       $('seed').value = app.state.seed;
       return;
     }
+    if (seed.value === app.state.seed) return;
     deps.restartWith({ seed: seed.value });
   };
   $('new-seed').onclick = () => {
@@ -181,8 +182,10 @@ function syncToggles(app) {
 /** Brings the controls in line with the run: pickers, rates, what this scenario allows. */
 export function syncControls(app, view) {
   const { scenario } = app;
-  $('scenario').value = app.state.scenario;
-  $('seed').value = app.state.seed;
+  // The panels refresh while the page plays: never overwrite what the user is typing.
+  const editing = (id) => document.activeElement === $(id);
+  if (!editing('scenario')) $('scenario').value = app.state.scenario;
+  if (!editing('seed')) $('seed').value = app.state.seed;
   $('ab').checked = app.state.ab;
   showSpeed(app.state.speed);
   document.body.classList.toggle('presenter', app.state.big);
@@ -197,8 +200,8 @@ export function syncControls(app, view) {
   if ($('broker').options.length !== brokers) {
     $('broker').replaceChildren(...view.brokers.map((b, i) => new Option(b.node, String(i))));
   }
-  if (document.activeElement !== $('producer-rate')) $('producer-rate').value = view.producer.rate_records_per_s;
-  if (document.activeElement !== $('consumer-rate')) $('consumer-rate').value = view.consumers[0]?.rate_records_per_s ?? scenario.consumer.records_per_s;
+  if (!editing('producer-rate')) $('producer-rate').value = view.producer.rate_records_per_s;
+  if (!editing('consumer-rate')) $('consumer-rate').value = view.consumers[0]?.rate_records_per_s ?? scenario.consumer.records_per_s;
   // A stream job restarts its own source tasks (the consumers) and has a fixed parallelism:
   // the engine refuses restart_consumer and add_consumer, so the page does not offer them.
   $('restart').hidden = Boolean(scenario.stream);

@@ -83,3 +83,19 @@ test('from the keyboard, Enter on the flow picks any node, then one of its actio
   assertClean(opened);
   await page.close();
 });
+
+test('typing a seed while the run plays is not overwritten by the panels\' refresh', async () => {
+  const opened = await openPage(ctx.browser, ctx.site.url);
+  const { page } = opened;
+  await page.click('#seed');
+  await page.keyboard.press('End');
+  await page.keyboard.type('7');
+  const frames = await page.evaluate(() => window.dhara.app.frames);
+  // Well over one panel refresh (every 200 ms) while the field keeps focus.
+  await page.waitForFunction((from) => window.dhara.app.frames > from + 30, frames);
+  assert.equal(await page.inputValue('#seed'), '427', 'the half-typed seed is still there');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.dhara.app.state.seed === '427');
+  assertClean(opened);
+  await page.close();
+});
