@@ -3,7 +3,7 @@
 //! knobs (in the URL hash as `set.PATH=VALUE`) and builds each run's scenario through here,
 //! so it is validated exactly as `dhara run --set` validates it.
 
-use dhara_engine::scenario::knobs::{self, apply_overrides, parse_override};
+use dhara_engine::scenario::knobs::{self, apply_overrides};
 use dhara_engine::{InputError, Scenario};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -31,21 +31,10 @@ pub fn scenario_with_overrides(scenario_json: &str, overrides_json: &str) -> Res
     Ok(apply_overrides(scenario_json, &overrides)?.to_json_pretty())
 }
 
-/// Reads `{"PATH": VALUE, …}`. A string value is read by the `PATH=VALUE` rules, so the text
-/// of a URL hash can be passed as it is ("12" is the number 12, "all" the text all);
-/// numbers, true, false and null stand as they are.
+/// Reads `{"PATH": VALUE, …}` by `knobs::overrides_from_object`'s rules.
 pub fn overrides_from_json(overrides_json: &str) -> Result<Vec<(String, Value)>, InputError> {
     let object: serde_json::Map<String, Value> = InputError::parse_json("overrides", overrides_json)?;
-    if object.len() > knobs::OVERRIDES_MAX {
-        return Err(InputError::new("overrides", format!("at most {} overrides (got {})", knobs::OVERRIDES_MAX, object.len())));
-    }
-    object
-        .into_iter()
-        .map(|(path, value)| match value {
-            Value::String(text) => parse_override(&format!("{path}={text}")),
-            other => Ok((path, other)),
-        })
-        .collect()
+    knobs::overrides_from_object(object).map_err(|e| if e.path == "set" { InputError::new("overrides", e.message) } else { e })
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! always with a message on stderr that names the field or flag and what is allowed.
 
 mod duration;
+mod lesson;
 mod oracle_windows;
 mod swarm;
 
@@ -83,6 +84,12 @@ enum Cmd {
         #[arg(long, value_name = "DIR", default_value = "swarm-failures")]
         out: PathBuf,
     },
+    /// Check lessons: parse each (a mistake names the step and field), reach every step and
+    /// check its expectations; exit 1 if a claim does not hold.
+    Lesson {
+        #[command(subcommand)]
+        action: LessonCmd,
+    },
     /// Answer the questions of the oracle test vectors (see shared/oracles/README.md).
     Oracle {
         #[command(subcommand)]
@@ -101,6 +108,21 @@ enum ScenarioCmd {
         /// List the knobs after these overrides (as `run --set`).
         #[arg(long = "set", value_name = "PATH=VALUE")]
         set: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum LessonCmd {
+    /// Check lesson files, or directories of them (e.g. www/lessons).
+    Check {
+        #[arg(required = true, value_name = "FILE|DIR")]
+        files: Vec<PathBuf>,
+    },
+    /// Print the state a step reaches (the snapshot its expectations read), as JSON.
+    State {
+        file: PathBuf,
+        /// The step, counting from 1.
+        step: usize,
     },
 }
 
@@ -140,6 +162,16 @@ fn main() -> ExitCode {
             run(&scenario, seed, duration, files, check_invariants, Tweaks { scale, architectures, set })
         }
         Cmd::Swarm { seeds, from, out } => swarm::command(seeds, from, &out),
+        Cmd::Lesson { action } => {
+            let outcome = match action {
+                LessonCmd::Check { files } => lesson::check(&files),
+                LessonCmd::State { file, step } => lesson::state(&file, step),
+            };
+            match outcome {
+                Ok(code) => return code,
+                Err(refusal) => Err(refusal),
+            }
+        }
         Cmd::Oracle { kind: OracleCmd::Partition { file } } => oracle_partition(&file),
         Cmd::Oracle { kind: OracleCmd::Assign { file } } => oracle_assign(&file),
         Cmd::Oracle { kind: OracleCmd::Windows { file } } => oracle_windows::command(&file),

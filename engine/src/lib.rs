@@ -10,6 +10,7 @@ mod faults;
 mod invariants;
 mod observe;
 pub mod kafka;
+pub mod lesson;
 pub mod metrics;
 pub mod narrate;
 pub mod scenario;

@@ -1,11 +1,12 @@
-//! Seeded fuzzing of every parser that takes user input: scenarios, commands, command logs and
-//! knob overrides. Each case starts from something valid (a built-in scenario, a real command)
+//! Seeded fuzzing of every parser that takes user input: scenarios, commands, command logs,
+//! knob overrides, lessons and their expectations. Each case starts from something valid (a built-in scenario, a real command)
 //! and mutates it the way hostile or careless input does: a leaf replaced by an extreme or
 //! wrongly typed value, a key dropped, an unknown key added, the text cut short. Whatever
 //! comes in, a parser answers Ok or an error that names a field; it never panics. The seeds
 //! are fixed, so a failure reproduces exactly.
 
 use dhara_engine::command::{parse_schedule, Command};
+use dhara_engine::lesson::{Expectation, Lesson};
 use dhara_engine::scenario::knobs::{apply_overrides, parse_override};
 use dhara_engine::scenario::{builtin, Scenario};
 use dhara_engine::sim::rng::SplitMix;
@@ -192,4 +193,85 @@ fn knob_overrides_apply_or_name_the_path() {
         cases += 1;
     }
     eprintln!("override fuzz: {cases} cases");
+}
+
+/// The built-in lesson files' texts, in name order.
+fn lesson_texts() -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/lessons");
+    let mut files: Vec<_> = std::fs::read_dir(dir).expect("www/lessons").map(|e| e.expect("entry").path()).collect();
+    files.sort();
+    files.iter().map(|p| std::fs::read_to_string(p).expect("readable")).collect()
+}
+
+/// Mutated lessons: refused naming a field, or accepted; an accepted lesson's first step is
+/// reached (its time cut to half a second) and its expectations evaluated without a panic.
+#[test]
+fn lessons_parse_or_name_the_step_and_field_whatever_the_mutation() {
+    let texts = lesson_texts();
+    let mut rng = SplitMix(0x1E550);
+    let (mut accepted, mut refused) = (0, 0);
+    for round in 0..1_500 {
+        let mut doc: Value = serde_json::from_str(&texts[round % texts.len()]).expect("a lesson is JSON");
+        for _ in 0..=rng.below(3) {
+            mutate(&mut doc, &mut rng);
+        }
+        let text = maybe_cut(doc.to_string(), &mut rng);
+        match Lesson::from_json(&text) {
+            Ok(lesson) => {
+                let mut state = lesson.steps[0].state.clone();
+                state.at_ms = state.at_ms.min(500);
+                if let Ok(timeline) = state.reach() {
+                    let snapshot = serde_json::to_value(timeline.sim().snapshot()).expect("serializes");
+                    for expectation in &lesson.steps[0].expect {
+                        let _ = expectation.evaluate(&snapshot);
+                    }
+                }
+                accepted += 1;
+            }
+            Err(error) => {
+                assert_named(&error, "lesson", &text);
+                refused += 1;
+            }
+        }
+    }
+    eprintln!("lesson fuzz: 1500 cases, {accepted} accepted, {refused} refused by name");
+    assert!(refused > 500 && accepted > 10, "the mutations reach both outcomes ({accepted} accepted, {refused} refused)");
+}
+
+/// Random expectations from the language's own pieces and hostile ones, evaluated on a real
+/// state: each parses or is refused by name, and evaluates or explains; nothing panics.
+#[test]
+fn expectations_parse_and_evaluate_or_explain_whatever_the_text() {
+    let pieces = ["fates", ".", "acked_lost", "topic", "partitions", "*", "0", "99999999999999999999", "lag_records", "max(", "sum(", "len(", "count(", ")", " ", ">", ">=", "==", "!=", "<", "\"", "-", "1.5", "4 *", "null", "true", "é", "(", "stream", "brokers", "up", "..", "+"];
+    let state = serde_json::to_value(Simulation::new(builtin::load("upi-lag").expect("built-in"), 1).snapshot()).expect("serializes");
+    let operands = ["fates.acked_lost", "max(topic.partitions.*.lag_records)", "4 * min(topic.partitions.*.high_watermark)", "len(brokers)", "count(brokers.*.up)", "group.state", "\"stable\"", "0", "-3.5", "null", "true", "stream.tasks.0.watermark_us", "topic.partitions.7.leader", "sum(consumers.*.processed)"];
+    let ops = [">", ">=", "<", "<=", "==", "!="];
+    let mut rng = SplitMix(0xE7BEC7);
+    let (mut parsed, mut evaluated) = (0, 0);
+    for round in 0..20_000 {
+        let text: String = if round % 2 == 0 {
+            (0..=rng.below(12)).map(|_| pieces[rng.below(pieces.len() as u64) as usize]).collect()
+        } else {
+            // A well-formed claim, then perhaps one character dropped or doubled.
+            let pick = |rng: &mut SplitMix, from: &[&str]| from[rng.below(from.len() as u64) as usize].to_string();
+            let mut text = format!("{} {} {}", pick(&mut rng, &operands), pick(&mut rng, &ops), pick(&mut rng, &operands));
+            let at = rng.below(text.len() as u64) as usize;
+            if text.is_char_boundary(at) && text.is_char_boundary(at + 1) && rng.below(2) == 0 {
+                let c = text.remove(at);
+                if rng.below(2) == 0 {
+                    text.insert_str(at, &format!("{c}{c}"));
+                }
+            }
+            text
+        };
+        match Expectation::parse("expect[0]", &text) {
+            Ok(expectation) => {
+                parsed += 1;
+                evaluated += usize::from(expectation.evaluate(&state).is_ok());
+            }
+            Err(error) => assert_named(&error, "expectation", &text),
+        }
+    }
+    eprintln!("expectation fuzz: 20000 cases, {parsed} parsed, {evaluated} evaluated");
+    assert!(parsed > 2_000 && evaluated > 1_000, "the fuzz reaches valid expectations ({parsed} parsed, {evaluated} evaluated)");
 }

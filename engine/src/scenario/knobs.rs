@@ -119,6 +119,22 @@ fn sharpened(mut err: InputError, overrides: &[(String, Value)]) -> InputError {
     }
 }
 
+/// Reads `{"PATH": VALUE, …}` (a URL hash's knobs, a lesson's `set`). A string value is read
+/// by the `PATH=VALUE` rules, so the text of a URL hash can be passed as it is ("12" is the
+/// number 12, "all" the text all); numbers, true, false and null stand as they are.
+pub fn overrides_from_object(object: serde_json::Map<String, Value>) -> Result<Vec<(String, Value)>, InputError> {
+    if object.len() > OVERRIDES_MAX {
+        return Err(InputError::new("set", format!("at most {OVERRIDES_MAX} overrides (got {})", object.len())));
+    }
+    object
+        .into_iter()
+        .map(|(path, value)| match value {
+            Value::String(text) => parse_override(&format!("{path}={text}")),
+            other => Ok((path, other)),
+        })
+        .collect()
+}
+
 /// Parses `PATH=VALUE`. VALUE is a JSON number, `true`, `false`, `null` (unsets an optional
 /// field), a JSON string in quotes, or else a bare string (`all`, `cooperative-sticky`).
 pub fn parse_override(text: &str) -> Result<(String, Value), InputError> {

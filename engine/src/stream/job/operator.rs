@@ -14,9 +14,16 @@ use crate::stream::{EventTimeUs, StreamRecord};
 use crate::workload::DomainOperator;
 use serde::Serialize;
 
+fn decimal<S: serde::Serializer>(value: &u64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
+}
+
 /// Which result this is: the same id written twice is a duplicate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct OutputId {
+    /// A decimal string in JSON: keys use the full u64 range (the fraud job marks payee keys
+    /// with the top bit), beyond what a JS number holds exactly.
+    #[serde(serialize_with = "decimal")]
     pub key: u64,
     pub start_us: EventTimeUs,
     pub end_us: EventTimeUs,

@@ -64,8 +64,9 @@ pub struct TaskView {
     pub records_in: u64,
     pub records_out: u64,
     pub late_dropped: u64,
-    /// Ids of the latest records dropped as too late (the side output).
-    pub late_recent: Vec<u64>,
+    /// Ids of the latest records dropped as too late (the side output), as decimal strings:
+    /// record ids use the whole u64 range, beyond what a JS number holds exactly.
+    pub late_recent: Vec<String>,
     pub state_bytes: u64,
     pub state_keys: u64,
     /// Records waiting in its input channels.
@@ -104,7 +105,7 @@ impl Job {
                 records_in: t.counts.records_in,
                 records_out: t.counts.records_out,
                 late_dropped: t.counts.late_dropped,
-                late_recent: t.late_recent.iter().copied().collect(),
+                late_recent: t.late_recent.iter().map(u64::to_string).collect(),
                 state_bytes: t.operator.state_bytes() as u64,
                 state_keys: t.operator.state_keys() as u64,
                 queued_records: queued,
