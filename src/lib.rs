@@ -7,6 +7,7 @@
 
 pub mod draw;
 mod export;
+pub mod lessons;
 pub mod knobs;
 mod narrate;
 mod timeline;

@@ -14,7 +14,7 @@
 // knobs(json), scenario_with(json, overridesJson), random_seed().
 
 import init, * as dhara from '../dhara.js';
-import { TEXT_SCALE_BIG, defaultState, readHash, writeHash } from './url-state.js';
+import { TEXT_SCALE_BIG, defaultState, isBareLessonLink, readHash, writeHash } from './url-state.js';
 import { createStreamPanel } from './stream-panel.js';
 import { createWorkloadPanel } from './workload-panel.js';
 import { createArchPanel } from './arch-panel.js';
@@ -26,6 +26,7 @@ import { createNarrator } from './narrator.js';
 import { createNodeMenu } from './node-menu.js';
 import { createDashboards } from './dashboards.js';
 import { createAbPanel } from './ab-panel.js';
+import { createLessonsPanel } from './lessons-panel.js';
 // Embed mode, copy embed code, export, and the single-file build's inlined wasm:
 import { installEmbed } from './embed.js';
 import { installExport } from './export.js';
@@ -250,6 +251,7 @@ function updatePanels(nowMs) {
   narrator.update(app.lab);
   timebar.update(app.lab);
   ab.update(snapshot);
+  app.parts.lessons.refresh(app.lab);
   syncControls(app, snapshot);
   app.lastPanelMs = nowMs;
 }
@@ -311,7 +313,38 @@ function createParts() {
     dashboards: createDashboards($('dash-tabs'), $('lag')),
     ab: createAbPanel($('ab-panel'), deps),
   };
+  // After the dashboards: a lesson step may bring one forward.
+  app.parts.lessons = createLessonsPanel($('lesson'), deps);
   return deps;
+}
+
+/**
+ * Opens the run a hash describes. A lesson's own link (`#lesson=ID&step=N`) opens the step's
+ * state; a link the page wrote while in a lesson holds its whole state and opens the lesson
+ * card beside it. Bad parts are named and fall back alone.
+ */
+function openFromHash(hash, names, fallback) {
+  const { state, errors } = readHash(hash, defaultState(names[0]), names);
+  app.state = state;
+  const { lessons } = app.parts;
+  const lesson = state.lesson ? lessons.find(state.lesson) : null;
+  if (state.lesson && !lesson) {
+    errors.push(`lesson must be one of ${lessons.ids().join(', ')} (got "${state.lesson}")`);
+    Object.assign(state, { lesson: null, step: null });
+  } else if (lesson && !(state.step >= 1 && state.step <= lesson.steps.length)) {
+    if (state.step !== null) errors.push(`step must be 1 to ${lesson.steps.length} for lesson ${lesson.id} (got ${state.step}); opened step 1`);
+    state.step = 1;
+  }
+  if (lesson && isBareLessonLink(hash)) {
+    lessons.open(lesson.id, state.step, { load: true });
+  } else {
+    startRun();
+    if (lesson) lessons.open(lesson.id, state.step, { load: false });
+    else lessons.close();
+    if (app.state.t === null) setPlaying(true);
+  }
+  if (lessons.broken.length) errors.push(...lessons.broken.map((e) => `lesson file ${e}`));
+  if (errors.length) showMessage(`URL: ${errors.join('; ')}. ${fallback}.`);
 }
 
 async function boot() {
@@ -328,20 +361,11 @@ async function boot() {
   const deps = createParts();
   const names = dhara.scenario_names();
   $('scenario').replaceChildren(...names.map((name) => new Option(name, name)));
-  const { state, errors } = readHash(location.hash, defaultState(names[0]), names);
-  app.state = state;
   wireControls(deps);
-  startRun();
-  if (errors.length) showMessage(`URL: ${errors.join('; ')}. Used the defaults for those and kept the rest.`);
+  openFromHash(location.hash, names, 'Used the defaults for those and kept the rest');
   window.addEventListener('hashchange', () => {
-    if (location.hash === writeHash(app.state)) return;
-    const read = readHash(location.hash, defaultState(names[0]), names);
-    app.state = read.state;
-    startRun();
-    if (read.state.t === null) setPlaying(true);
-    if (read.errors.length) showMessage(`URL: ${read.errors.join('; ')}. Kept the rest.`);
+    if (location.hash !== writeHash(app.state)) openFromHash(location.hash, names, 'Kept the rest');
   });
-  if (app.state.t === null) setPlaying(true);
   requestAnimationFrame(frame);
 }
 

@@ -2,7 +2,9 @@
 // #scenario=upi-lag&seed=42&speed=1, plus &arch=1 (Lambda, Kappa and CQRS beside a workload
 // scenario), &set.PATH=VALUE per changed knob, &cmds=[…] (the command log, in the CLI's
 // --commands format), &t=MS (the time cursor: the link opens paused there), &ab=1 with
-// &b.PATH=VALUE (an A/B run whose B differs in those knobs) and &big=1 (presenter mode).
+// &b.PATH=VALUE (an A/B run whose B differs in those knobs), &big=1 (presenter mode) and
+// &lesson=ID&step=N (the guided lesson open at step N; a link with only those opens the
+// step's own state).
 // Parsing is strict: a bad part is reported by name and replaced by its default; the good
 // parts are kept. The engine validates knob values and commands (see main.js).
 
@@ -17,6 +19,7 @@ export const TEXT_SCALE_BIG = 1.5;
 export const KNOBS_MAX = 64;
 /** Commands a link may carry; a longer log is exported as JSON instead. */
 export const LINK_COMMANDS_MAX = 500;
+const LESSON_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
 const PATH_PATTERN = /^[a-z_]+(\.[a-z_]+|\[\d{1,3}\])*$/;
 
 /** Parses a seed: a whole decimal number from 0 to 2^64 - 1, returned as a string. */
@@ -53,7 +56,7 @@ export function writeKnobValue(value) {
 }
 
 export function defaultState(scenario) {
-  return { scenario, seed: '42', speed: 1, arch: false, knobs: {}, commands: [], t: null, ab: false, bKnobs: {}, big: false };
+  return { scenario, seed: '42', speed: 1, arch: false, knobs: {}, commands: [], t: null, ab: false, bKnobs: {}, big: false, lesson: null, step: null };
 }
 
 function readKnob(state, errors, side, key, raw) {
@@ -108,9 +111,16 @@ function readPair(state, errors, key, raw, scenarioNames) {
   else if (key === 'ab') flag('ab', 'run a second configuration B beside A');
   else if (key === 'big') flag('big', 'presenter mode, large text');
   else if (key === 'cmds') readCommands(state, errors, raw);
+  else if (key === 'lesson') {
+    if (LESSON_ID_PATTERN.test(raw)) state.lesson = raw;
+    else errors.push(`lesson must be a lesson's id: lowercase letters, digits and dashes (got "${raw.slice(0, 60)}")`);
+  } else if (key === 'step') {
+    if (/^\d{1,2}$/.test(raw) && Number(raw) >= 1) state.step = Number(raw);
+    else errors.push(`step must be a step number from 1 (got "${raw.slice(0, 20)}")`);
+  }
   else if (key.startsWith('set.')) readKnob(state, errors, 'knobs', key, raw);
   else if (key.startsWith('b.')) readKnob(state, errors, 'bKnobs', key, raw);
-  else errors.push(`unknown setting "${key}"; the URL may hold scenario, seed, speed, arch, set.KNOB, cmds, t, ab, b.KNOB and big`);
+  else errors.push(`unknown setting "${key}"; the URL may hold scenario, seed, speed, arch, set.KNOB, cmds, t, ab, b.KNOB, big, lesson and step`);
 }
 
 /**
@@ -137,5 +147,15 @@ export function writeHash(state) {
     for (const [path, value] of Object.entries(state.bKnobs ?? {})) params.set(`b.${path}`, writeKnobValue(value));
   }
   if (state.big) params.set('big', '1');
+  if (state.lesson) {
+    params.set('lesson', state.lesson);
+    params.set('step', String(state.step ?? 1));
+  }
   return `#${params}`;
+}
+
+/** True for a lesson's own link (`#lesson=ID&step=N`, maybe with speed or big): it opens the step's state. */
+export function isBareLessonLink(hash) {
+  const params = new URLSearchParams(String(hash).replace(/^#/, ''));
+  return params.has('lesson') && !params.has('scenario');
 }
