@@ -156,3 +156,16 @@ test('a lesson file from disk opens, and a malformed one is named by step and fi
   assertClean(opened);
   await page.close();
 });
+
+test('embedded, a lesson link opens the step\'s run full width, the words left to the host page', async () => {
+  const opened = await openPage(ctx.browser, `${ctx.site.url}?embed#lesson=replication-acks&step=2`, { width: 640, height: 400 });
+  const { page } = opened;
+  const view = await shown(page);
+  assert.equal(view.nowMs, 10000);
+  assert.equal(view.scenario, 'upi-acks1');
+  assert.equal(await page.isHidden('#lesson'), true);
+  const width = await page.evaluate(() => document.getElementById('flow').getBoundingClientRect().width);
+  assert.ok(width > 600, `the flow fills the frame (${width} px)`);
+  assertClean(opened);
+  await page.close();
+});

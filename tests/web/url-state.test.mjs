@@ -1,7 +1,7 @@
 // The page's URL state parser (www/url-state.js), without a browser.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LINK_COMMANDS_MAX, SEED_MAX, SPEEDS, defaultState, parseKnobValue, parseSeed, writeKnobValue, readHash, writeHash } from '../../www/url-state.js';
+import { LINK_COMMANDS_MAX, SEED_MAX, SPEEDS, defaultState, isBareLessonLink, parseKnobValue, parseSeed, writeKnobValue, readHash, writeHash } from '../../www/url-state.js';
 
 const NAMES = ['upi-lag', 'upi-steady'];
 const DEFAULTS = defaultState('upi-lag');
@@ -29,11 +29,23 @@ test('the whole state round-trips through the hash exactly', () => {
     scenario: 'upi-steady', seed: '18446744073709551615', speed: 0.2, arch: true,
     knobs: { 'producer.acks': '1', 'topic.partitions': 12, 'workload.traffic.spikes[0].multiplier': 2.5, 'producer.enable_idempotence': false },
     commands: [{ at_ms: 5000, command: 'crash_broker', broker: 0 }, { at_ms: 9001, command: 'partition_network', a: ['broker-1'], b: ['controller'] }],
-    t: 12345, ab: true, bKnobs: { 'producer.acks': 'all' }, big: true,
+    t: 12345, ab: true, bKnobs: { 'producer.acks': 'all' }, big: true, lesson: 'replication-acks', step: 2,
   };
   assert.deepEqual(readHash(writeHash(state), DEFAULTS, NAMES), { state, errors: [] });
   assert.deepEqual(readHash('', DEFAULTS, NAMES), { state: DEFAULTS, errors: [] });
   assert.equal(writeHash(DEFAULTS), '#scenario=upi-lag&seed=42&speed=1', 'defaults stay out of links');
+});
+
+test('a lesson link is read; a bad lesson id or step is named and dropped alone', () => {
+  const { state, errors } = readHash('#lesson=late-data&step=3', DEFAULTS, NAMES);
+  assert.deepEqual(errors, []);
+  assert.deepEqual([state.lesson, state.step, state.scenario], ['late-data', 3, DEFAULTS.scenario]);
+  assert.equal(isBareLessonLink('#lesson=late-data&step=3&speed=2'), true);
+  assert.equal(isBareLessonLink('#scenario=upi-lag&lesson=late-data&step=3'), false, 'a page-written link holds its own state');
+  const bad = readHash('#lesson=Late%20Data&step=0&seed=5', DEFAULTS, NAMES);
+  assert.deepEqual([bad.state.lesson, bad.state.step, bad.state.seed], [null, null, '5']);
+  assert.match(bad.errors[0], /^lesson must be a lesson's id: lowercase letters, digits and dashes \(got "Late Data"\)$/);
+  assert.match(bad.errors[1], /^step must be a step number from 1 \(got "0"\)$/);
 });
 
 test('knob values keep their JSON type', () => {
