@@ -5,7 +5,9 @@
 // dhara_bg.wasm) → writes DIR/dhara-standalone.html.
 //
 // The page's only script is one inline module with no eval, no `new Function` and no inline
-// event handlers, so a hash-based Content-Security-Policy can allow it later.
+// event handlers; the page's Content-Security-Policy is replaced by one that allows exactly
+// that script and the inlined styles, by their SHA-256 hashes.
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -43,6 +45,19 @@ async function bundle(dir) {
   return result.outputFiles[0].text;
 }
 
+/**
+ * The single file's policy: nothing from anywhere ('none' has no file:// origin to trust),
+ * except its own inline module script and style elements, pinned by hash, and the wasm.
+ */
+export function hashPolicy(html) {
+  const hash = (text) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+  const scripts = [...html.matchAll(/<script type="module">([\s\S]*?)<\/script>/g)].map((m) => hash(m[1]));
+  const styles = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => hash(m[1]));
+  if (scripts.length !== 1 || styles.length === 0) fail(`expected one inline module script and some styles (found ${scripts.length} and ${styles.length})`);
+  return `default-src 'none'; script-src ${scripts[0]} 'wasm-unsafe-eval'; style-src-elem ${styles.join(' ')}; `
+    + "style-src-attr 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+}
+
 export async function buildStandalone(dir) {
   let html = readFileSync(join(dir, 'index.html'), 'utf8');
   // Trunk's build links and the comment about them mean nothing in a single file.
@@ -62,6 +77,7 @@ export async function buildStandalone(dir) {
   const inline = `<script id="${WASM_BLOCK_ID}" type="application/octet-stream">${wasm}</script>\n`
     + `  <script type="module">\n${script}</script>`;
   html = replaceOnce(html, /<script type="module" src="www\/main\.js"><\/script>/, inline, 'main.js script tag');
+  html = replaceOnce(html, /<meta http-equiv="Content-Security-Policy" content="[^"]*">/, `<meta http-equiv="Content-Security-Policy" content="${hashPolicy(html)}">`, 'Content-Security-Policy meta');
   const out = join(dir, STANDALONE_NAME);
   writeFileSync(out, html);
   return out;
