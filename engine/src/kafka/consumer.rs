@@ -95,6 +95,8 @@ pub struct Consumer {
     joining: bool,
     /// Eager: rejoin as soon as the batch in hand is done.
     rejoin_after_batch: bool,
+    /// Cooperative: an assignment revoking partitions, waiting for the batch in hand (poll()).
+    deferred_assignment: Option<Vec<u32>>,
     assigned: BTreeSet<u32>,
     leaders: Vec<(Option<u16>, u32)>,
     /// Next offset to fetch, per assigned partition whose committed offset is known.
@@ -126,6 +128,7 @@ impl Consumer {
             generation: -1,
             joining: false,
             rejoin_after_batch: false,
+            deferred_assignment: None,
             assigned: BTreeSet::new(),
             leaders: vec![(None, 0); partitions],
             positions: BTreeMap::new(),
@@ -166,6 +169,7 @@ impl Consumer {
         self.generation = -1;
         self.joining = false;
         self.rejoin_after_batch = false;
+        self.deferred_assignment = None;
         self.revoke(&self.assigned.clone());
         self.batch.clear();
         self.outstanding.clear();
@@ -285,6 +289,7 @@ impl Consumer {
                 self.member_id = None;
                 self.generation = -1;
                 self.joining = false;
+                self.deferred_assignment = None;
                 self.revoke(&self.assigned.clone());
                 self.send_join(out);
             }
@@ -358,6 +363,10 @@ impl Consumer {
                 }
                 self.generation = -1;
                 self.rejoin_after_batch = true;
+                // An assignment waiting for this batch belongs to the generation just left.
+                if self.deferred_assignment.take().is_some() {
+                    self.joining = false;
+                }
             }
             Timer::PollIntervalExpired { .. } => {}
             Timer::AutoCommit => {

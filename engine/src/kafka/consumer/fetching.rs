@@ -101,6 +101,7 @@ impl Consumer {
         if self.config.auto_commit_interval_us.is_none() {
             self.commit(out);
         }
+        self.take_deferred_assignment(out);
         if std::mem::take(&mut self.rejoin_after_batch) {
             self.rejoin(out);
         }

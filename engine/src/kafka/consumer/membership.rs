@@ -1,6 +1,6 @@
 //! A consumer's life in its group: joining, the leader running the assignor, taking up an
 //! assignment, and giving partitions up again, eagerly (everything, before rejoining) or
-//! cooperatively (only what moves).
+//! cooperatively (only what moves, and only between batches, as Kafka does inside poll()).
 
 use super::{Consumer, ConsumerState};
 use crate::kafka::assignor::{self, Strategy};
@@ -88,11 +88,35 @@ impl Consumer {
     }
 
     pub(super) fn on_assignment(&mut self, partitions: Vec<u32>, out: &mut Outbox) {
+        let takes_away = self.assigned.iter().any(|p| !partitions.contains(p));
+        if takes_away && self.state == ConsumerState::Processing {
+            // Kafka's consumer applies a SyncGroup result inside poll() (onJoinComplete), so
+            // the application has finished the records the previous poll() handed it before
+            // a partition is revoked and committed. Revoking now would drop the batch in
+            // hand's offsets from the commit, and the next owner would process them again.
+            self.deferred_assignment = Some(partitions);
+            return;
+        }
+        self.take_assignment(partitions, out);
+    }
+
+    /// The batch in hand is done: the next poll() takes up an assignment that had to wait.
+    pub(super) fn take_deferred_assignment(&mut self, out: &mut Outbox) {
+        if let Some(partitions) = self.deferred_assignment.take() {
+            self.take_assignment(partitions, out);
+        }
+    }
+
+    fn take_assignment(&mut self, partitions: Vec<u32>, out: &mut Outbox) {
         self.joining = false;
         let new: BTreeSet<u32> = partitions.into_iter().collect();
         let revoked: BTreeSet<u32> = self.assigned.difference(&new).copied().collect();
         let added: Vec<u32> = new.difference(&self.assigned).copied().collect();
         if !revoked.is_empty() {
+            // What a well-behaved onPartitionsRevoked listener does (commitSync). Kafka's
+            // classic consumer leaves this to the listener (with auto-commit alone, records
+            // polled since the rebalance began would be read again); KIP-848's consumer
+            // auto-commits before it revokes.
             self.commit(out);
             self.revoke(&revoked);
         }
@@ -107,5 +131,4 @@ impl Consumer {
         }
         self.pump(out);
     }
-
 }

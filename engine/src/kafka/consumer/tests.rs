@@ -130,6 +130,27 @@ fn a_cooperative_member_keeps_consuming_while_it_rejoins() {
 }
 
 #[test]
+fn a_cooperative_revocation_waits_for_the_batch_in_hand_and_commits_it_first() {
+    let mut c = joined(Strategy::CooperativeSticky, [0, 0]);
+    c.config.auto_commit_interval_us = Some(5_000_000);
+    c.on_message(response(1, 1, 0..10), &mut Outbox::default());
+    assert_eq!(c.state(), ConsumerState::Processing);
+    c.on_message(Msg::HeartbeatResponse { error: Some(GroupError::RebalanceInProgress) }, &mut Outbox::default());
+    let mut out = Outbox::default();
+    c.on_message(Msg::SyncGroupResponse { generation: 1, result: Ok(vec![0]) }, &mut out);
+    assert!(out.sends.is_empty(), "nothing happens inside the application's processing: {:?}", out.sends);
+    assert_eq!(c.assigned().len(), 2, "partition 1 is still owned while its records are in hand");
+    let mut out = Outbox::default();
+    c.on_timer(Timer::BatchProcessed { batch_id: 0 }, &mut out);
+    // The next poll(): commit what was processed, partition 1's batch included, then revoke
+    // and rejoin so that the second round hands partition 1 over.
+    let commit = Msg::OffsetCommit { member_id: "m1".into(), generation: 1, offsets: vec![(0, 0), (1, 10)] };
+    assert_eq!(out.sends.first(), Some(&(COORDINATOR, commit)));
+    assert_eq!(c.assigned().iter().copied().collect::<Vec<_>>(), [0]);
+    assert!(out.sends.iter().any(|(_, m)| matches!(m, Msg::JoinGroup { owned, .. } if owned == &[0])));
+}
+
+#[test]
 fn records_of_a_revoked_partition_or_a_stale_position_are_dropped() {
     let mut c = joined(Strategy::Range, [5, 0]);
     let mut out = Outbox::default();
