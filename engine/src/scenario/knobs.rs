@@ -135,6 +135,33 @@ pub fn overrides_from_object(object: serde_json::Map<String, Value>) -> Result<V
         .collect()
 }
 
+/// serde names an out-of-type number by its Rust type ("expected u32"); a learner who asked
+/// for 10¹² records/s needs the knob's own limit. Rewrites such an error to name the range
+/// (the catalogue's, or else the type's), so an absurd size is refused with its limit up front.
+pub(crate) fn name_the_limit(mut err: InputError) -> InputError {
+    let Some(rest) = err.message.split("invalid value: integer `").nth(1) else { return err };
+    let Some((got, ty)) = rest.split_once("`, expected ") else { return err };
+    let ty = ty.split_whitespace().next().unwrap_or_default();
+    let type_range = match ty {
+        "u8" => Some((0, i128::from(u8::MAX))),
+        "u16" => Some((0, i128::from(u16::MAX))),
+        "u32" => Some((0, i128::from(u32::MAX))),
+        "u64" => Some((0, i128::from(u64::MAX))),
+        "i32" => Some((i128::from(i32::MIN), i128::from(i32::MAX))),
+        "i64" => Some((i128::from(i64::MIN), i128::from(i64::MAX))),
+        _ => None,
+    };
+    let Some((type_min, type_max)) = type_range else { return err };
+    err.message = match catalogue::entry(&err.path).map(|k| k.kind) {
+        Some(catalogue::KnobKind::Integer { min, max, unit }) => {
+            let unit = if unit.is_empty() { String::new() } else { format!(" {unit}") };
+            format!("must be between {min} and {max}{unit} (got {got})")
+        }
+        _ => format!("must be a whole number from {type_min} to {type_max} (got {got})"),
+    };
+    err
+}
+
 /// Parses `PATH=VALUE`. VALUE is a JSON number, `true`, `false`, `null` (unsets an optional
 /// field), a JSON string in quotes, or else a bare string (`all`, `cooperative-sticky`).
 pub fn parse_override(text: &str) -> Result<(String, Value), InputError> {

@@ -247,7 +247,7 @@ impl Default for MetricsSpec {
 impl Scenario {
     /// Parses and validates a scenario document.
     pub fn from_json(text: &str) -> Result<Scenario, InputError> {
-        let scenario: Scenario = InputError::parse_json("scenario", text)?;
+        let scenario: Scenario = InputError::parse_json("scenario", text).map_err(knobs::name_the_limit)?;
         scenario.validate()?;
         Ok(scenario)
     }
