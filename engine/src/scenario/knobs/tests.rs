@@ -192,3 +192,18 @@ fn errors_inside_tagged_sections_name_the_override_without_a_position() {
     assert_eq!(err.path, "workload.scale");
     assert!(err.message.contains("class") && !err.message.contains("line"), "{err}");
 }
+
+#[test]
+fn absurd_sizes_are_refused_up_front_naming_the_limit() {
+    for (path, value, says) in [
+        ("topic.partitions", json!(1_000_000_000u64), "must be between 1 and 256"),
+        ("producer.records_per_s", json!(1_000_000_000_000u64), "must be between 1 and 1000000 records/s (got 1000000000000)"),
+        ("producer.records_per_s", json!(-5), "must be between 1 and 1000000 records/s (got -5)"),
+        ("consumer.count", json!(100_000), "must be between 1 and 16 (got 100000)"),
+        ("metrics.sample_interval_ms", json!(99_999_999_999u64), "must be a whole number from 0 to 4294967295 (got 99999999999)"),
+    ] {
+        let err = set("upi-lag", &[(path, value)]).expect_err(path);
+        assert_eq!(err.path, path);
+        assert!(err.message.contains(says), "{path}: {err}");
+    }
+}
