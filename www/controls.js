@@ -125,6 +125,11 @@ function seekBy(deps, ms) {
 }
 
 /** Keys act unless the user is typing into a field (or a menu or dialog has the focus). */
+/** Clicks the button `id` if a lesson is open and the button can be pressed. */
+function clickIfOn(id) {
+  if (!$('lesson').hidden && !$(id).disabled) $(id).click();
+}
+
 function onKey(deps, event) {
   const target = event.target;
   if (event.ctrlKey || event.metaKey || event.altKey) return;
@@ -139,6 +144,9 @@ function onKey(deps, event) {
     p: () => setPresenter(deps, !deps.app.state.big),
     P: () => setPresenter(deps, !deps.app.state.big),
     '?': () => $('help').showModal(),
+    // A presenter's clicker sends Page Down / Page Up: the open lesson's next and previous step.
+    PageDown: () => clickIfOn('lesson-next'),
+    PageUp: () => clickIfOn('lesson-prev'),
   };
   const action = actions[event.key];
   if (!action || (target.tagName === 'BUTTON' && event.key === ' ')) return;

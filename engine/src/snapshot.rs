@@ -107,6 +107,8 @@ impl Simulation {
             transaction_state: self.producer.transaction_state().map_or("none", |s| s.name()).to_string(),
             transactions_committed: self.producer.transactions_ended().0,
             transactions_aborted: self.producer.transactions_ended().1,
+            requests_sent: self.producer.stats().batches_sent,
+            wire_bytes_sent: self.producer.stats().wire_bytes_sent,
         }
     }
 

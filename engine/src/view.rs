@@ -51,6 +51,11 @@ pub struct ProducerView {
     pub transaction_state: String,
     pub transactions_committed: u64,
     pub transactions_aborted: u64,
+    /// Produce requests sent (one batch each here), retries included: records per request
+    /// is what batch.size and linger.ms buy.
+    pub requests_sent: u64,
+    /// Their bytes on the wire (record batch format v2, after compression).
+    pub wire_bytes_sent: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]

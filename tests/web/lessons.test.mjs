@@ -81,6 +81,12 @@ test('Previous restores a step exactly after the student played on and crashed a
   await page.click('#crash-broker');
   await page.click('#lesson-reset');
   assert.equal((await shown(page)).traceHash, before.traceHash, 'Reset step brings it back too');
+  // A presenter's clicker: Page Down and Page Up walk the steps.
+  await page.focus('#flow');
+  await page.keyboard.press('PageDown');
+  assert.equal((await shown(page)).where, 'Step 3 of 5');
+  await page.keyboard.press('PageUp');
+  assert.equal((await shown(page)).traceHash, before.traceHash, 'Reset step brings it back too');
   assertClean(opened);
   await page.close();
 });
