@@ -323,6 +323,10 @@ mod tests {
         let (a, b) = (run(7, 1), run(7, 1));
         let json = |s: &SwarmSummary| serde_json::to_string(s).expect("serialisable");
         assert_eq!(json(&a), json(&b), "the same seed, the same summary");
+        // And a seed that runs the reconciliation (heal, trickle, drain, recount).
+        let recounted = (0..100).find(|&seed| crate::reconcile::recountable(&scenario_for(&mut SimRng::stream(seed, "swarm")))).expect("one in 100");
+        let (a, b) = (run(recounted, 1), run(recounted, 1));
+        assert_eq!((a.reconciled_exactly_once, json(&a)), (1, json(&b)), "seed {recounted}");
         assert!(a.invariants_checked >= a.events.saturating_sub(10), "checked after (nearly) every event");
     }
 }
