@@ -9,6 +9,7 @@ pub mod error;
 mod faults;
 mod invariants;
 mod observe;
+pub mod reconcile;
 pub mod kafka;
 pub mod lesson;
 pub mod metrics;

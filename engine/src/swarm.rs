@@ -16,8 +16,11 @@ use serde::Serialize;
 
 /// Faults per seed, and the simulated time between them (ms, drawn from 1,000 to 5,000).
 const FAULTS_PER_SEED: u32 = 8;
-/// Quiet time after the last fault, so recovery is checked too.
+/// Quiet time after the last fault (every fault healed), so recovery is checked too.
 const SETTLE_MS: u64 = 10_000;
+/// The longest a recountable seed may take, input slowed to a trickle, to drain and then
+/// commit a checkpoint begun after the drain point.
+const DRAIN_MS_MAX: u64 = 60_000;
 
 /// A failed seed: everything needed to run it again.
 #[derive(Clone, Debug, Serialize)]
@@ -39,6 +42,11 @@ pub struct SwarmSummary {
     /// Fault commands the simulation refused as impossible right then (crash what is down…).
     pub faults_refused: u64,
     pub invariants_checked: u64,
+    /// Seeds whose exactly-once job's results were compared with a recount of its input.
+    pub reconciled_exactly_once: u64,
+    /// Recountable seeds that did not get there: no drain point within DRAIN_MS_MAX, a
+    /// failure after it, records dropped as too late, or input removed by retention.
+    pub exactly_once_not_reconciled: u64,
     pub violations: Vec<Violation>,
 }
 
@@ -187,6 +195,10 @@ pub fn run_seed(seed: u64, summary: &mut SwarmSummary) {
     let scenario = scenario_for(&mut rng);
     let (brokers, mut consumers) = (scenario.cluster.brokers, scenario.consumer.count);
     let mut sim = Simulation::new(scenario.clone(), seed);
+    let recount = crate::reconcile::recountable(&scenario);
+    if let (true, Some(job)) = (recount, sim.job_mut()) {
+        job.keep_all_outputs();
+    }
     let mut log: Vec<Scheduled> = Vec::new();
     let mut until = SimTime::ZERO;
     let mut outcome = Ok(());
@@ -209,9 +221,15 @@ pub fn run_seed(seed: u64, summary: &mut SwarmSummary) {
             Err(_) => summary.faults_refused += 1,
         }
     }
-    let end = until + Duration::from_ms(SETTLE_MS);
+    let mut end = until + Duration::from_ms(SETTLE_MS);
     if outcome.is_ok() {
+        let heal = heal_commands(&sim, &log);
+        apply_logged(&mut sim, &mut log, heal);
         outcome = run_checked(&mut sim, end).map(|checks| summary.invariants_checked += checks);
+    }
+    if outcome.is_ok() && recount {
+        let (result, finished) = reconcile_exactly_once(&mut sim, &mut log, summary);
+        (outcome, end) = (result, finished);
     }
     summary.seeds_run += 1;
     summary.events += sim.events();
@@ -219,6 +237,67 @@ pub fn run_seed(seed: u64, summary: &mut SwarmSummary) {
         let commands = log.iter().map(Scheduled::to_json).collect();
         summary.violations.push(Violation { seed, message, scenario, commands, run_for_ms: end.as_us() / 1_000 });
     }
+}
+
+/// Applies `commands` now and logs them, so the reproduce command replays them too.
+fn apply_logged(sim: &mut Simulation, log: &mut Vec<Scheduled>, commands: Vec<Command>) {
+    let at_ms = sim.now().as_us() / 1_000;
+    for command in commands {
+        if sim.apply(command.clone()).is_ok() {
+            log.push(Scheduled { at_ms, command });
+        }
+    }
+}
+
+/// What undoes every fault still in force: the network healed, crashed brokers and consumers
+/// restarted, slowed brokers, the producer's clock and the rates back to the scenario's.
+/// (Crashed tasks and architecture layers restart by themselves.)
+fn heal_commands(sim: &Simulation, log: &[Scheduled]) -> Vec<Command> {
+    let s = sim.scenario();
+    let mut heal = vec![Command::HealNetwork {}];
+    heal.extend(sim.brokers().iter().filter(|b| !b.is_up()).map(|b| Command::RestartBroker { broker: b.id() }));
+    let crashed = sim.consumers().iter().enumerate().filter(|(_, c)| c.state() == crate::kafka::consumer::ConsumerState::Crashed);
+    heal.extend(crashed.map(|(i, _)| Command::RestartConsumer { consumer: i as u16 }));
+    let mut slowed: Vec<String> = log.iter().filter_map(|l| if let Command::SlowNode { node, .. } = &l.command { Some(node.clone()) } else { None }).collect();
+    slowed.sort();
+    slowed.dedup();
+    heal.extend(slowed.into_iter().map(|node| Command::SlowNode { node, factor: 1 }));
+    let was = |f: fn(&Command) -> bool| log.iter().any(|l| f(&l.command));
+    if was(|c| matches!(c, Command::SkewClock { .. })) {
+        heal.push(Command::SkewClock { node: "producer-0".into(), offset_ms: 0 });
+    }
+    if was(|c| matches!(c, Command::SetConsumerRate { .. })) {
+        heal.push(Command::SetConsumerRate { records_per_s: s.consumer.records_per_s });
+    }
+    if let (Some(job), true) = (&s.stream, was(|c| matches!(c, Command::SetOperatorRate { .. }))) {
+        heal.push(Command::SetOperatorRate { records_per_s: job.operator_records_per_s });
+    }
+    heal
+}
+
+/// Slows the producer to a trickle, runs (checking every invariant) until the job drains
+/// and a checkpoint begun after that commits, then compares its results with a recount.
+/// Returns the outcome and the simulated time the run reached.
+fn reconcile_exactly_once(sim: &mut Simulation, log: &mut Vec<Scheduled>, summary: &mut SwarmSummary) -> (Result<(), String>, SimTime) {
+    apply_logged(sim, log, vec![Command::SetProducerRate { records_per_s: 1 }]);
+    let deadline = sim.now() + Duration::from_ms(DRAIN_MS_MAX);
+    let mut drained = None;
+    while let Some(t) = sim.next_event_time().filter(|&t| t <= deadline) {
+        sim.step();
+        summary.invariants_checked += 1;
+        if let Err(e) = sim.check_all() {
+            return (Err(e), t);
+        }
+        drained = drained.or_else(|| crate::reconcile::drained(sim));
+        if let Some(point) = drained.as_ref().filter(|d| crate::reconcile::committed_since(sim, d)) {
+            let result = crate::reconcile::check(sim, point);
+            summary.reconciled_exactly_once += u64::from(result == Ok(true));
+            summary.exactly_once_not_reconciled += u64::from(result == Ok(false));
+            return (result.map(|_| ()), sim.now());
+        }
+    }
+    summary.exactly_once_not_reconciled += 1;
+    (Ok(()), sim.now())
 }
 
 /// A command log entry as `dhara run --commands` reads it.
@@ -242,7 +321,12 @@ mod tests {
             scenario_for(&mut rng).validate().unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         }
         let (a, b) = (run(7, 1), run(7, 1));
-        assert_eq!((a.events, a.faults_injected, a.invariants_checked), (b.events, b.faults_injected, b.invariants_checked));
+        let json = |s: &SwarmSummary| serde_json::to_string(s).expect("serialisable");
+        assert_eq!(json(&a), json(&b), "the same seed, the same summary");
+        // And a seed that runs the reconciliation (heal, trickle, drain, recount).
+        let recounted = (0..100).find(|&seed| crate::reconcile::recountable(&scenario_for(&mut SimRng::stream(seed, "swarm")))).expect("one in 100");
+        let (a, b) = (run(recounted, 1), run(recounted, 1));
+        assert_eq!((a.reconciled_exactly_once, json(&a)), (1, json(&b)), "seed {recounted}");
         assert!(a.invariants_checked >= a.events.saturating_sub(10), "checked after (nearly) every event");
     }
 }

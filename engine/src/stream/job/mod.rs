@@ -196,6 +196,15 @@ impl Job {
     pub fn tasks(&self) -> &[KeyedTask] {
         &self.tasks
     }
+    /// Where each source reads next, by partition: the job has consumed every record below.
+    pub fn source_offsets(&self) -> BTreeMap<u32, u64> {
+        self.sources.iter().flat_map(|s| s.state.offsets.iter().map(|(&p, &o)| (p, o))).collect()
+    }
+    /// No record or marker waits between the sources and the keyed tasks, and no task is
+    /// busy (a task hands its results to the sink when its slice of work ends).
+    pub fn is_idle(&self) -> bool {
+        self.channels.iter().flatten().all(Channel::is_empty) && !self.scheduled.iter().any(|&s| s)
+    }
     /// Records dropped as too late by every keyed task (the late side output).
     pub fn late_dropped(&self) -> u64 {
         self.tasks.iter().map(|t| t.counts.late_dropped).sum()

@@ -8,11 +8,14 @@
 
 use super::operator::{KeyedOperator, Output};
 use super::{Channel, Item};
-use crate::stream::{EventTimeUs, BEGINNING_OF_TIME_US};
+use crate::stream::{EventTimeUs, StreamRecord, BEGINNING_OF_TIME_US};
 use std::collections::{BTreeSet, VecDeque};
 
 /// Late records kept for listing (the count covers all).
 pub const LATE_RECENT_MAX: usize = 64;
+/// (key, window) pairs remembered as having lost a record to lateness; past this many the
+/// set stops growing and says so (`late_windows_full`).
+pub const LATE_WINDOWS_MAX: usize = 100_000;
 
 /// What a slice of work produced for the job to act on.
 #[derive(Default)]
@@ -57,6 +60,11 @@ pub struct KeyedTask {
     next_channel: usize,
     pub counts: TaskCounts,
     pub late_recent: VecDeque<u64>,
+    /// Every (key, window start, window end) a record reached after the window had fired, in
+    /// any attempt: late, it was dropped or counted in a late pane, depending on the allowed
+    /// lateness, so a recount of the input cannot know those windows' counts and skips them.
+    pub late_windows: BTreeSet<(u64, EventTimeUs, EventTimeUs)>,
+    pub late_windows_full: bool,
     /// What the event-time and pane dashboards read (observes only).
     pub timing: super::timing::TimingLog,
 }
@@ -72,7 +80,21 @@ impl KeyedTask {
             next_channel: 0,
             counts: TaskCounts::default(),
             late_recent: VecDeque::new(),
+            late_windows: BTreeSet::new(),
+            late_windows_full: false,
             timing: Default::default(),
+        }
+    }
+
+    /// Remembers the windows `record` (behind the watermark) reaches after they fired.
+    fn note_late_windows(&mut self, record: &StreamRecord) {
+        // A window fires once the watermark reaches its last instant (end - 1).
+        let fired = self.operator.windows_of(record.event_time_us).into_iter().filter(|&(_, end)| end <= self.watermark_us + 1);
+        for (start, end) in fired {
+            match self.late_windows.len() < LATE_WINDOWS_MAX {
+                true => _ = self.late_windows.insert((record.key, start, end)),
+                false => self.late_windows_full = true,
+            }
         }
     }
 
@@ -109,11 +131,15 @@ impl KeyedTask {
                 Item::Record(record) => {
                     worked.records += 1;
                     self.counts.records_in += 1;
+                    if record.event_time_us <= self.watermark_us {
+                        self.note_late_windows(&record);
+                    }
                     let accepted = self.operator.on_record(&record, self.watermark_us, now_us, &mut worked.outputs);
                     let dropped_from = if accepted { Vec::new() } else { self.operator.windows_of(record.event_time_us) };
                     self.timing.on_record(now_us, record.event_time_us, &dropped_from);
                     if !accepted {
                         self.counts.late_dropped += 1;
+
                         if self.late_recent.len() == LATE_RECENT_MAX {
                             self.late_recent.pop_front();
                         }
