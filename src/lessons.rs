@@ -4,7 +4,7 @@
 //! can show whether "what to notice" holds right now.
 
 use crate::{to_js, to_value, Lab};
-use dhara_engine::lesson::{Expectation, Lesson};
+use dhara_engine::lesson::{reach, Expectation, Lesson};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -46,13 +46,33 @@ pub fn parse_lesson(text: &str) -> Result<JsValue, JsError> {
     to_value(&lesson.to_json())
 }
 
+/// One expectation checked: its outcome, or why it could not be evaluated.
+#[derive(Serialize)]
+struct Checked {
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    outcome: Option<dhara_engine::lesson::Outcome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
 #[wasm_bindgen]
 impl Lab {
-    /// Checks `expectation` (`fates.acked_lost > 0`) on the run as it is now: `{holds, left,
-    /// right}`; an error names what is wrong with it or the path the state lacks.
-    pub fn check(&self, expectation: &str) -> Result<JsValue, JsError> {
-        let parsed = Expectation::parse("expect", expectation).map_err(to_js)?;
-        let state = serde_json::to_value(self.timeline.sim().snapshot()).map_err(|e| JsError::new(&e.to_string()))?;
-        to_value(&parsed.evaluate(&state).map_err(|e| JsError::new(&e))?)
+    /// Checks each of `expectations` (`fates.acked_lost > 0`) on the run as it is now, reading
+    /// its state once: per expectation `{holds, left, right}`, or `{error}` naming what is wrong
+    /// with it or the path the state lacks.
+    pub fn check(&self, expectations: Vec<String>) -> Result<JsValue, JsError> {
+        let state = reach::state_of(self.timeline.sim());
+        let checked: Vec<Checked> = expectations
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let outcome = Expectation::parse(&format!("expect[{i}]"), text).map_err(|e| e.to_string()).and_then(|e| e.evaluate(&state));
+                match outcome {
+                    Ok(outcome) => Checked { outcome: Some(outcome), error: None },
+                    Err(error) => Checked { outcome: None, error: Some(error) },
+                }
+            })
+            .collect();
+        to_value(&checked)
     }
 }

@@ -106,16 +106,15 @@ export function createLessonsPanel(root, deps) {
 
   /** Re-checks the step's expectations on the run as it is now (after play, knobs, faults). */
   function refresh(lab) {
-    for (const check of checks) {
-      try {
-        const { holds, left, right } = lab.check(check.text);
-        check.line.textContent = `${holds ? '✓ holds now' : '✗ not now'}: ${check.text}  (${format(left)} vs ${format(right)})`;
-        check.line.className = holds ? 'holds' : 'fails';
-      } catch (error) {
-        check.line.textContent = `? ${check.text}: ${String(error?.message ?? error)}`;
-        check.line.className = 'fails';
-      }
-    }
+    if (checks.length === 0) return;
+    const results = lab.check(checks.map((c) => c.text));
+    checks.forEach((check, i) => {
+      const { holds, left, right, error } = results[i];
+      check.line.textContent = error === undefined
+        ? `${holds ? '✓ holds now' : '✗ not now'}: ${check.text}  (${format(left)} vs ${format(right)})`
+        : `? ${check.text}: ${error}`;
+      check.line.className = holds ? 'holds' : 'fails';
+    });
   }
 
   function close() {

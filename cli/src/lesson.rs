@@ -76,7 +76,7 @@ pub fn state(path: &Path, step: usize) -> Result<ExitCode, Refusal> {
     let count = lesson.steps.len();
     let chosen = step.checked_sub(1).and_then(|i| lesson.steps.get(i)).ok_or_else(|| Refusal(format!("STEP: must be 1 to {count} (got {step})")))?;
     let timeline = chosen.state.reach().map_err(|e| Refusal(format!("{}: steps[{}].{e}", path.display(), step - 1)))?;
-    let mut state = serde_json::to_value(timeline.sim().snapshot()).expect("a snapshot always serializes");
+    let mut state = reach::state_of(timeline.sim());
     if let Some(object) = state.as_object_mut() {
         object.remove("in_flight");
     }

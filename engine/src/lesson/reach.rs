@@ -6,6 +6,7 @@
 use super::{Lesson, Outcome, StepState};
 use crate::error::InputError;
 use crate::scenario::{builtin, knobs, Scenario};
+use crate::simulation::Simulation;
 use crate::timeline::Timeline;
 
 impl StepState {
@@ -25,6 +26,11 @@ impl StepState {
         })?;
         Ok(timeline)
     }
+}
+
+/// The document expectations read: the run's snapshot as JSON.
+pub fn state_of(sim: &Simulation) -> serde_json::Value {
+    serde_json::to_value(sim.snapshot()).expect("a snapshot always serializes")
 }
 
 /// One step, reached and checked.
@@ -64,7 +70,7 @@ pub fn check(lesson: &Lesson) -> Vec<StepCheck> {
             if stream_only && timeline.sim().scenario().stream.is_none() {
                 result.error = Some(format!("steps[{i}].show: {:?} needs a scenario with a stream job", step.show.as_deref().unwrap_or_default()));
             }
-            let state = serde_json::to_value(timeline.sim().snapshot()).expect("a snapshot always serializes");
+            let state = state_of(timeline.sim());
             result.outcomes = step.expect.iter().map(|e| (e.source.clone(), e.evaluate(&state))).collect();
             result
         })

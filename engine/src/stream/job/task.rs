@@ -139,7 +139,6 @@ impl KeyedTask {
                     self.timing.on_record(now_us, record.event_time_us, &dropped_from);
                     if !accepted {
                         self.counts.late_dropped += 1;
-
                         if self.late_recent.len() == LATE_RECENT_MAX {
                             self.late_recent.pop_front();
                         }
