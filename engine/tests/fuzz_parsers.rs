@@ -1,17 +1,18 @@
 //! Seeded fuzzing of every parser that takes user input: scenarios, commands, command logs,
-//! knob overrides, lessons and their expectations. Each case starts from something valid (a built-in scenario, a real command)
-//! and mutates it the way hostile or careless input does: a leaf replaced by an extreme or
-//! wrongly typed value, a key dropped, an unknown key added, the text cut short. Whatever
+//! knob overrides, lessons and their expectations. Each case starts from something valid (a
+//! built-in scenario, a real command, a lesson) and mutates it the way hostile or careless
+//! input does: a leaf replaced by an extreme or wrongly typed value, a key dropped, an unknown
+//! key added, the text cut short. Whatever
 //! comes in, a parser answers Ok or an error that names a field; it never panics. The seeds
 //! are fixed, so a failure reproduces exactly.
 
 use dhara_engine::command::{parse_schedule, Command};
-use dhara_engine::lesson::{Expectation, Lesson};
+use dhara_engine::lesson::{reach, Expectation, Lesson};
 use dhara_engine::scenario::knobs::{apply_overrides, parse_override};
 use dhara_engine::scenario::{builtin, Scenario};
 use dhara_engine::sim::rng::SplitMix;
 use dhara_engine::sim::Duration;
-use dhara_engine::Simulation;
+use dhara_engine::{InputError, Simulation};
 use serde_json::{json, Value};
 
 /// Values that break careless parsers: wrong types, extremes, empties, deep nesting.
@@ -100,36 +101,44 @@ fn maybe_cut(text: String, rng: &mut SplitMix) -> String {
     text[..cut].to_string()
 }
 
-fn assert_named(error: &dhara_engine::InputError, what: &str, input: &str) {
+fn assert_named(error: &InputError, what: &str, input: &str) {
     assert!(!error.path.is_empty() && !error.message.is_empty(), "{what}: an error without a field or a message for input {}", &input[..input.len().min(400)]);
+}
+
+/// Mutates the JSON documents `sources` (taken in turn) `rounds` times, 1 to 4 mutations
+/// each, sometimes cutting the text short, and hands each text to `parse`: its refusal must
+/// name a field. Returns how many were accepted and how many refused.
+fn fuzz_documents(sources: &[&str], rounds: usize, seed: u64, what: &str, mut parse: impl FnMut(&str, usize) -> Result<(), InputError>) -> (u32, u32) {
+    let mut rng = SplitMix(seed);
+    let (mut accepted, mut refused) = (0, 0);
+    for round in 0..rounds {
+        let mut doc: Value = serde_json::from_str(sources[round % sources.len()]).expect("a source is JSON");
+        for _ in 0..=rng.below(3) {
+            mutate(&mut doc, &mut rng);
+        }
+        let text = maybe_cut(doc.to_string(), &mut rng);
+        match parse(&text, round) {
+            Ok(()) => accepted += 1,
+            Err(error) => {
+                assert_named(&error, what, &text);
+                refused += 1;
+            }
+        }
+    }
+    eprintln!("{what} fuzz: {rounds} cases, {accepted} accepted, {refused} refused by name");
+    (accepted, refused)
 }
 
 /// Mutated built-in scenarios: every one is refused naming a field, or parses and runs.
 #[test]
 fn scenarios_parse_or_name_the_field_whatever_the_mutation() {
-    let mut rng = SplitMix(0x5CE7A210);
-    let (mut accepted, mut refused) = (0, 0);
-    for round in 0..2_000 {
-        let source = &builtin::ALL[round % builtin::ALL.len()];
-        let mut doc: Value = serde_json::from_str(source.json).expect("a built-in is JSON");
-        for _ in 0..=rng.below(3) {
-            mutate(&mut doc, &mut rng);
-        }
-        let text = maybe_cut(doc.to_string(), &mut rng);
-        match Scenario::from_json(&text) {
-            Ok(scenario) => {
-                // What validation accepts must also run: no panic building or starting it.
-                let mut sim = Simulation::new(scenario, round as u64);
-                sim.advance(Duration::from_ms(200));
-                accepted += 1;
-            }
-            Err(error) => {
-                assert_named(&error, "scenario", &text);
-                refused += 1;
-            }
-        }
-    }
-    eprintln!("scenario fuzz: 2000 cases, {accepted} accepted, {refused} refused by name");
+    let sources: Vec<&str> = builtin::ALL.iter().map(|b| b.json).collect();
+    let (accepted, refused) = fuzz_documents(&sources, 2_000, 0x5CE7A210, "scenario", |text, round| {
+        let scenario = Scenario::from_json(text)?;
+        // What validation accepts must also run: no panic building or starting it.
+        Simulation::new(scenario, round as u64).advance(Duration::from_ms(200));
+        Ok(())
+    });
     assert!(refused > 1_000 && accepted > 10, "the mutations reach both outcomes ({accepted} accepted, {refused} refused)");
 }
 
@@ -208,33 +217,19 @@ fn lesson_texts() -> Vec<String> {
 #[test]
 fn lessons_parse_or_name_the_step_and_field_whatever_the_mutation() {
     let texts = lesson_texts();
-    let mut rng = SplitMix(0x1E550);
-    let (mut accepted, mut refused) = (0, 0);
-    for round in 0..1_500 {
-        let mut doc: Value = serde_json::from_str(&texts[round % texts.len()]).expect("a lesson is JSON");
-        for _ in 0..=rng.below(3) {
-            mutate(&mut doc, &mut rng);
-        }
-        let text = maybe_cut(doc.to_string(), &mut rng);
-        match Lesson::from_json(&text) {
-            Ok(lesson) => {
-                let mut state = lesson.steps[0].state.clone();
-                state.at_ms = state.at_ms.min(500);
-                if let Ok(timeline) = state.reach() {
-                    let snapshot = serde_json::to_value(timeline.sim().snapshot()).expect("serializes");
-                    for expectation in &lesson.steps[0].expect {
-                        let _ = expectation.evaluate(&snapshot);
-                    }
-                }
-                accepted += 1;
-            }
-            Err(error) => {
-                assert_named(&error, "lesson", &text);
-                refused += 1;
+    let sources: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let (accepted, refused) = fuzz_documents(&sources, 1_500, 0x1E550, "lesson", |text, _| {
+        let lesson = Lesson::from_json(text)?;
+        let mut state = lesson.steps[0].state.clone();
+        state.at_ms = state.at_ms.min(500);
+        if let Ok(timeline) = state.reach() {
+            let snapshot = reach::state_of(timeline.sim());
+            for expectation in &lesson.steps[0].expect {
+                let _ = expectation.evaluate(&snapshot);
             }
         }
-    }
-    eprintln!("lesson fuzz: 1500 cases, {accepted} accepted, {refused} refused by name");
+        Ok(())
+    });
     assert!(refused > 500 && accepted > 10, "the mutations reach both outcomes ({accepted} accepted, {refused} refused)");
 }
 
@@ -243,7 +238,7 @@ fn lessons_parse_or_name_the_step_and_field_whatever_the_mutation() {
 #[test]
 fn expectations_parse_and_evaluate_or_explain_whatever_the_text() {
     let pieces = ["fates", ".", "acked_lost", "topic", "partitions", "*", "0", "99999999999999999999", "lag_records", "max(", "sum(", "len(", "count(", ")", " ", ">", ">=", "==", "!=", "<", "\"", "-", "1.5", "4 *", "null", "true", "é", "(", "stream", "brokers", "up", "..", "+"];
-    let state = serde_json::to_value(Simulation::new(builtin::load("upi-lag").expect("built-in"), 1).snapshot()).expect("serializes");
+    let state = reach::state_of(&Simulation::new(builtin::load("upi-lag").expect("built-in"), 1));
     let operands = ["fates.acked_lost", "max(topic.partitions.*.lag_records)", "4 * min(topic.partitions.*.high_watermark)", "len(brokers)", "count(brokers.*.up)", "group.state", "\"stable\"", "0", "-3.5", "null", "true", "stream.tasks.0.watermark_us", "topic.partitions.7.leader", "sum(consumers.*.processed)"];
     let ops = [">", ">=", "<", "<=", "==", "!="];
     let mut rng = SplitMix(0xE7BEC7);
