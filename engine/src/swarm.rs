@@ -21,6 +21,12 @@ const SETTLE_MS: u64 = 10_000;
 /// The longest a recountable seed may take, input slowed to a trickle, to drain and then
 /// commit a checkpoint begun after the drain point.
 const DRAIN_MS_MAX: u64 = 60_000;
+/// The longest a seed with architectures may take, input slowed to a trickle, to finish a
+/// batch run begun after every fault healed and reach a quiet topic.
+const ARCH_SETTLE_MS_MAX: u64 = 120_000;
+/// How often that wait looks; commands are applied on these whole milliseconds only, so the
+/// logged run replays exactly.
+const ARCH_LOOK_MS: u64 = 100;
 
 /// A failed seed: everything needed to run it again.
 #[derive(Clone, Debug, Serialize)]
@@ -47,7 +53,41 @@ pub struct SwarmSummary {
     /// Recountable seeds that did not get there: no drain point within DRAIN_MS_MAX, a
     /// failure after it, records dropped as too late, or input removed by retention.
     pub exactly_once_not_reconciled: u64,
+    /// Seeds with architectures whose answers were compared with a recount of their input.
+    pub architectures: ArchTally,
     pub violations: Vec<Violation>,
+}
+
+/// The architectures' reconciliation over all seeds (see `arch::recount`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ArchTally {
+    /// Seeds whose Lambda answer (batch + realtime) equalled a recount of its dataset.
+    pub lambda_reconciled: u64,
+    /// Seeds whose Kappa table plus its late-dropped rows equalled a recount of what it read.
+    pub kappa_reconciled: u64,
+    /// Seeds whose truth (what the producer wrote) equalled a recount of the log.
+    pub truth_reconciled: u64,
+    /// Late-dropped rows the compared stream layers had, each found by the recount.
+    pub late_rows_recounted: u64,
+    /// Seeds with architectures where none could be compared: no batch run completed and no
+    /// quiet topic within ARCH_SETTLE_MS_MAX, or no layer whose answer can be exact.
+    pub not_reconciled: u64,
+}
+
+impl ArchTally {
+    fn add(&mut self, c: crate::arch::recount::Compared) {
+        self.lambda_reconciled += u64::from(c.lambda);
+        self.kappa_reconciled += u64::from(c.kappa);
+        self.truth_reconciled += u64::from(c.truth);
+        self.late_rows_recounted += c.late_rows;
+        self.not_reconciled += u64::from(!(c.lambda || c.kappa || c.truth));
+    }
+}
+
+/// The topic is quiet and a reader at `positions` has read all of it.
+fn quiet_and_read(sim: &Simulation, positions: &[u64]) -> bool {
+    let topic = sim.topic_access();
+    crate::arch::recount::quiescent(sim) && positions.iter().enumerate().all(|(p, &at)| topic.end(p as u32) == Some(at))
 }
 
 /// The scenario seed `seed` tests: a random variation of the replicated UPI workload.
@@ -231,6 +271,10 @@ pub fn run_seed(seed: u64, summary: &mut SwarmSummary) {
         let (result, finished) = reconcile_exactly_once(&mut sim, &mut log, summary);
         (outcome, end) = (result, finished);
     }
+    if outcome.is_ok() && scenario.architectures.is_some() {
+        let (result, finished) = reconcile_architectures(&mut sim, &mut log, summary);
+        (outcome, end) = (result, finished);
+    }
     summary.seeds_run += 1;
     summary.events += sim.events();
     if let Err(message) = outcome {
@@ -272,7 +316,28 @@ fn heal_commands(sim: &Simulation, log: &[Scheduled]) -> Vec<Command> {
     if let (Some(job), true) = (&s.stream, was(|c| matches!(c, Command::SetOperatorRate { .. }))) {
         heal.push(Command::SetOperatorRate { records_per_s: job.operator_records_per_s });
     }
+    if let Some(a) = sim.architectures() {
+        heal.extend(exact_again(a));
+    }
     heal
+}
+
+/// Logic changes are no faults, but undoing them lets the reconciliation test the remedy
+/// each architecture offers: Lambda's next batch recomputes with the fixed code, and Kappa
+/// replays the fixed code from offset 0 (refused, and so not logged, while a replay runs or
+/// when history is gone).
+fn exact_again(a: &crate::arch::Architectures) -> Vec<Command> {
+    use crate::arch::{Layer, Logic};
+    let mut commands = Vec::new();
+    for (layer, logic) in [(Layer::LambdaBatch, a.lambda.batch_logic), (Layer::LambdaSpeed, a.lambda.speed.logic)] {
+        if logic != Logic::Exact {
+            commands.push(Command::SetLogic { layer, logic: Logic::Exact });
+        }
+    }
+    if a.kappa.serving.job.logic != Logic::Exact {
+        commands.push(Command::DeployV2 { logic: Logic::Exact, allow_loss: false });
+    }
+    commands
 }
 
 /// Slows the producer to a trickle, runs (checking every invariant) until the job drains
@@ -300,7 +365,51 @@ fn reconcile_exactly_once(sim: &mut Simulation, log: &mut Vec<Scheduled>, summar
     (Ok(()), sim.now())
 }
 
-/// A command log entry as `dhara run --commands` reads it.
+/// Slows the producer to a trickle, asks for a batch run once the batch cluster is free,
+/// and once that run has completed and the topic is quiet, reconciles every architecture
+/// whose answer can be exact with a recount of its input (checking every invariant all the
+/// while). Returns the outcome and the simulated time the run reached.
+fn reconcile_architectures(sim: &mut Simulation, log: &mut Vec<Scheduled>, summary: &mut SwarmSummary) -> (Result<(), String>, SimTime) {
+    let start = SimTime::ZERO + Duration::from_ms(sim.now().as_us().div_ceil(1_000));
+    if let Err(e) = run_checked(sim, start).map(|checks| summary.invariants_checked += checks) {
+        return (Err(e), sim.now());
+    }
+    apply_logged(sim, log, vec![Command::SetProducerRate { records_per_s: 1 }]);
+    let deadline = start + Duration::from_ms(ARCH_SETTLE_MS_MAX);
+    // (batch runs completed, speed-layer late rows) when our run started.
+    let mut asked: Option<(u64, u64)> = None;
+    while sim.now() < deadline {
+        let a = sim.architectures().expect("only seeds with architectures come here");
+        let (runs, late_rows) = (a.lambda.batch_runs, a.lambda.speed.late_dropped_rows);
+        let kappa_settled = a.kappa.replaying.is_none();
+        match asked {
+            // Asked once the speed layer stands at the end of a quiet topic: every row it
+            // drops later lies above the run's cutoff, where only it can count the row.
+            None if a.lambda.run.is_none() && !a.lambda.batch_restarting() && quiet_and_read(sim, a.lambda.speed.reader.positions()) => {
+                apply_logged(sim, log, vec![Command::RunBatchNow {}]);
+                asked = Some((runs, late_rows));
+            }
+            Some((before, late_before)) if runs > before && kappa_settled && crate::arch::recount::quiescent(sim) => {
+                let t = &mut summary.architectures;
+                return match crate::arch::recount::check(sim, late_rows == late_before) {
+                    Ok(compared) => {
+                        t.add(compared);
+                        (Ok(()), sim.now())
+                    }
+                    Err(e) => (Err(e), sim.now()),
+                };
+            }
+            _ => {}
+        }
+        let next = sim.now() + Duration::from_ms(ARCH_LOOK_MS);
+        if let Err(e) = run_checked(sim, next).map(|checks| summary.invariants_checked += checks) {
+            return (Err(e), sim.now());
+        }
+    }
+    summary.architectures.not_reconciled += 1;
+    (Ok(()), sim.now())
+}
+
 /// Runs seeds `from..from + seeds`.
 pub fn run(from: u64, seeds: u64) -> SwarmSummary {
     let mut summary = SwarmSummary { first_seed: from, ..SwarmSummary::default() };

@@ -106,6 +106,11 @@ impl Lambda {
         }
     }
 
+    /// The reader that copies the topic into the master dataset.
+    pub fn archiver(&self) -> &TopicReader {
+        &self.archiver
+    }
+
     pub fn master_records(&self) -> usize {
         self.master.len()
     }

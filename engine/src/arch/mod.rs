@@ -11,6 +11,7 @@ pub mod cqrs;
 pub mod kappa;
 pub mod lambda;
 pub mod reader;
+pub mod recount;
 pub(crate) mod run;
 pub mod spec;
 pub mod stream_layer;
@@ -126,6 +127,11 @@ impl Architectures {
 
     pub fn tick_interval_us(&self) -> u64 {
         u64::from(self.spec.tick_ms) * 1_000
+    }
+
+    /// The query's logic, as every layer runs it (a copy: it keeps scratch space).
+    pub fn shape(&self) -> Shape {
+        self.shape.clone()
     }
 
     pub fn truth(&self) -> &QueryTruth {

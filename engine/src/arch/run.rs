@@ -19,7 +19,7 @@ pub(crate) fn for_scenario(scenario: &Scenario, event_time: EventTimeSpec) -> Op
 
 impl Simulation {
     /// Read access to the topic, for the architectures.
-    pub(crate) fn topic_access(&self) -> TopicAccess<'_> {
+    pub fn topic_access(&self) -> TopicAccess<'_> {
         TopicAccess { brokers: &self.brokers, controller: &self.controller }
     }
 
