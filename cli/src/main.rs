@@ -4,6 +4,7 @@
 //! Exit codes: 0 success; 2 bad input (an unknown scenario, an invalid file, a bad flag),
 //! always with a message on stderr that names the field or flag and what is allowed.
 
+mod bench;
 mod duration;
 mod lesson;
 mod oracle_windows;
@@ -84,6 +85,19 @@ enum Cmd {
         #[arg(long, value_name = "DIR", default_value = "swarm-failures")]
         out: PathBuf,
     },
+    /// Time the engine: run a scenario (default upi-fraud) for a fixed simulated span on seed 1
+    /// and report transactions, events and simulated seconds per wall-clock second.
+    Bench {
+        /// Print one JSON object instead of a short summary.
+        #[arg(long)]
+        json: bool,
+        /// Simulated seconds to run (1 to 86400).
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        seconds: u64,
+        /// A built-in scenario name or a path to a scenario JSON file.
+        #[arg(long, default_value = "upi-fraud")]
+        scenario: String,
+    },
     /// Check lessons: parse each (a mistake names the step and field), reach every step and
     /// check its expectations; exit 1 if a claim does not hold.
     Lesson {
@@ -162,6 +176,7 @@ fn main() -> ExitCode {
             run(&scenario, seed, duration, files, check_invariants, Tweaks { scale, architectures, set })
         }
         Cmd::Swarm { seeds, from, out } => swarm::command(seeds, from, &out),
+        Cmd::Bench { json, seconds, scenario } => bench::command(json, seconds, &scenario),
         Cmd::Lesson { action } => {
             let outcome = match action {
                 LessonCmd::Check { files } => lesson::check(&files),
