@@ -40,7 +40,7 @@ impl Timed {
 }
 
 pub fn command(json_out: bool, seconds: u64, scenario_arg: &str) -> Result<(), Refusal> {
-    let scenario = crate::load_scenario(scenario_arg, &[]).map_err(|Refusal(m)| Refusal(format!("--scenario: {m}")))?;
+    let scenario = crate::load_scenario(scenario_arg, &[]).map_err(|Refusal(m)| Refusal(m.replacen("SCENARIO:", "--scenario:", 1)))?;
     let span = Duration::from_secs(seconds);
     // First the `dhara run` path (no snapshots, one advance): the headline number.
     let cli = timed(Timeline::new(scenario.clone(), SEED).without_snapshots(), span, false)?;
