@@ -153,7 +153,7 @@ function section(r) {
   return [
     `## Throughput (${r.date})`,
     '',
-    `Machine: ${r.machine.cores} cores, ${r.machine.cpu_model}; 1-minute load average ${r.machine.load_average_1m} at the start (the machine is shared: other jobs were compiling and running swarms, so these are the best of ${r.runs} runs, not a quiet machine's numbers). Node ${w.node}.`,
+    `Machine: ${r.machine.cores} cores, ${r.machine.cpu_model}; 1-minute load average ${r.machine.load_average_1m} at the start${r.machine.load_average_1m > r.machine.cores / 2 ? ' (a busy machine: other work was running, so read these as lower bounds)' : ''}. Node ${w.node}. Each row is the best of ${r.runs} runs (wall s of each, native \`dhara run\` path: ${nat.runs.map((x) => x.wall_s).join(', ')}; native page path: ${nat.runs.map((x) => x.page_like_wall_s).join(', ')}; wasm: ${w.runs.join(', ')}${w.runs[0] > 2 * w.wall_s ? '; the first wasm run pays V8\'s compilation tiers, as the page\'s first seconds do' : ''}).`,
     `Command: \`npm run bench\` (scripts/bench.mjs; native numbers from \`dhara bench --json --seconds ${r.seconds}\`). Work: ${SCENARIO}, seed 1, ${r.seconds} simulated s: ${n(nat.transactions)} transactions, ${n(nat.events)} events, trace hash ${nat.trace_hash} in every run, native and wasm.`,
     '',
     '| run | transactions per wall s | events per wall s | simulated s per wall s | wall s | share of target |',
@@ -164,22 +164,24 @@ function section(r) {
     '',
     `wasm/native, like for like (both as the page): ${r.ratios.wasm_over_native_page.toFixed(3)} (target ≥ ${TARGET.ratio}); wasm over native \`dhara run\` path: ${r.ratios.wasm_over_native_cli.toFixed(3)}. Peak memory (VmHWM): ${n(nat.peak_memory_kib / 1024)} MiB for the \`dhara run\` path, ${n(nat.peak_memory_kib_with_snapshots / 1024)} MiB once the page path's snapshots are added.`,
     '',
-    `Page frame time (\`npm run bench:frame\`, its own section below or above): ${frameRows}.`,
+    `Page frame time (\`npm run bench:frame\`, the Frame time section above): ${frameRows}.`,
     '',
     `Beam DirectRunner (\`scripts/bench_beam.py\`, count per key in sliding event-time windows): ${beamLine}. Not the same work as the row above (no brokers, no replication, no fraud features): a reference for what a general-purpose local runner does with the windowed-count shape.`,
     '',
   ].join('\n');
 }
 
-/** Replaces the section with the same heading (a rerun the same day), else appends it. */
+/** Appends the section, first removing one with the same heading (a rerun the same day), so
+ * it always follows the Frame time section bench-frame.mjs has just appended. */
 function writeSection(text) {
   const heading = text.split('\n')[0];
-  const current = existsSync(BENCHMARKS) ? readFileSync(BENCHMARKS, 'utf8') : '# Benchmarks\n\nMeasured on the machine named in each section; rerun the command to compare.\n';
+  let current = existsSync(BENCHMARKS) ? readFileSync(BENCHMARKS, 'utf8') : '# Benchmarks\n\nMeasured on the machine named in each section; rerun the command to compare.\n';
   const start = current.indexOf(`\n${heading}\n`);
-  if (start < 0) return writeFileSync(BENCHMARKS, `${current.trimEnd()}\n\n${text}`);
-  const next = current.indexOf('\n## ', start + heading.length + 1);
-  const end = next < 0 ? current.length : next + 1;
-  writeFileSync(BENCHMARKS, `${current.slice(0, start + 1)}${text}\n${current.slice(end)}`.replace(/\n{3,}/g, '\n\n'));
+  if (start >= 0) {
+    const next = current.indexOf('\n## ', start + heading.length + 1);
+    current = current.slice(0, start + 1) + (next < 0 ? '' : current.slice(next + 1));
+  }
+  writeFileSync(BENCHMARKS, `${current.trimEnd()}\n\n${text}`);
 }
 
 const options = parseArgs(process.argv.slice(2));
