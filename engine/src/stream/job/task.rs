@@ -245,6 +245,26 @@ mod tests {
     }
 
     #[test]
+    fn the_drop_table_counts_per_window_stops_growing_at_its_bound_and_is_restored() {
+        let mut drops = LateDrops::default();
+        drops.add(7, &[(0, 4_000), (1_000, 5_000)]);
+        drops.add(7, &[(1_000, 5_000)]);
+        assert_eq!(drops.windows.get(&(7, 1_000, 5_000)), Some(&2));
+        for key in 0..LATE_WINDOWS_MAX as u64 {
+            drops.add(100 + key, &[(0, 4_000)]);
+        }
+        assert!(drops.full && drops.windows.len() == LATE_WINDOWS_MAX, "the last window had no room");
+        drops.add(7, &[(0, 4_000)]);
+        assert_eq!(drops.windows.get(&(7, 0, 4_000)), Some(&2), "a window already counted still counts");
+        let mut t = task(1);
+        t.late_drops.add(1, &[(0, 1_000)]);
+        let state = t.state();
+        t.late_drops.add(1, &[(0, 1_000)]);
+        t.restore(&state);
+        assert_eq!(t.late_drops.windows.get(&(1, 0, 1_000)), Some(&1), "the drop after the snapshot is rolled back");
+    }
+
+    #[test]
     fn an_input_back_from_idleness_rejoins_the_minimum_once_caught_up() {
         let mut t = task(2);
         let mut channels = vec![Channel::default(), Channel::default()];
