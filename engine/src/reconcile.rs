@@ -20,7 +20,8 @@ pub type WindowCounts = BTreeMap<(u64, i64, i64), u64>;
 /// Whether a recount is exact for this scenario: an exactly-once job counting records in
 /// fixed or sliding windows with discarding panes (the panes of a window add up to its count)
 /// and the default trigger (a fired window shows each record it accepts later at once, in a
-/// late pane, where another trigger could hold it back until the window expires), over a log that keeps every record it once committed: delete policy (compaction removes
+/// late pane, where another trigger could hold it back until the window expires), over a log
+/// that keeps every record it once committed: delete policy (compaction removes
 /// records), no transactions (aborted records stay in the log), clean leader elections (an
 /// unclean one truncates committed records the job may have read).
 pub fn recountable(s: &Scenario) -> bool {
