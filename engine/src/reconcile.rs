@@ -2,9 +2,11 @@
 //! job's visible results must equal a brute-force recount of the records it consumed, with
 //! nothing missing and nothing counted twice. The invariants catch a rule broken at one
 //! instant; this catches a final answer that is wrong although every instant looked fine.
+//! A record the job dropped as too late is accounted for too: per window, what the sink shows
+//! plus what the tasks dropped from it must be what the input holds.
 
 use crate::kafka::log::BatchKind;
-use crate::scenario::stream::{Accumulation, Delivery, OperatorSpec, WindowingSpec};
+use crate::scenario::stream::{Accumulation, Delivery, OperatorSpec, TriggerSpec, WindowingSpec};
 use crate::scenario::{CleanupPolicy, Scenario};
 use crate::simulation::Simulation;
 use crate::stream::aggregate::{AggregateKind, AggregateOutput};
@@ -16,15 +18,23 @@ use std::collections::BTreeMap;
 pub type WindowCounts = BTreeMap<(u64, i64, i64), u64>;
 
 /// Whether a recount is exact for this scenario: an exactly-once job counting records in
-/// fixed or sliding windows with discarding panes (the panes of a window add up to its count),
-/// over a log that keeps every record it once committed: delete policy (compaction removes
+/// fixed or sliding windows with discarding panes (the panes of a window add up to its count)
+/// and the default trigger (a fired window shows each record it accepts later at once, in a
+/// late pane, where another trigger could hold it back until the window expires), over a log
+/// that keeps every record it once committed: delete policy (compaction removes
 /// records), no transactions (aborted records stay in the log), clean leader elections (an
 /// unclean one truncates committed records the job may have read).
 pub fn recountable(s: &Scenario) -> bool {
     let Some(job) = &s.stream else { return false };
     let counted_windows = matches!(
         &job.operator,
-        OperatorSpec::Window { windowing: WindowingSpec::Fixed { .. } | WindowingSpec::Sliding { .. }, accumulation: Accumulation::Discarding, aggregate: AggregateKind::Count, .. }
+        OperatorSpec::Window {
+            windowing: WindowingSpec::Fixed { .. } | WindowingSpec::Sliding { .. },
+            trigger: TriggerSpec::Default,
+            accumulation: Accumulation::Discarding,
+            aggregate: AggregateKind::Count,
+            ..
+        }
     );
     job.delivery == Delivery::ExactlyOnce
         && counted_windows
@@ -43,6 +53,10 @@ pub struct Drained {
     pub watermark_us: i64,
     /// (attempt, restarts): a failure after the drain point voids the comparison.
     pub run: (u32, u32),
+    /// Per window, the records the tasks had dropped as too late by then, as their state
+    /// holds it (a rolled-back attempt's drops rolled back with it); the job may go on
+    /// dropping trickle records after this. None if a task's table overflowed.
+    pub dropped: Option<WindowCounts>,
 }
 
 /// A drain point now, if the job is running, has read up to every partition's high
@@ -61,7 +75,12 @@ pub fn drained(sim: &Simulation) -> Option<Drained> {
         }
     }
     let watermark_us = job.tasks().iter().map(|t| t.watermark_us).min()?;
-    Some(Drained { at_us: sim.now().as_us(), offsets, watermark_us, run: (job.attempt(), job.restarts) })
+    let full = job.tasks().iter().any(|t| t.late_drops.full);
+    let dropped = (!full).then(|| job.tasks().iter().flat_map(|t| &t.late_drops.windows).fold(WindowCounts::new(), |mut all, (&window, &count)| {
+        *all.entry(window).or_insert(0) += count;
+        all
+    }));
+    Some(Drained { at_us: sim.now().as_us(), offsets, watermark_us, run: (job.attempt(), job.restarts), dropped })
 }
 
 /// A checkpoint begun after the drain point has completed: every result the tasks wrote
@@ -110,22 +129,25 @@ pub fn shown(outputs: &[Output], drained: &Drained) -> WindowCounts {
     counts
 }
 
-/// The two tables must be equal; the error names how many windows differ and the first.
-pub fn compare(shown: &WindowCounts, truth: &WindowCounts) -> Result<(), String> {
-    let keys: std::collections::BTreeSet<_> = shown.keys().chain(truth.keys()).collect();
-    let differ: Vec<_> = keys.into_iter().filter(|k| shown.get(k) != truth.get(k)).collect();
-    let Some(&&(key, start_us, end_us)) = differ.first() else { return Ok(()) };
-    let (sink, input) = (shown.get(&(key, start_us, end_us)).copied().unwrap_or(0), truth.get(&(key, start_us, end_us)).copied().unwrap_or(0));
+/// Per window, shown + dropped must equal the input; the error names how many windows
+/// differ and the first, with all three counts.
+pub fn compare(shown: &WindowCounts, dropped: &WindowCounts, truth: &WindowCounts) -> Result<(), String> {
+    let get = |table: &WindowCounts, window| table.get(window).copied().unwrap_or(0);
+    let windows: std::collections::BTreeSet<_> = shown.keys().chain(dropped.keys()).chain(truth.keys()).collect();
+    let differ: Vec<_> = windows.iter().filter(|w| get(shown, w) + get(dropped, w) != get(truth, w)).collect();
+    let Some(&&&(key, start_us, end_us)) = differ.first() else { return Ok(()) };
+    let window = (key, start_us, end_us);
+    let (sink, late, input) = (get(shown, &window), get(dropped, &window), get(truth, &window));
     Err(format!(
-        "exactly-once reconciliation: {} of {} windows differ from a recount of the committed input; first: key {key}, window [{start_us}, {end_us}) µs: the sink shows {sink}, the input holds {input}",
+        "exactly-once reconciliation: {} of {} windows differ from a recount of the committed input; first: key {key}, window [{start_us}, {end_us}) µs: the sink shows {sink} and {late} were dropped as late, the input holds {input}",
         differ.len(),
-        truth.len().max(shown.len())
+        windows.len()
     ))
 }
 
-/// The whole check at the drain point, over every window that got no record late:
+/// The whole check at the drain point, over every window ending by its watermark:
 /// Ok(true) if compared and equal, Ok(false) if it could not be compared (the job failed
-/// again, retention removed input), Err naming the difference otherwise.
+/// again, retention removed input, a drop table overflowed), Err naming the difference.
 pub fn check(sim: &Simulation, drained: &Drained) -> Result<bool, String> {
     match sim.job().and_then(|j| j.sink().all()) {
         Some(outputs) => check_outputs(sim, drained, outputs),
@@ -133,21 +155,18 @@ pub fn check(sim: &Simulation, drained: &Drained) -> Result<bool, String> {
     }
 }
 
-/// `check` with the visible results given (a test hands it a tampered copy).
+/// `check` with the visible results given (a test hands it a tampered copy; the drop
+/// counts are `drained.dropped`, which a test may tamper with too).
 pub fn check_outputs(sim: &Simulation, drained: &Drained, outputs: &[Output]) -> Result<bool, String> {
     let Some(job) = sim.job() else { return Ok(false) };
-    if (job.attempt(), job.restarts) != drained.run || job.tasks().iter().any(|t| t.late_windows_full) {
+    let Some(dropped) = &drained.dropped else { return Ok(false) };
+    if (job.attempt(), job.restarts) != drained.run {
         return Ok(false);
     }
-    let Some(mut truth) = truth(sim, drained) else { return Ok(false) };
-    let mut shown = shown(outputs, drained);
-    // A window that got a record after it fired may rightly hold fewer than the input (the
-    // record was dropped as too late): the recount skips it.
-    for window in job.tasks().iter().flat_map(|t| &t.late_windows) {
-        truth.remove(window);
-        shown.remove(window);
-    }
-    compare(&shown, &truth).map(|()| true)
+    let Some(truth) = truth(sim, drained) else { return Ok(false) };
+    let mut dropped = dropped.clone();
+    dropped.retain(|&(_, _, end_us), _| end_us <= drained.watermark_us);
+    compare(&shown(outputs, drained), &dropped, &truth).map(|()| true)
 }
 
 #[cfg(test)]
@@ -157,16 +176,34 @@ mod tests {
     #[test]
     fn a_tampered_count_a_lost_window_and_an_extra_one_are_named() {
         let truth: WindowCounts = [((7, 0, 2_000), 3), ((8, 0, 2_000), 1)].into_iter().collect();
-        assert_eq!(compare(&truth.clone(), &truth), Ok(()));
+        let none = WindowCounts::new();
+        assert_eq!(compare(&truth.clone(), &none, &truth), Ok(()));
         let mut tampered = truth.clone();
         *tampered.get_mut(&(7, 0, 2_000)).unwrap() += 1;
-        let e = compare(&tampered, &truth).unwrap_err();
-        assert!(e.contains("1 of 2 windows") && e.contains("key 7") && e.contains("shows 4, the input holds 3"), "{e}");
+        let e = compare(&tampered, &none, &truth).unwrap_err();
+        assert!(e.contains("1 of 2 windows") && e.contains("key 7") && e.contains("shows 4 and 0 were dropped as late, the input holds 3"), "{e}");
         let mut lost = truth.clone();
         lost.remove(&(8, 0, 2_000));
-        assert!(compare(&lost, &truth).unwrap_err().contains("key 8, window [0, 2000) µs: the sink shows 0, the input holds 1"));
+        assert!(compare(&lost, &none, &truth).unwrap_err().contains("key 8, window [0, 2000) µs: the sink shows 0 and 0 were dropped"));
         let mut extra = truth.clone();
         extra.insert((9, 2_000, 4_000), 2);
-        assert!(compare(&extra, &truth).unwrap_err().contains("key 9"));
+        assert!(compare(&extra, &none, &truth).unwrap_err().contains("key 9"));
+    }
+
+    #[test]
+    fn records_dropped_as_late_make_up_the_difference_exactly() {
+        let truth: WindowCounts = [((7, 0, 2_000), 3), ((7, 1_000, 3_000), 2)].into_iter().collect();
+        // A sliding record dropped from its older window and counted in the newer one.
+        let shown: WindowCounts = [((7, 0, 2_000), 2), ((7, 1_000, 3_000), 2)].into_iter().collect();
+        let dropped: WindowCounts = [((7, 0, 2_000), 1)].into_iter().collect();
+        assert_eq!(compare(&shown, &dropped, &truth), Ok(()));
+        let e = compare(&shown, &WindowCounts::new(), &truth).unwrap_err();
+        assert!(e.contains("key 7, window [0, 2000) µs: the sink shows 2 and 0 were dropped as late, the input holds 3"), "{e}");
+        let twice: WindowCounts = [((7, 0, 2_000), 1), ((7, 1_000, 3_000), 1)].into_iter().collect();
+        let e = compare(&shown, &twice, &truth).unwrap_err();
+        assert!(e.contains("window [1000, 3000) µs: the sink shows 2 and 1 were dropped as late, the input holds 2"), "{e}");
+        // A window wholly dropped: the sink shows nothing for it.
+        let all_late: WindowCounts = [((8, 0, 2_000), 1)].into_iter().collect();
+        assert_eq!(compare(&WindowCounts::new(), &all_late, &all_late), Ok(()));
     }
 }

@@ -51,7 +51,7 @@ pub struct SwarmSummary {
     /// Seeds whose exactly-once job's results were compared with a recount of its input.
     pub reconciled_exactly_once: u64,
     /// Recountable seeds that did not get there: no drain point within DRAIN_MS_MAX, a
-    /// failure after it, records dropped as too late, or input removed by retention.
+    /// failure after it, a late-drop table that overflowed, or input removed by retention.
     pub exactly_once_not_reconciled: u64,
     /// Seeds with architectures whose answers were compared with a recount of their input.
     pub architectures: ArchTally,

@@ -216,6 +216,21 @@ impl<K: Ord + Clone, A: Aggregate> Windower<K, A> {
         outcome
     }
 
+    /// The windows that would refuse a record of `key` at `ts_us` now, as `on_element` judges
+    /// them (expired, or closed by a finished trigger): where a record is dropped from some of
+    /// its windows and counted in others, this says which. Empty for sessions, whose windows
+    /// are only known after merging.
+    pub fn refused_windows(&self, key: &K, ts_us: EventTimeUs) -> Vec<Window> {
+        if self.spec.windows.is_merging() {
+            return Vec::new();
+        }
+        let states = self.keys.get(key);
+        let closed = |window: &Window| states.and_then(|s| s.get(window)).is_some_and(|state| state.closed);
+        let mut refused = self.spec.windows.assign(ts_us);
+        refused.retain(|window| self.is_expired(window) || closed(window));
+        refused
+    }
+
     /// Merges the new records' session windows with the key's existing ones and returns,
     /// for each new window, the window it ended up in. Pane numbering restarts in a window
     /// made by a merge, as in Beam; a window that absorbs others into itself keeps its own.

@@ -105,9 +105,8 @@ impl KeyedOperator {
         }
     }
 
-    /// Returns false if the record was too late for every window (the late side output).
     /// The windows (start, end) a record of event time `ts_us` belongs to, for a window
-    /// operator; other operators have none. Only the dashboards ask (for dropped records).
+    /// operator; other operators have none.
     pub fn windows_of(&self, ts_us: EventTimeUs) -> Vec<(EventTimeUs, EventTimeUs)> {
         match self {
             KeyedOperator::Window(windower) => windower.spec().windows.assign(ts_us).into_iter().map(|w| (w.start_us, w.end_us)).collect(),
@@ -115,6 +114,16 @@ impl KeyedOperator {
         }
     }
 
+    /// The windows (start, end) that would refuse `record` now, for a fixed or sliding window
+    /// operator: asked before `on_record`, it says which of a record's windows drop it.
+    pub fn refused_windows(&self, record: &StreamRecord) -> Vec<(EventTimeUs, EventTimeUs)> {
+        match self {
+            KeyedOperator::Window(windower) => windower.refused_windows(&record.key, record.event_time_us).into_iter().map(|w| (w.start_us, w.end_us)).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Returns false if the record was too late for every window (the late side output).
     pub fn on_record(&mut self, record: &StreamRecord, _watermark_us: EventTimeUs, now_us: u64, out: &mut Vec<Output>) -> bool {
         match self {
             KeyedOperator::Window(windower) => {

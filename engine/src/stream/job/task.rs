@@ -8,14 +8,39 @@
 
 use super::operator::{KeyedOperator, Output};
 use super::{Channel, Item};
-use crate::stream::{EventTimeUs, StreamRecord, BEGINNING_OF_TIME_US};
-use std::collections::{BTreeSet, VecDeque};
+use crate::stream::{EventTimeUs, BEGINNING_OF_TIME_US};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Late records kept for listing (the count covers all).
 pub const LATE_RECENT_MAX: usize = 64;
-/// (key, window) pairs remembered as having lost a record to lateness; past this many the
-/// set stops growing and says so (`late_windows_full`).
+/// (key, window) pairs whose late drops are counted; past this many the table stops
+/// growing and says so (`LateDrops::full`).
 pub const LATE_WINDOWS_MAX: usize = 100_000;
+
+/// Per (key, window start, window end): how many records that window refused as too late
+/// (or closed), in the history the task's state stands for. Part of the checkpointed state,
+/// so a restore rolls back the drops of the attempt it undoes, as it rolls back the panes:
+/// a recount of the input can then tell a record dropped from one that vanished.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LateDrops {
+    pub windows: BTreeMap<(u64, EventTimeUs, EventTimeUs), u64>,
+    /// A window was left out for want of room: the table no longer accounts for every drop.
+    pub full: bool,
+}
+
+impl LateDrops {
+    /// Counts one record of `key` dropped from each of `windows`.
+    pub fn add(&mut self, key: u64, windows: &[(EventTimeUs, EventTimeUs)]) {
+        for &(start_us, end_us) in windows {
+            let room = self.windows.len() < LATE_WINDOWS_MAX;
+            match self.windows.get_mut(&(key, start_us, end_us)) {
+                Some(count) => *count += 1,
+                None if room => _ = self.windows.insert((key, start_us, end_us), 1),
+                None => self.full = true,
+            }
+        }
+    }
+}
 
 /// What a slice of work produced for the job to act on.
 #[derive(Default)]
@@ -26,13 +51,16 @@ pub struct Worked {
     pub snapshot: Option<(u64, TaskState)>,
 }
 
-/// What a checkpoint keeps of a task: its operator state and watermark.
+/// What a checkpoint keeps of a task: its operator state and watermark, and its late drops.
 #[derive(Clone, Debug)]
 pub struct TaskState {
     pub operator: KeyedOperator,
     pub watermark_us: EventTimeUs,
     pub inputs: Vec<(EventTimeUs, bool)>,
+    /// The operator's alone: the drop table is bookkeeping for the recount, not job state a
+    /// backend would store, so it does not lengthen the checkpoint's upload.
     pub state_bytes: u64,
+    pub late_drops: LateDrops,
 }
 
 #[derive(Clone, Debug, Default, serde::Serialize)]
@@ -60,11 +88,9 @@ pub struct KeyedTask {
     next_channel: usize,
     pub counts: TaskCounts,
     pub late_recent: VecDeque<u64>,
-    /// Every (key, window start, window end) a record reached after the window had fired, in
-    /// any attempt: late, it was dropped or counted in a late pane, depending on the allowed
-    /// lateness, so a recount of the input cannot know those windows' counts and skips them.
-    pub late_windows: BTreeSet<(u64, EventTimeUs, EventTimeUs)>,
-    pub late_windows_full: bool,
+    /// Records dropped per window, as of this attempt's history (restored with the state,
+    /// unlike `counts.late_dropped`, which counts across attempts).
+    pub late_drops: LateDrops,
     /// What the event-time and pane dashboards read (observes only).
     pub timing: super::timing::TimingLog,
 }
@@ -80,32 +106,21 @@ impl KeyedTask {
             next_channel: 0,
             counts: TaskCounts::default(),
             late_recent: VecDeque::new(),
-            late_windows: BTreeSet::new(),
-            late_windows_full: false,
+            late_drops: LateDrops::default(),
             timing: Default::default(),
         }
     }
 
-    /// Remembers the windows `record` (behind the watermark) reaches after they fired.
-    fn note_late_windows(&mut self, record: &StreamRecord) {
-        // A window fires once the watermark reaches its last instant (end - 1).
-        let fired = self.operator.windows_of(record.event_time_us).into_iter().filter(|&(_, end)| end <= self.watermark_us + 1);
-        for (start, end) in fired {
-            match self.late_windows.len() < LATE_WINDOWS_MAX {
-                true => _ = self.late_windows.insert((record.key, start, end)),
-                false => self.late_windows_full = true,
-            }
-        }
-    }
-
     pub fn state(&self) -> TaskState {
-        TaskState { operator: self.operator.clone(), watermark_us: self.watermark_us, inputs: self.inputs.clone(), state_bytes: self.operator.state_bytes() as u64 }
+        let state_bytes = self.operator.state_bytes() as u64;
+        TaskState { operator: self.operator.clone(), watermark_us: self.watermark_us, inputs: self.inputs.clone(), state_bytes, late_drops: self.late_drops.clone() }
     }
 
     pub fn restore(&mut self, state: &TaskState) {
         self.operator = state.operator.clone();
         self.watermark_us = state.watermark_us;
         self.inputs = state.inputs.clone();
+        self.late_drops = state.late_drops.clone();
         self.aligning = None;
     }
 
@@ -131,9 +146,9 @@ impl KeyedTask {
                 Item::Record(record) => {
                     worked.records += 1;
                     self.counts.records_in += 1;
-                    if record.event_time_us <= self.watermark_us {
-                        self.note_late_windows(&record);
-                    }
+                    // Asked before the record goes in: which of its windows refuse it.
+                    let refused = self.operator.refused_windows(&record);
+                    self.late_drops.add(record.key, &refused);
                     let accepted = self.operator.on_record(&record, self.watermark_us, now_us, &mut worked.outputs);
                     let dropped_from = if accepted { Vec::new() } else { self.operator.windows_of(record.event_time_us) };
                     self.timing.on_record(now_us, record.event_time_us, &dropped_from);
@@ -227,6 +242,26 @@ mod tests {
             channels[*c].push(item.clone());
         }
         task.work(channels, 1_000, 0, None, true);
+    }
+
+    #[test]
+    fn the_drop_table_counts_per_window_stops_growing_at_its_bound_and_is_restored() {
+        let mut drops = LateDrops::default();
+        drops.add(7, &[(0, 4_000), (1_000, 5_000)]);
+        drops.add(7, &[(1_000, 5_000)]);
+        assert_eq!(drops.windows.get(&(7, 1_000, 5_000)), Some(&2));
+        for key in 0..LATE_WINDOWS_MAX as u64 {
+            drops.add(100 + key, &[(0, 4_000)]);
+        }
+        assert!(drops.full && drops.windows.len() == LATE_WINDOWS_MAX, "the last window had no room");
+        drops.add(7, &[(0, 4_000)]);
+        assert_eq!(drops.windows.get(&(7, 0, 4_000)), Some(&2), "a window already counted still counts");
+        let mut t = task(1);
+        t.late_drops.add(1, &[(0, 1_000)]);
+        let state = t.state();
+        t.late_drops.add(1, &[(0, 1_000)]);
+        t.restore(&state);
+        assert_eq!(t.late_drops.windows.get(&(1, 0, 1_000)), Some(&1), "the drop after the snapshot is rolled back");
     }
 
     #[test]

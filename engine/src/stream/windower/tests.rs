@@ -169,6 +169,8 @@ fn a_sliding_record_can_be_late_for_one_window_and_on_time_for_another() {
     w.on_watermark(11 * S, 0, &mut out);
     let outcome = w.on_element("a", 6 * S, &1, 0, &mut out);
     assert_eq!((outcome.windows_accepted, outcome.windows_late, outcome.late_dropped()), (1, 1, false));
+    let refused = w.refused_windows(&"a", 6 * S);
+    assert_eq!(refused, vec![Window::new(0, 10 * S)], "the expired window, not the live one");
 }
 
 #[test]
@@ -178,9 +180,11 @@ fn a_finished_trigger_closes_its_window() {
     w.on_element("a", S, &1, 0, &mut out);
     w.on_watermark(10 * S, 0, &mut out);
     assert!(out[0].is_last);
+    assert_eq!(w.refused_windows(&"a", 2 * S).len(), 1, "the closed window refuses, before the record comes");
     let outcome = w.on_element("a", 2 * S, &2, 0, &mut out);
     assert_eq!((outcome.windows_closed, outcome.late_dropped()), (1, true));
     assert_eq!(w.open_windows(), 0);
+    assert!(w.refused_windows(&"b", 2 * S).is_empty(), "another key's window is open");
 }
 
 #[test]
