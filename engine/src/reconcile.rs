@@ -1,9 +1,11 @@
-//! Reconciliation: once a run's faults are healed and its job has drained, an exactly-once
-//! job's visible results must equal a brute-force recount of the records it consumed, with
-//! nothing missing and nothing counted twice. The invariants catch a rule broken at one
-//! instant; this catches a final answer that is wrong although every instant looked fine.
-//! A record the job dropped as too late is accounted for too: per window, what the sink shows
-//! plus what the tasks dropped from it must be what the input holds.
+//! Reconciliation: once a run's faults are healed and its job has drained, its visible
+//! results are compared with a brute-force recount of the records it consumed, window by
+//! window, and each delivery guarantee must keep its promise: exactly-once shows every record
+//! once, at-least-once never loses one (it may show some twice), at-most-once never shows one
+//! twice (it may lose some). The invariants catch a rule broken at one instant; this catches a
+//! final answer that is wrong although every instant looked fine. A record the job dropped as
+//! too late is accounted for too: per window, what the sink shows plus what the tasks dropped
+//! from it is what is compared with the input.
 
 use crate::kafka::log::BatchKind;
 use crate::scenario::stream::{Accumulation, Delivery, OperatorSpec, TriggerSpec, WindowingSpec};
@@ -17,7 +19,7 @@ use std::collections::BTreeMap;
 /// Per (key, window start, window end): how many records the window counts.
 pub type WindowCounts = BTreeMap<(u64, i64, i64), u64>;
 
-/// Whether a recount is exact for this scenario: an exactly-once job counting records in
+/// Whether a recount is exact for this scenario: a job (any delivery guarantee) counting records in
 /// fixed or sliding windows with discarding panes (the panes of a window add up to its count)
 /// and the default trigger (a fired window shows each record it accepts later at once, in a
 /// late pane, where another trigger could hold it back until the window expires), over a log
@@ -36,8 +38,7 @@ pub fn recountable(s: &Scenario) -> bool {
             ..
         }
     );
-    job.delivery == Delivery::ExactlyOnce
-        && counted_windows
+    counted_windows
         && s.topic.cleanup_policy == CleanupPolicy::Delete
         && s.producer.transactional_id.is_none()
         && !s.cluster.unclean_leader_election_enable
@@ -89,6 +90,16 @@ pub fn committed_since(sim: &Simulation, drained: &Drained) -> bool {
     sim.job().and_then(|j| j.coordinator().latest()).is_some_and(|c| c.started_at_us > drained.at_us)
 }
 
+/// Whether the results written by the drain point are all visible: at once for a job
+/// without transactions, after the next checkpoint for an exactly-once one.
+pub fn visible_since(sim: &Simulation, drained: &Drained) -> bool {
+    delivery(sim) != Some(Delivery::ExactlyOnce) || committed_since(sim, drained)
+}
+
+fn delivery(sim: &Simulation) -> Option<Delivery> {
+    sim.scenario().stream.as_ref().map(|s| s.delivery)
+}
+
 /// The windows' true counts: the records below the drain point's offsets in the leaders'
 /// logs, decoded and piped as the job's sources do, for windows ending by its watermark.
 /// None when the logs no longer hold them all (retention removed some).
@@ -129,18 +140,25 @@ pub fn shown(outputs: &[Output], drained: &Drained) -> WindowCounts {
     counts
 }
 
-/// Per window, shown + dropped must equal the input; the error names how many windows
-/// differ and the first, with all three counts.
-pub fn compare(shown: &WindowCounts, dropped: &WindowCounts, truth: &WindowCounts) -> Result<(), String> {
+/// Per window, shown + dropped against the input, as `delivery` promises: equal for
+/// exactly-once, at least the input for at-least-once, at most the input for at-most-once.
+/// The error names the guarantee, how many windows break it and the first, with all three
+/// counts.
+pub fn compare(delivery: Delivery, shown: &WindowCounts, dropped: &WindowCounts, truth: &WindowCounts) -> Result<(), String> {
     let get = |table: &WindowCounts, window| table.get(window).copied().unwrap_or(0);
     let windows: std::collections::BTreeSet<_> = shown.keys().chain(dropped.keys()).chain(truth.keys()).collect();
-    let differ: Vec<_> = windows.iter().filter(|w| get(shown, w) + get(dropped, w) != get(truth, w)).collect();
-    let Some(&&&(key, start_us, end_us)) = differ.first() else { return Ok(()) };
+    let (kept, name, broke): (fn(u64, u64) -> bool, _, _) = match delivery {
+        Delivery::ExactlyOnce => (|seen, input| seen == input, "exactly-once", "differ from a recount of the committed input"),
+        Delivery::AtLeastOnce => (|seen, input| seen >= input, "at-least-once", "lost records the committed input holds"),
+        Delivery::AtMostOnce => (|seen, input| seen <= input, "at-most-once", "show more than the committed input holds"),
+    };
+    let broken: Vec<_> = windows.iter().filter(|w| !kept(get(shown, w) + get(dropped, w), get(truth, w))).collect();
+    let Some(&&&(key, start_us, end_us)) = broken.first() else { return Ok(()) };
     let window = (key, start_us, end_us);
     let (sink, late, input) = (get(shown, &window), get(dropped, &window), get(truth, &window));
     Err(format!(
-        "exactly-once reconciliation: {} of {} windows differ from a recount of the committed input; first: key {key}, window [{start_us}, {end_us}) µs: the sink shows {sink} and {late} were dropped as late, the input holds {input}",
-        differ.len(),
+        "{name} reconciliation: {} of {} windows {broke}; first: key {key}, window [{start_us}, {end_us}) µs: the sink shows {sink} and {late} were dropped as late, the input holds {input}",
+        broken.len(),
         windows.len()
     ))
 }
@@ -166,7 +184,8 @@ pub fn check_outputs(sim: &Simulation, drained: &Drained, outputs: &[Output]) ->
     let Some(truth) = truth(sim, drained) else { return Ok(false) };
     let mut dropped = dropped.clone();
     dropped.retain(|&(_, _, end_us), _| end_us <= drained.watermark_us);
-    compare(&shown(outputs, drained), &dropped, &truth).map(|()| true)
+    let delivery = delivery(sim).unwrap_or(Delivery::ExactlyOnce);
+    compare(delivery, &shown(outputs, drained), &dropped, &truth).map(|()| true)
 }
 
 #[cfg(test)]
@@ -177,17 +196,17 @@ mod tests {
     fn a_tampered_count_a_lost_window_and_an_extra_one_are_named() {
         let truth: WindowCounts = [((7, 0, 2_000), 3), ((8, 0, 2_000), 1)].into_iter().collect();
         let none = WindowCounts::new();
-        assert_eq!(compare(&truth.clone(), &none, &truth), Ok(()));
+        assert_eq!(compare(Delivery::ExactlyOnce, &truth.clone(), &none, &truth), Ok(()));
         let mut tampered = truth.clone();
         *tampered.get_mut(&(7, 0, 2_000)).unwrap() += 1;
-        let e = compare(&tampered, &none, &truth).unwrap_err();
+        let e = compare(Delivery::ExactlyOnce, &tampered, &none, &truth).unwrap_err();
         assert!(e.contains("1 of 2 windows") && e.contains("key 7") && e.contains("shows 4 and 0 were dropped as late, the input holds 3"), "{e}");
         let mut lost = truth.clone();
         lost.remove(&(8, 0, 2_000));
-        assert!(compare(&lost, &none, &truth).unwrap_err().contains("key 8, window [0, 2000) µs: the sink shows 0 and 0 were dropped"));
+        assert!(compare(Delivery::ExactlyOnce, &lost, &none, &truth).unwrap_err().contains("key 8, window [0, 2000) µs: the sink shows 0 and 0 were dropped"));
         let mut extra = truth.clone();
         extra.insert((9, 2_000, 4_000), 2);
-        assert!(compare(&extra, &none, &truth).unwrap_err().contains("key 9"));
+        assert!(compare(Delivery::ExactlyOnce, &extra, &none, &truth).unwrap_err().contains("key 9"));
     }
 
     #[test]
@@ -196,14 +215,14 @@ mod tests {
         // A sliding record dropped from its older window and counted in the newer one.
         let shown: WindowCounts = [((7, 0, 2_000), 2), ((7, 1_000, 3_000), 2)].into_iter().collect();
         let dropped: WindowCounts = [((7, 0, 2_000), 1)].into_iter().collect();
-        assert_eq!(compare(&shown, &dropped, &truth), Ok(()));
-        let e = compare(&shown, &WindowCounts::new(), &truth).unwrap_err();
+        assert_eq!(compare(Delivery::ExactlyOnce, &shown, &dropped, &truth), Ok(()));
+        let e = compare(Delivery::ExactlyOnce, &shown, &WindowCounts::new(), &truth).unwrap_err();
         assert!(e.contains("key 7, window [0, 2000) µs: the sink shows 2 and 0 were dropped as late, the input holds 3"), "{e}");
         let twice: WindowCounts = [((7, 0, 2_000), 1), ((7, 1_000, 3_000), 1)].into_iter().collect();
-        let e = compare(&shown, &twice, &truth).unwrap_err();
+        let e = compare(Delivery::ExactlyOnce, &shown, &twice, &truth).unwrap_err();
         assert!(e.contains("window [1000, 3000) µs: the sink shows 2 and 1 were dropped as late, the input holds 2"), "{e}");
         // A window wholly dropped: the sink shows nothing for it.
         let all_late: WindowCounts = [((8, 0, 2_000), 1)].into_iter().collect();
-        assert_eq!(compare(&WindowCounts::new(), &all_late, &all_late), Ok(()));
+        assert_eq!(compare(Delivery::ExactlyOnce, &WindowCounts::new(), &all_late, &all_late), Ok(()));
     }
 }

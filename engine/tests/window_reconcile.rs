@@ -1,21 +1,28 @@
-//! The exactly-once recount with records dropped as too late: every window ending by the
-//! drain point's watermark is compared, and what the sink shows plus what the tasks dropped
-//! from it must be what the input holds, late stragglers, sliding windows and a task crash
-//! (whose rolled-back drops must not count) included.
+//! The windowed-count recount (`reconcile`): every window ending by the drain point's
+//! watermark is compared, and what the sink shows plus what the tasks dropped from it as too
+//! late must be what the input holds for exactly-once (late stragglers, sliding windows and
+//! a task crash whose rolled-back drops must not count included), at least that for
+//! at-least-once, at most that for at-most-once.
 
 use dhara_engine::command::Command;
 use dhara_engine::reconcile::{self, Drained, WindowCounts};
-use dhara_engine::scenario::stream::{OperatorSpec, WindowingSpec};
+use dhara_engine::scenario::stream::{Delivery, OperatorSpec, WindowingSpec};
 use dhara_engine::sim::{Duration, SimRng};
 use dhara_engine::{Scenario, Simulation};
 
-/// The first recountable swarm seed's scenario, with 10% of records 6 s late, a short allowed
-/// lateness and the given windows: stragglers miss some windows and make it into others.
+/// The first recountable swarm seed's scenario, exactly-once, with 10% of records 6 s late,
+/// a short allowed lateness and the given windows: stragglers miss some windows and make it
+/// into others.
 fn late_scenario(windowing: WindowingSpec) -> (Scenario, u64) {
+    with_delivery(windowing, Delivery::ExactlyOnce)
+}
+
+fn with_delivery(windowing: WindowingSpec, delivery: Delivery) -> (Scenario, u64) {
     let scenario = |seed| dhara_engine::swarm::scenario_for(&mut SimRng::stream(seed, "swarm"));
     let seed = (0..100).find(|&seed| reconcile::recountable(&scenario(seed))).expect("a recountable seed");
     let mut s = scenario(seed);
     let job = s.stream.as_mut().expect("a job");
+    job.delivery = delivery;
     job.event_time.late_percent = 10.0;
     job.event_time.late_delay_ms = 6_000;
     let OperatorSpec::Window { windowing: w, allowed_lateness_ms, .. } = &mut job.operator else { panic!("a window job") };
@@ -30,12 +37,13 @@ fn start(scenario: Scenario, seed: u64) -> Simulation {
     sim
 }
 
-/// Trickles the input and steps until a drain point and a checkpoint begun after it.
+/// Trickles the input and steps until a drain point and its results are visible (for
+/// exactly-once, a checkpoint begun after it has completed).
 fn drain(sim: &mut Simulation) -> Drained {
     sim.apply(Command::SetProducerRate { records_per_s: 1 }).expect("a valid rate");
     let deadline_us = sim.now().as_us() + 60_000_000;
     let mut drained = None;
-    while drained.as_ref().is_none_or(|d| !reconcile::committed_since(sim, d)) {
+    while drained.as_ref().is_none_or(|d| !reconcile::visible_since(sim, d)) {
         assert!(sim.now().as_us() < deadline_us, "drains and commits within 60 s");
         sim.step();
         drained = drained.or_else(|| reconcile::drained(sim));
@@ -131,4 +139,54 @@ fn drops_rolled_back_by_a_restore_are_not_counted_twice() {
     }
     let outputs = sim.job().expect("a job").sink().all().expect("kept").to_vec();
     assert!(reconcile::check_outputs(&sim, &twice, &outputs).is_err(), "rolled-back drops counted twice");
+}
+
+/// Runs `delivery` with a task crash after 10 s, drains, and returns the simulation, the
+/// drain point, the sink's results and how shown + dropped compares with the input per window:
+/// (windows above the input, windows below it).
+fn crashed_run(delivery: Delivery) -> (Simulation, Drained, Vec<dhara_engine::stream::job::operator::Output>, (usize, usize)) {
+    let (scenario, seed) = with_delivery(WindowingSpec::Fixed { size_ms: 2_000, offset_ms: 0 }, delivery);
+    let mut sim = start(scenario, seed);
+    sim.advance(Duration::from_secs(10));
+    sim.apply(Command::CrashTask { task: 0 }).expect("task 0 runs");
+    sim.advance(Duration::from_secs(10));
+    let drained = drain(&mut sim);
+    let outputs = sim.job().expect("a job").sink().all().expect("kept").to_vec();
+    let (shown, truth) = (reconcile::shown(&outputs, &drained), reconcile::truth(&sim, &drained).expect("the log is whole"));
+    let dropped = drained.dropped.clone().expect("no table overflowed");
+    let seen = |w| shown.get(w).copied().unwrap_or(0) + dropped.get(w).copied().unwrap_or(0);
+    let windows: std::collections::BTreeSet<_> = shown.keys().chain(truth.keys()).collect();
+    let above = windows.iter().filter(|w| seen(w) > truth.get(w).copied().unwrap_or(0)).count();
+    let below = windows.iter().filter(|w| seen(w) < truth.get(w).copied().unwrap_or(0)).count();
+    (sim, drained, outputs, (above, below))
+}
+
+/// At-least-once replays from the last checkpoint after a crash: windows may show records
+/// twice, none may lose one; a result removed from the sink is caught.
+#[test]
+fn at_least_once_may_repeat_a_record_and_never_loses_one() {
+    let (sim, drained, outputs, (above, below)) = crashed_run(Delivery::AtLeastOnce);
+    assert!(above > 0 && below == 0, "the replay repeated results and lost none: {above} windows above the input, {below} below");
+    assert_eq!(reconcile::check(&sim, &drained), Ok(true));
+    let victim = outputs.iter().position(|o| o.emitted_at_us <= drained.at_us && o.id.end_us <= drained.watermark_us).expect("a result");
+    let mut lost = outputs.clone();
+    lost.remove(victim);
+    // Removing one copy of a repeated result still leaves the window whole; remove them all.
+    lost.retain(|o| o.id != outputs[victim].id);
+    let e = reconcile::check_outputs(&sim, &drained, &lost).expect_err("a lost window");
+    assert!(e.starts_with("at-least-once reconciliation: ") && e.contains("lost records"), "{e}");
+}
+
+/// At-most-once restarts from scratch where it had read: what the crashed task held is lost,
+/// nothing is shown twice; a repeated result is caught.
+#[test]
+fn at_most_once_may_lose_a_record_and_never_repeats_one() {
+    let (sim, drained, outputs, (above, below)) = crashed_run(Delivery::AtMostOnce);
+    assert!(below > 0 && above == 0, "the crash lost records and repeated none: {above} windows above the input, {below} below");
+    assert_eq!(reconcile::check(&sim, &drained), Ok(true));
+    let mut repeated = outputs.clone();
+    let victim = outputs.iter().find(|o| o.emitted_at_us <= drained.at_us && o.id.end_us <= drained.watermark_us).expect("a result");
+    repeated.push(victim.clone());
+    let e = reconcile::check_outputs(&sim, &drained, &repeated).expect_err("a repeated result");
+    assert!(e.starts_with("at-most-once reconciliation: ") && e.contains("show more than"), "{e}");
 }
