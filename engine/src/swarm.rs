@@ -47,6 +47,11 @@ pub struct SwarmSummary {
     /// Recountable seeds that did not get there: no drain point within DRAIN_MS_MAX, a
     /// failure after it, records dropped as too late, or input removed by retention.
     pub exactly_once_not_reconciled: u64,
+    /// Seeds whose fate ledger (acknowledged-but-lost records, duplicate copies) was checked,
+    /// once healed and settled, against a brute-force recount of every partition's leader
+    /// log (`Simulation::recount_fates`): every seed that got that far without an earlier
+    /// violation (a recount that disagrees is a violation too).
+    pub fates_recounted: u64,
     pub violations: Vec<Violation>,
 }
 
@@ -230,6 +235,10 @@ pub fn run_seed(seed: u64, summary: &mut SwarmSummary) {
     if outcome.is_ok() && recount {
         let (result, finished) = reconcile_exactly_once(&mut sim, &mut log, summary);
         (outcome, end) = (result, finished);
+    }
+    if outcome.is_ok() {
+        summary.fates_recounted += 1;
+        outcome = sim.recount_fates().map(|_| ());
     }
     summary.seeds_run += 1;
     summary.events += sim.events();
