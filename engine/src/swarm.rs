@@ -58,6 +58,11 @@ pub struct SwarmSummary {
     pub windows_not_reconciled: u64,
     /// Seeds with architectures whose answers were compared with a recount of their input.
     pub architectures: ArchTally,
+    /// Seeds whose fate ledger (acknowledged-but-lost records, duplicate copies) was checked,
+    /// once healed and settled, against a brute-force recount of every partition's leader
+    /// log (`Simulation::recount_fates`): every seed that got that far without an earlier
+    /// violation (a recount that disagrees is a violation too).
+    pub fates_recounted: u64,
     pub violations: Vec<Violation>,
 }
 
@@ -277,6 +282,10 @@ pub fn run_seed(seed: u64, summary: &mut SwarmSummary) {
     if outcome.is_ok() && scenario.architectures.is_some() {
         let (result, finished) = reconcile_architectures(&mut sim, &mut log, summary);
         (outcome, end) = (result, finished);
+    }
+    if outcome.is_ok() {
+        summary.fates_recounted += 1;
+        outcome = sim.recount_fates().map(|_| ());
     }
     summary.seeds_run += 1;
     summary.events += sim.events();

@@ -16,6 +16,8 @@ const UNCONFIRMED: u8 = 3;
 const EXPIRED: u8 = 0b100;
 /// Its transaction was aborted: it settles here whatever the producer hears about it later.
 const ABORTED: u8 = 0b1000;
+/// The last `recount_lost` of its partition found it missing: one of `lost_by_partition`.
+const LOST: u8 = 0b1_0000;
 /// `copy_offset` of a record no leader has appended yet.
 const NO_COPY: u64 = u64::MAX;
 
@@ -51,6 +53,8 @@ pub struct Fates {
     /// Per record id: the offset of its latest copy a leader appended, or NO_COPY.
     copy_offset: Vec<u64>,
     lost_by_partition: Vec<u64>,
+    /// Per partition: the `duplicates_written` its leaders appended.
+    duplicates_by_partition: Vec<u64>,
     /// Per partition, one past the highest offset any consumer has processed: what the
     /// downstream system has seen, across crashes and rebalances.
     downstream_end: Vec<u64>,
@@ -65,6 +69,7 @@ impl Fates {
             partition_of: Vec::new(),
             copy_offset: Vec::new(),
             lost_by_partition: vec![0; partitions as usize],
+            duplicates_by_partition: vec![0; partitions as usize],
             downstream_end: vec![0; partitions as usize],
             counts: FateCounts::default(),
         }
@@ -130,6 +135,18 @@ impl Fates {
         }
         *state = (*state & !STATE_MASK) | ABORTED;
         self.counts.aborted += 1;
+        self.no_longer_lost(record_id);
+    }
+
+    /// A record counted lost that then expired or was aborted is no longer lost: `acked_lost`
+    /// counts only records still acknowledged, as `recount_lost` does. Without this the count
+    /// would keep it until the partition's next leader change.
+    fn no_longer_lost(&mut self, record_id: u64) {
+        let state = &mut self.state[record_id as usize];
+        if *state & LOST != 0 {
+            *state &= !LOST;
+            self.lost_by_partition[self.partition_of[record_id as usize] as usize] -= 1;
+        }
     }
 
     /// Whether a leader has appended a copy of the record yet.
@@ -145,6 +162,7 @@ impl Fates {
         let still_there = |at: u64| leader_log.entry(at).is_some_and(|e| e.record.record_id == record_id);
         if previous != NO_COPY && previous != offset && still_there(previous) {
             self.counts.duplicates_written += 1;
+            self.duplicates_by_partition[self.partition_of[record_id as usize] as usize] += 1;
         }
     }
 
@@ -156,8 +174,10 @@ impl Fates {
         *end = (*end).max(last + 1);
     }
 
+    /// Retention or compaction removed the record (on any broker): removed by policy.
     pub fn expired(&mut self, record_id: u64) {
         self.state[record_id as usize] |= EXPIRED;
+        self.no_longer_lost(record_id);
     }
 
     /// Recounts the acknowledged records of `partition` missing from its new leader's log.
@@ -165,9 +185,45 @@ impl Fates {
     pub fn recount_lost(&mut self, partition: u32, leader_log: &PartitionLog) {
         let present: BTreeSet<u64> = leader_log.entries().map(|e| e.record.record_id).collect();
         let p = partition as usize;
-        let still_acked = |id: u64| self.state[id as usize] & (EXPIRED | ABORTED | STATE_MASK) == ACKED;
-        let missing = self.acked_by_partition[p].iter().filter(|&&id| still_acked(id) && !present.contains(&id));
-        self.lost_by_partition[p] = missing.count() as u64;
+        let mut lost = 0;
+        for &id in &self.acked_by_partition[p] {
+            let state = &mut self.state[id as usize];
+            let missing = *state & (EXPIRED | ABORTED | STATE_MASK) == ACKED && !present.contains(&id);
+            *state = if missing { *state | LOST } else { *state & !LOST };
+            lost += u64::from(missing);
+        }
+        self.lost_by_partition[p] = lost;
+    }
+
+    /// Records created so far (ids are `0..record_count()`).
+    pub fn record_count(&self) -> u64 {
+        self.state.len() as u64
+    }
+
+    /// Acknowledged, and neither expired nor aborted since: a record the current leader of
+    /// its partition must hold unless it was lost.
+    pub fn still_acked(&self, record_id: u64) -> bool {
+        self.state[record_id as usize] & (EXPIRED | ABORTED | STATE_MASK) == ACKED
+    }
+
+    /// Whether the last recount of its partition counted the record lost.
+    pub fn counted_lost(&self, record_id: u64) -> bool {
+        self.state[record_id as usize] & LOST != 0
+    }
+
+    /// The partition's share of `acked_lost`.
+    pub fn lost_in(&self, partition: u32) -> u64 {
+        self.lost_by_partition[partition as usize]
+    }
+
+    /// The partition's share of `duplicates_written`.
+    pub fn duplicates_in(&self, partition: u32) -> u64 {
+        self.duplicates_by_partition[partition as usize]
+    }
+
+    /// The number of partitions the ledger keeps.
+    pub fn partitions(&self) -> u32 {
+        self.lost_by_partition.len() as u32
     }
 }
 
@@ -240,6 +296,25 @@ mod tests {
         fates.expired(0);
         fates.recount_lost(0, &PartitionLog::new(10));
         assert_eq!(fates.counts().acked_lost, 0);
+    }
+
+    #[test]
+    fn a_lost_record_that_then_expires_or_aborts_leaves_the_lost_count_at_once() {
+        // Found by the swarm's recount (seed 42): acknowledged by a deposed acks=1 leader,
+        // counted lost at the next recount, then compacted away on the deposed leader; the
+        // count kept it until a leader change that never came.
+        let mut fates = Fates::new(1);
+        for id in 0..3 {
+            fates.created(id, 0);
+            fates.acknowledged(id);
+        }
+        fates.recount_lost(0, &PartitionLog::new(10));
+        assert_eq!(fates.counts().acked_lost, 3);
+        fates.expired(0);
+        fates.aborted(1);
+        fates.expired(0);
+        assert_eq!(fates.counts().acked_lost, 1);
+        assert!(!fates.counted_lost(0) && !fates.counted_lost(1) && fates.counted_lost(2));
     }
 
     #[test]

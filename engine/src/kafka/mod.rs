@@ -10,6 +10,7 @@ pub mod compression;
 pub mod consumer;
 pub mod controller;
 pub mod fates;
+pub mod fates_recount;
 pub mod group;
 pub mod idempotence;
 pub mod keys;

@@ -23,7 +23,8 @@ pub enum Accounting {
     Unconfirmed { record_id: u64 },
     /// The record's transaction was aborted: it never becomes part of the committed output.
     Aborted { record_id: u64 },
-    /// A controller elected a new leader (or none) for a partition.
+    /// A controller elected a new leader (or none) for a partition, or the new leader took
+    /// over (its log may have changed in between).
     LeaderChanged { partition: u32 },
     /// A consumer finished processing offsets `first..=last` of a partition, whose records
     /// were created at `created_us` (their CreateTime): for end-to-end latency.

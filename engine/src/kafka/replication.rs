@@ -139,6 +139,9 @@ impl Replica {
                 let (followers, isr) = (followers.collect(), state.isr.clone());
                 let leadership = Leadership { isr, followers, producers, pending: Vec::new(), parked: Vec::new(), alter_in_flight: false, markers: Vec::new() };
                 self.role = Role::Leader(leadership);
+                // Until now this log still followed the old leader: what it holds may have
+                // changed since the controller's election, so the ledger recounts losses.
+                out.account(Accounting::LeaderChanged { partition: self.partition });
                 self.advance_hw(now, out);
             }
             (Role::Follower { leader: current }, leader) if same_epoch && *current == leader => {}
