@@ -285,13 +285,22 @@ pub fn run_seed(seed: u64, summary: &mut SwarmSummary) {
     }
     if outcome.is_ok() {
         summary.fates_recounted += 1;
-        outcome = sim.recount_fates().map(|_| ());
+        outcome = sim.recount_fates().and_then(healed_leaders);
     }
     summary.seeds_run += 1;
     summary.events += sim.events();
     if let Err(message) = outcome {
         let commands = log.iter().map(Scheduled::to_json).collect();
         summary.violations.push(Violation { seed, message, scenario, commands, run_for_ms: end.as_us() / 1_000 });
+    }
+}
+
+/// Once healed and settled every partition has a leader that has taken over: a broker
+/// elected while cut off from the controller must learn it once the network heals.
+fn healed_leaders(recount: crate::kafka::fates_recount::Recount) -> Result<(), String> {
+    match (recount.leaderless, recount.not_acting) {
+        (0, 0) => Ok(()),
+        (leaderless, not_acting) => Err(format!("healed and settled, yet {leaderless} partitions have no leader and {not_acting} have an elected leader that never took over")),
     }
 }
 

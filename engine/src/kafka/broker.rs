@@ -100,10 +100,15 @@ impl Broker {
         self.replicas.values()
     }
 
+    /// How far this broker's metadata has come: the sum of its replicas' leader epochs.
+    fn leader_epochs(&self) -> u64 {
+        self.replicas.values().map(|r| u64::from(r.leader_epoch())).sum()
+    }
+
     /// Starts (or restarts) the broker's timers and announces it to the controller.
     pub fn start(&mut self, out: &mut Outbox) {
         self.up = true;
-        out.send(NodeId::controller(), Msg::BrokerHeartbeat { wants_metadata: true });
+        out.send(NodeId::controller(), Msg::BrokerHeartbeat { wants_metadata: true, leader_epochs: self.leader_epochs() });
         out.set_timer(Duration::from_us(self.config.heartbeat_interval_us), Timer::Heartbeat);
         let isr_check = self.config.replication.replica_lag_time_max_us / 2;
         out.set_timer(Duration::from_us(isr_check.max(1)), Timer::IsrCheck);
@@ -190,7 +195,7 @@ impl Broker {
     pub fn on_timer(&mut self, timer: Timer, now: SimTime, out: &mut Outbox) {
         match timer {
             Timer::Heartbeat => {
-                out.send(NodeId::controller(), Msg::BrokerHeartbeat { wants_metadata: false });
+                out.send(NodeId::controller(), Msg::BrokerHeartbeat { wants_metadata: false, leader_epochs: self.leader_epochs() });
                 out.set_timer(Duration::from_us(self.config.heartbeat_interval_us), Timer::Heartbeat);
             }
             Timer::IsrCheck => {

@@ -29,6 +29,8 @@ pub struct ControllerConfig {
 struct Liveness {
     last_heartbeat: SimTime,
     fenced: bool,
+    /// Heartbeats in a row that reported older metadata than the controller published.
+    behind: u8,
 }
 
 #[derive(Clone)]
@@ -57,7 +59,7 @@ impl Controller {
                 PartitionState { partition, leader: Some(replicas[0]), leader_epoch: 0, isr: replicas.clone(), replicas }
             })
             .collect();
-        let brokers = (0..config.brokers).map(|_| Liveness { last_heartbeat: SimTime::ZERO, fenced: false }).collect();
+        let brokers = (0..config.brokers).map(|_| Liveness { last_heartbeat: SimTime::ZERO, fenced: false, behind: 0 }).collect();
         Controller { config, brokers, partitions, clients, group: GroupCoordinator::new(group), transactions: TransactionCoordinator::default() }
     }
 
@@ -98,7 +100,10 @@ impl Controller {
 
     pub fn on_message(&mut self, from: NodeId, msg: Msg, now: SimTime, out: &mut Outbox) {
         match msg {
-            Msg::BrokerHeartbeat { wants_metadata } => self.on_heartbeat(from.index, wants_metadata, now, out),
+            Msg::BrokerHeartbeat { wants_metadata, leader_epochs } => {
+                let missed = self.missed_metadata(from.index, leader_epochs);
+                self.on_heartbeat(from.index, wants_metadata || missed, now, out)
+            }
             Msg::AlterPartition { partition, leader_epoch, isr } => {
                 let p = partition as usize;
                 let state = &mut self.partitions[p];
@@ -124,6 +129,22 @@ impl Controller {
             }
             other => unreachable!("the controller is never sent {}", other.name()),
         }
+    }
+
+    /// Whether `broker` missed a partition change: a KRaft broker fetches the metadata log
+    /// from where it is and so never misses one; here changes are pushed, and one pushed while
+    /// the broker was cut off is lost. A broker that reports older leader epochs than the
+    /// controller published, at two heartbeats in a row (one alone may just have crossed a
+    /// change on the wire), gets its partitions' states again.
+    fn missed_metadata(&mut self, broker: u16, leader_epochs: u64) -> bool {
+        let published: u64 = self.partitions.iter().filter(|s| s.replicas.contains(&broker)).map(|s| u64::from(s.leader_epoch)).sum();
+        let behind = &mut self.brokers[broker as usize].behind;
+        *behind = if leader_epochs < published { *behind + 1 } else { 0 };
+        if *behind < 2 {
+            return false;
+        }
+        *behind = 0;
+        true
     }
 
     fn on_heartbeat(&mut self, broker: u16, wants_metadata: bool, now: SimTime, out: &mut Outbox) {
@@ -243,7 +264,7 @@ mod tests {
 
     fn heartbeat_all_but(c: &mut Controller, silent: &[u16], at_secs: u64) {
         for b in (0..3).filter(|b| !silent.contains(b)) {
-            c.on_message(NodeId::broker(b), Msg::BrokerHeartbeat { wants_metadata: false }, SimTime::from_us(at_secs * 1_000_000), &mut Outbox::default());
+            c.on_message(NodeId::broker(b), Msg::BrokerHeartbeat { wants_metadata: false, leader_epochs: u64::MAX }, SimTime::from_us(at_secs * 1_000_000), &mut Outbox::default());
         }
     }
 
@@ -277,6 +298,27 @@ mod tests {
     }
 
     #[test]
+    fn a_broker_that_missed_a_partition_change_gets_it_again_at_its_second_behind_heartbeat() {
+        let mut c = controller(false);
+        heartbeat_all_but(&mut c, &[], 1);
+        heartbeat_all_but(&mut c, &[1], 8);
+        check(&mut c, 11);
+        assert_eq!(c.partitions()[1].leader, Some(2), "broker 2 was elected for partition 1");
+        // Broker 2 hosts all three partitions; it knows epoch 0 everywhere, the controller
+        // published epoch 1 for partition 1 (and 0 for the others).
+        let heartbeat = |c: &mut Controller, leader_epochs: u64, at_secs: u64| {
+            let mut out = Outbox::default();
+            c.on_message(NodeId::broker(2), Msg::BrokerHeartbeat { wants_metadata: false, leader_epochs }, SimTime::from_us(at_secs * 1_000_000), &mut out);
+            out.sends.iter().filter(|(to, m)| *to == NodeId::broker(2) && matches!(m, Msg::PartitionChange { .. })).count()
+        };
+        assert_eq!(heartbeat(&mut c, 0, 12), 0, "one behind heartbeat may have crossed the change on the wire");
+        assert_eq!(heartbeat(&mut c, 1, 13), 0, "up to date again: the count starts over");
+        assert_eq!(heartbeat(&mut c, 0, 14), 0);
+        assert_eq!(heartbeat(&mut c, 0, 15), 3, "behind twice in a row: its three partitions' states again");
+        assert_eq!(heartbeat(&mut c, 0, 16), 0, "and the count starts over");
+    }
+
+    #[test]
     fn without_a_live_isr_member_a_partition_goes_offline_unless_unclean_is_allowed() {
         for unclean in [false, true] {
             let mut c = controller(unclean);
@@ -292,7 +334,7 @@ mod tests {
             } else {
                 assert_eq!(p0.leader, None, "offline");
                 // The last ISR member returns: the partition comes back online under it.
-                c.on_message(NodeId::broker(0), Msg::BrokerHeartbeat { wants_metadata: true }, SimTime::from_us(12_000_000), &mut Outbox::default());
+                c.on_message(NodeId::broker(0), Msg::BrokerHeartbeat { wants_metadata: true, leader_epochs: 0 }, SimTime::from_us(12_000_000), &mut Outbox::default());
                 assert_eq!(c.partitions()[0].leader, Some(0));
             }
         }

@@ -150,8 +150,10 @@ pub enum Msg {
     ReplicaFetch { partition: u32, leader_epoch: u32, fetch_offset: u64, last_fetched_epoch: Option<u32> },
     ReplicaFetchResponse { partition: u32, leader_epoch: u32, result: ReplicaFetchResult },
     /// Broker → controller: I am alive (KRaft's BrokerHeartbeat). A broker that has just
-    /// started asks for the metadata of its partitions.
-    BrokerHeartbeat { wants_metadata: bool },
+    /// started asks for the metadata of its partitions. `leader_epochs` says how far its
+    /// metadata has come, as KRaft's CurrentMetadataOffset does: the sum of the leader epochs
+    /// it knows for its replicas, which only grows.
+    BrokerHeartbeat { wants_metadata: bool, leader_epochs: u64 },
     /// Leader → controller: please change the ISR (KRaft's AlterPartition).
     AlterPartition { partition: u32, leader_epoch: u32, isr: Vec<u16> },
     /// Controller → brokers and clients: the partition's new state (the metadata log).
