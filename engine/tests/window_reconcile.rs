@@ -190,3 +190,20 @@ fn at_most_once_may_lose_a_record_and_never_repeats_one() {
     let e = reconcile::check_outputs(&sim, &drained, &repeated).expect_err("a repeated result");
     assert!(e.starts_with("at-most-once reconciliation: ") && e.contains("show more than"), "{e}");
 }
+
+/// Without a restart the weaker guarantees have no reason to repeat or lose a record, so the
+/// recount holds them to equality: a repeated result under at-least-once is caught.
+#[test]
+fn a_job_that_never_restarted_must_be_exact_whatever_it_promised() {
+    let (scenario, seed) = with_delivery(WindowingSpec::Fixed { size_ms: 2_000, offset_ms: 0 }, Delivery::AtLeastOnce);
+    let mut sim = start(scenario, seed);
+    sim.advance(Duration::from_secs(15));
+    let drained = drain(&mut sim);
+    assert_eq!(drained.run.1, 0, "no restart");
+    assert_eq!(reconcile::check(&sim, &drained), Ok(true));
+    let outputs = sim.job().expect("a job").sink().all().expect("kept").to_vec();
+    let mut repeated = outputs.clone();
+    repeated.push(outputs.iter().find(|o| o.emitted_at_us <= drained.at_us && o.id.end_us <= drained.watermark_us).expect("a result").clone());
+    let e = reconcile::check_outputs(&sim, &drained, &repeated).expect_err("a repeated result without a restart");
+    assert!(e.starts_with("reconciliation of a job that never restarted"), "{e}");
+}
