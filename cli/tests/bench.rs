@@ -1,23 +1,10 @@
 //! `dhara bench`'s contract, without timing anything: the report's shape, and that it did the
 //! same work as `dhara run` (equal trace hash and counts), so its rates are rates of that run.
 
-use std::process::{Command, Output};
+mod support;
 
-fn dhara(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dhara")).args(args).output().expect("dhara runs")
-}
+use support::{assert_refused, dhara, stdout_json};
 
-fn stdout_json(output: &Output) -> serde_json::Value {
-    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).expect("stdout is JSON")
-}
-
-fn assert_refused(output: &Output, mentions: &str) {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
-    assert!(stderr.contains(mentions), "stderr should mention {mentions:?}: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-}
 
 #[test]
 fn bench_json_reports_the_same_run_as_dhara_run() {

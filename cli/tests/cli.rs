@@ -2,23 +2,10 @@
 //! code 2 with a message naming the field or flag for every kind of bad input.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+mod support;
 
-fn dhara(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dhara")).args(args).output().expect("dhara runs")
-}
+use support::{assert_refused, dhara, stdout_json};
 
-fn stdout_json(output: &Output) -> serde_json::Value {
-    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).expect("stdout is JSON")
-}
-
-fn assert_refused(output: &Output, mentions: &str) {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
-    assert!(stderr.contains(mentions), "stderr should mention {mentions:?}: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-}
 
 fn temp_file(name: &str, contents: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("dhara-cli-test-{}", std::process::id()));

@@ -92,12 +92,6 @@ impl ArchTally {
     }
 }
 
-/// The topic is quiet and a reader at `positions` has read all of it.
-fn quiet_and_read(sim: &Simulation, positions: &[u64]) -> bool {
-    let topic = sim.topic_access();
-    crate::arch::recount::quiescent(sim) && positions.iter().enumerate().all(|(p, &at)| topic.end(p as u32) == Some(at))
-}
-
 /// The scenario seed `seed` tests: a random variation of the replicated UPI workload.
 pub fn scenario_for(rng: &mut SimRng) -> Scenario {
     let mut s = builtin::load("upi-replication").expect("built-ins are valid");
@@ -413,7 +407,7 @@ fn reconcile_architectures(sim: &mut Simulation, log: &mut Vec<Scheduled>, summa
         match asked {
             // Asked once the speed layer stands at the end of a quiet topic: every row it
             // drops later lies above the run's cutoff, where only it can count the row.
-            None if a.lambda.run.is_none() && !a.lambda.batch_restarting() && quiet_and_read(sim, a.lambda.speed.reader.positions()) => {
+            None if a.lambda.run.is_none() && !a.lambda.batch_restarting() && crate::arch::recount::quiet_and_read(sim, a.lambda.speed.reader.positions()) => {
                 apply_logged(sim, log, vec![Command::RunBatchNow {}]);
                 asked = Some((runs, late_rows));
             }

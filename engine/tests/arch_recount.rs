@@ -27,9 +27,7 @@ fn until(sim: &mut Simulation, limit_s: u64, done: impl Fn(&Simulation) -> bool)
 }
 
 fn speed_at_end(sim: &Simulation) -> bool {
-    let topic = sim.topic_access();
-    let positions = sim.architectures().expect("architectures").lambda.speed.reader.positions().to_vec();
-    recount::quiescent(sim) && positions.iter().enumerate().all(|(p, &at)| topic.end(p as u32) == Some(at))
+    recount::quiet_and_read(sim, sim.architectures().expect("architectures").lambda.speed.reader.positions())
 }
 
 #[test]

@@ -36,6 +36,12 @@ pub fn quiescent(sim: &Simulation) -> bool {
     })
 }
 
+/// The topic is quiet and a reader at `positions` has read all of it.
+pub fn quiet_and_read(sim: &Simulation, positions: &[u64]) -> bool {
+    let topic = sim.topic_access();
+    quiescent(sim) && positions.iter().enumerate().all(|(p, &at)| topic.end(p as u32) == Some(at))
+}
+
 /// The query's exact answer over the committed, unaborted records below `positions` in
 /// the leaders' logs, as a reader that skips control batches and aborted transactions sees
 /// them. None when a partition has no live leader.

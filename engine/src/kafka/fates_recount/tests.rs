@@ -134,15 +134,21 @@ fn run_and_recount(sim: &mut Simulation, secs: u64) -> Recount {
     recount
 }
 
+/// Runs `seconds[0]`, crashes partition 0's leader, runs `seconds[1]`, restarts it and runs
+/// `seconds[2]`, recounting after each: the last recount.
+fn crash_partition_0s_leader(sim: &mut Simulation, seconds: [u64; 3]) -> Recount {
+    run_and_recount(sim, seconds[0]);
+    let victim = sim.controller().partitions()[0].leader.expect("online");
+    sim.apply(Command::CrashBroker { broker: victim }).expect("crash");
+    run_and_recount(sim, seconds[1]);
+    sim.apply(Command::RestartBroker { broker: victim }).expect("restart");
+    run_and_recount(sim, seconds[2])
+}
+
 #[test]
 fn acks_1_and_a_leader_crash_lose_records_and_the_recount_agrees() {
     let mut sim = Simulation::new(builtin::load("upi-acks1").expect("loads"), 1);
-    run_and_recount(&mut sim, 10);
-    let victim = sim.controller().partitions()[0].leader.expect("online");
-    sim.apply(Command::CrashBroker { broker: victim }).expect("crash");
-    run_and_recount(&mut sim, 20);
-    sim.apply(Command::RestartBroker { broker: victim }).expect("restart");
-    let recount = run_and_recount(&mut sim, 10);
+    let recount = crash_partition_0s_leader(&mut sim, [10, 20, 10]);
     assert!(recount.acked_missing > 0, "acks=1 lost acknowledged records: {recount:?}");
 }
 
@@ -152,12 +158,7 @@ fn a_producer_without_idempotence_writes_duplicates_and_the_recount_agrees() {
     scenario.producer.enable_idempotence = Some(false);
     scenario.producer.request_timeout_ms = 1_000;
     let mut sim = Simulation::new(scenario, 1);
-    run_and_recount(&mut sim, 5);
-    let victim = sim.controller().partitions()[0].leader.expect("online");
-    sim.apply(Command::CrashBroker { broker: victim }).expect("crash");
-    run_and_recount(&mut sim, 15);
-    sim.apply(Command::RestartBroker { broker: victim }).expect("restart");
-    let recount = run_and_recount(&mut sim, 10);
+    let recount = crash_partition_0s_leader(&mut sim, [5, 15, 10]);
     assert!(recount.extra_copies > 0, "retries wrote records twice: {recount:?} {:?}", sim.fates_counts());
 }
 
