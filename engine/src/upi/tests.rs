@@ -321,13 +321,60 @@ fn state_is_bounded_by_ttl_and_key_limit() {
         let record = StreamRecord { id: i, key: i, origin_key: i, event_time_us: i as i64 * 1_000, value: 0, tag: 0, payload: Payload::Upi(txn) };
         detector.on_record(&record, 0, &mut out);
         assert!(detector.state_keys() <= 1_000);
+        assert_eq!(detector.state_bytes(), detector.state_bytes_walked(), "after payment {i}");
     }
     assert!(detector.state_bytes() > 0);
     // Thirty minutes and more of silence: everything expires.
     detector.on_watermark(4_000_000_000, 0, &mut out);
     assert_eq!(detector.state_keys(), 0);
+    assert_eq!(detector.state_bytes(), 0);
     assert!(out.is_empty());
 }
 
 
 
+
+/// A checkpoint copies the detector and shares each key's state with it until the key next
+/// changes: the copy must not see later payments, the kept size must match a walk of every
+/// key, and the copy restored must judge the later payments exactly as the original did.
+#[test]
+fn a_checkpoint_copy_is_unmoved_by_later_payments() {
+    let keys = KeySpace::new(5_000, 0.0, 6);
+    let mut g = Generator::new(&UpiSpec::default(), 3, &keys);
+    let steps = [StepSpec::AlsoKeyBy { field: crate::workload::Field::Payee }];
+    let mut detector = FraudDetector::new(&FraudSpec::default());
+    let mut now = SimTime::ZERO;
+    let (mut checkpoint, mut later, mut outputs) = (None, Vec::new(), Vec::new());
+    for id in 0..40_000u64 {
+        let a = g.next(now, 2_000, &keys);
+        now = a.at;
+        let record = StreamRecord { id, key: u64::from(a.key_id), origin_key: u64::from(a.key_id), event_time_us: now.as_us() as i64, value: 0, tag: 0, payload: a.payload };
+        let mut copies = Vec::new();
+        chain::run(&steps, record, &mut copies);
+        if id == 20_000 {
+            let copy = detector.clone();
+            checkpoint = Some((format!("{copy:?}"), copy));
+        }
+        for copy in copies {
+            let mut out = Vec::new();
+            detector.on_record(&copy, 0, &mut out);
+            if checkpoint.is_some() {
+                outputs.extend(out);
+                later.push(copy);
+            }
+        }
+        if id % 5_000 == 0 {
+            detector.on_watermark(now.as_us() as i64, 0, &mut Vec::new());
+        }
+        assert_eq!(detector.state_bytes(), detector.state_bytes_walked(), "after payment {id}");
+    }
+    let (before, mut copy) = checkpoint.expect("taken");
+    assert_eq!(format!("{copy:?}"), before, "the checkpoint's copy moved with later payments");
+    assert!(copy.state_keys() > 1_000 && copy.state_bytes() == copy.state_bytes_walked());
+    let mut replayed = Vec::new();
+    for record in &later {
+        copy.on_record(record, 0, &mut replayed);
+    }
+    assert!(!outputs.is_empty(), "the later payments raised alerts");
+    assert_eq!(replayed, outputs);
+}

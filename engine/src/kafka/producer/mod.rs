@@ -316,7 +316,7 @@ impl Producer {
         let fingerprint = if record.payload == Payload::None { 0 } else { crate::sim::rng::portable_hash(&record.payload) << 1 };
         out.note(TraceKind::Send, [partition.into(), key_id.into(), u64::from(record.is_tombstone()) | fingerprint]);
         out.account(Accounting::Created { record_id: record.record_id, partition, timestamp_us: record.timestamp_us, payload: record.payload });
-        let key_bytes = if keyless { 0 } else { self.keys.name(key_id).len() as u32 };
+        let key_bytes = if keyless { 0 } else { self.keys.name_len(key_id) };
         if keyless {
             self.sticky.1 += u64::from(value_bytes + key_bytes);
         }
