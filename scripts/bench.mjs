@@ -58,13 +58,15 @@ function build() {
   execFileSync('bash', ['scripts/build.sh', 'dist'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
 }
 
-/** The best of `runs` native runs: least wall time, for the dhara-run path and the page path. */
-function native(options) {
+/** The best of `runs` native runs: least wall time, for the dhara-run path and the page path.
+ * `scale` is null (the scenario as it is: class scale) or 'real' (UPI's real-world rate). */
+function native(options, scale = null) {
   const cli = join(targetDir(), 'release', 'dhara');
   if (!existsSync(cli)) fail(`${cli} is missing: run without --no-build`);
   const reports = [];
+  const scaleArgs = scale ? ['--scale', scale] : [];
   for (let i = 0; i < options.runs; i++) {
-    const out = execFileSync(cli, ['bench', '--json', '--seconds', String(options.seconds), '--scenario', SCENARIO], { encoding: 'utf8' });
+    const out = execFileSync(cli, ['bench', '--json', '--seconds', String(options.seconds), '--scenario', SCENARIO, ...scaleArgs], { encoding: 'utf8' });
     reports.push(JSON.parse(out));
   }
   const best = reports.reduce((a, b) => (b.wall_s < a.wall_s ? b : a));
@@ -72,11 +74,13 @@ function native(options) {
   return { ...best, page_like: bestPage, runs: reports.map((r) => ({ wall_s: r.wall_s, page_like_wall_s: r.page_like.wall_s })) };
 }
 
-/** The page's wasm under Node: the same scenario, seed and 1 s advances; best of `runs`. */
-async function wasm(options, nativeHash) {
+/** The page's wasm under Node: the same scenario, seed, scale and 1 s advances; best of `runs`. */
+async function wasm(options, nativeHash, scale = null) {
   const bindings = await import(pathToFileURL(join(DIST, 'dhara.js')).href);
   bindings.initSync({ module: readFileSync(join(DIST, 'dhara_bg.wasm')) });
-  const json = bindings.scenario_json(SCENARIO);
+  const scenario = JSON.parse(bindings.scenario_json(SCENARIO));
+  if (scale) scenario.workload.scale = scale;
+  const json = JSON.stringify(scenario);
   const runs = [];
   for (let i = 0; i < options.runs; i++) {
     const lab = new bindings.Lab(json, SEED);
@@ -144,6 +148,21 @@ function machine() {
 const n = (x) => Math.round(x).toLocaleString('en-US');
 const pct = (x) => `${(x * 100).toFixed(2)}%`;
 
+/** The real-scale rows: the same pipeline at UPI's real-world rate, which is what a real-scale
+ * day needs, and where a produce request carries many records. */
+function realRows(real) {
+  if (!real) return [];
+  const { native: nat, wasm: w } = real;
+  const page = nat.page_like;
+  const kept = `the consumer group took in ${n(nat.consumed)} of them, ${n(nat.lag_records_at_end)} waiting at the end`;
+  return [
+    `| *real scale* (\`--scale real\`: ${n(nat.transactions)} transactions, ${n(nat.events)} events; ${kept}; trace ${nat.trace_hash}) | | | | | |`,
+    `| native, as \`dhara run\` | ${n(nat.transactions_per_wall_s)} | ${n(nat.events_per_wall_s)} | ${nat.simulated_s_per_wall_s} | ${nat.wall_s} | ${pct(nat.transactions_per_wall_s / TARGET.native)} of 3,000,000 |`,
+    `| native, as the page | ${n(page.transactions_per_wall_s)} | ${n(page.events_per_wall_s)} | ${page.simulated_s_per_wall_s} | ${page.wall_s} | ${pct(page.transactions_per_wall_s / TARGET.native)} of 3,000,000 |`,
+    `| wasm in Node, through \`Lab.advance\` | ${n(w.transactions_per_wall_s)} | ${n(w.events_per_wall_s)} | ${w.simulated_s_per_wall_s} | ${w.wall_s} | ${pct(w.transactions_per_wall_s / TARGET.wasm)} of 2,000,000 |`,
+  ];
+}
+
 function section(r) {
   const { native: nat, wasm: w } = r;
   const page = nat.page_like;
@@ -161,8 +180,9 @@ function section(r) {
     `| native, as \`dhara run\` (no snapshots, one advance) | ${n(nat.transactions_per_wall_s)} | ${n(nat.events_per_wall_s)} | ${nat.simulated_s_per_wall_s} | ${nat.wall_s} | ${pct(nat.transactions_per_wall_s / TARGET.native)} of 3,000,000 |`,
     `| native, as the page (snapshots, 1 s advances + summary) | ${n(page.transactions_per_wall_s)} | ${n(page.events_per_wall_s)} | ${page.simulated_s_per_wall_s} | ${page.wall_s} | ${pct(page.transactions_per_wall_s / TARGET.native)} of 3,000,000 |`,
     `| wasm in Node, through \`Lab.advance\` (same calls) | ${n(w.transactions_per_wall_s)} | ${n(w.events_per_wall_s)} | ${w.simulated_s_per_wall_s} | ${w.wall_s} | ${pct(w.transactions_per_wall_s / TARGET.wasm)} of 2,000,000 |`,
+    ...realRows(r.real),
     '',
-    `wasm/native, like for like (both as the page): ${r.ratios.wasm_over_native_page.toFixed(3)} (target ≥ ${TARGET.ratio}); wasm over native \`dhara run\` path: ${r.ratios.wasm_over_native_cli.toFixed(3)}. Peak memory (VmHWM): ${n(nat.peak_memory_kib / 1024)} MiB for the \`dhara run\` path, ${n(nat.peak_memory_kib_with_snapshots / 1024)} MiB once the page path's snapshots are added.`,
+    `wasm/native, like for like (both as the page): ${r.ratios.wasm_over_native_page.toFixed(3)} (target ≥ ${TARGET.ratio}); wasm over native \`dhara run\` path: ${r.ratios.wasm_over_native_cli.toFixed(3)}. Peak memory (VmHWM): ${n(nat.peak_memory_kib / 1024)} MiB for the \`dhara run\` path, ${n(nat.peak_memory_kib_with_snapshots / 1024)} MiB once the page path's snapshots are added${r.real ? `; at real scale ${n(r.real.native.peak_memory_kib / 1024)} and ${n(r.real.native.peak_memory_kib_with_snapshots / 1024)} MiB; wasm/native at real scale, as the page: ${(r.real.wasm.transactions_per_wall_s / r.real.native.page_like.transactions_per_wall_s).toFixed(3)}` : ''}.`,
     '',
     `Page frame time (\`npm run bench:frame\`, the Frame time section above): ${frameRows}.`,
     '',
@@ -191,15 +211,20 @@ log(`native: dhara bench --json --seconds ${options.seconds} (${options.runs} ru
 const nat = native(options);
 log(`wasm in Node (${options.runs} runs)`);
 const w = await wasm(options, nat.trace_hash);
+log(`real scale: dhara bench --scale real and wasm (${options.runs} runs each)`);
+const realNative = native(options, 'real');
+const real = { native: realNative, wasm: await wasm(options, realNative.trace_hash, 'real') };
 const report = {
   date: new Date().toISOString().slice(0, 10),
   scenario: SCENARIO, seed: String(SEED), seconds: options.seconds, runs: options.runs,
   machine: started,
   native: nat,
   wasm: w,
+  real,
   ratios: {
     wasm_over_native_page: w.transactions_per_wall_s / nat.page_like.transactions_per_wall_s,
     wasm_over_native_cli: w.transactions_per_wall_s / nat.transactions_per_wall_s,
+    real_wasm_over_native_page: real.wasm.transactions_per_wall_s / real.native.page_like.transactions_per_wall_s,
   },
   targets: { native_transactions_per_wall_s: TARGET.native, wasm_transactions_per_wall_s: TARGET.wasm, wasm_over_native: TARGET.ratio },
   frame: options.frame ? frame() : { result: null, reason: 'skipped (--no-frame)' },

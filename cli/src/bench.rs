@@ -4,7 +4,7 @@
 //! number that moved rather than by feel. Only this command reads the wall clock; the engine
 //! never does, which is what keeps its runs reproducible.
 
-use crate::Refusal;
+use crate::{apply_scale, Refusal, ScaleArg};
 use dhara_engine::sim::Duration;
 use dhara_engine::{Scenario, Timeline};
 use serde_json::{json, Value};
@@ -24,6 +24,10 @@ struct Timed {
     transactions: u64,
     events: u64,
     simulated_s: f64,
+    /// Taken in by the consumer group (the fraud job's sources) and still waiting at the end:
+    /// whether the pipeline behind the producer kept up.
+    consumed: u64,
+    lag_records: u64,
     trace_hash: String,
 }
 
@@ -39,8 +43,11 @@ impl Timed {
     }
 }
 
-pub fn command(json_out: bool, seconds: u64, scenario_arg: &str) -> Result<(), Refusal> {
-    let scenario = crate::load_scenario(scenario_arg, &[]).map_err(|Refusal(m)| Refusal(m.replacen("SCENARIO:", "--scenario:", 1)))?;
+pub fn command(json_out: bool, seconds: u64, scenario_arg: &str, scale: Option<ScaleArg>) -> Result<(), Refusal> {
+    let mut scenario = crate::load_scenario(scenario_arg, &[]).map_err(|Refusal(m)| Refusal(m.replacen("SCENARIO:", "--scenario:", 1)))?;
+    if let Some(scale) = scale {
+        apply_scale(&mut scenario, scale, "--scale")?;
+    }
     let span = Duration::from_secs(seconds);
     // First the `dhara run` path (no snapshots, one advance): the headline number.
     let cli = timed(Timeline::new(scenario.clone(), SEED).without_snapshots(), span, false)?;
@@ -51,7 +58,7 @@ pub fn command(json_out: bool, seconds: u64, scenario_arg: &str) -> Result<(), R
     if page.trace_hash != cli.trace_hash {
         return Err(Refusal(format!("bench: the page-like run's trace hash {} differs from the run's {}: not the same work", page.trace_hash, cli.trace_hash)));
     }
-    let report = report(&scenario, seconds, &cli, &page, peak_after_cli_kib);
+    let report = report(&scenario, seconds, scale, &cli, &page, peak_after_cli_kib);
     if json_out {
         println!("{}", serde_json::to_string_pretty(&report).expect("a report serializes"));
     } else {
@@ -78,6 +85,8 @@ fn timed(mut timeline: Timeline, span: Duration, page_like: bool) -> Result<Time
         transactions: summary.produced,
         events: summary.events,
         simulated_s: summary.simulated_us as f64 / 1e6,
+        consumed: summary.consumed,
+        lag_records: summary.lag_records,
         trace_hash: summary.trace_hash,
     })
 }
@@ -86,14 +95,23 @@ fn advance(timeline: &mut Timeline, by: Duration) -> Result<(), Refusal> {
     timeline.advance(by).map_err(|refused| Refusal(format!("bench: the run refused command [{}]: {}", refused.index, refused.error)))
 }
 
-fn report(scenario: &Scenario, seconds: u64, cli: &Timed, page: &Timed, peak_after_cli_kib: Option<u64>) -> Value {
+fn report(scenario: &Scenario, seconds: u64, scale: Option<ScaleArg>, cli: &Timed, page: &Timed, peak_after_cli_kib: Option<u64>) -> Value {
     let tx_per_s = cli.transactions as f64 / cli.wall_s;
+    let scale_name = match scale {
+        None => "",
+        Some(ScaleArg::Class) => "class",
+        Some(ScaleArg::Real) => "real",
+    };
+    let scale_flag = if scale_name.is_empty() { String::new() } else { format!(" --scale {scale_name}") };
     let mut out = json!({
         "scenario": scenario.name,
+        "scale": if scale_name.is_empty() { "as the scenario is" } else { scale_name },
         "seed": SEED.to_string(),
         "simulated_s": seconds,
         "transactions": cli.transactions,
         "events": cli.events,
+        "consumed": cli.consumed,
+        "lag_records_at_end": cli.lag_records,
         "trace_hash": cli.trace_hash,
         "page_like": page.rates(),
         "peak_memory_kib": peak_after_cli_kib,
@@ -103,7 +121,7 @@ fn report(scenario: &Scenario, seconds: u64, cli: &Timed, page: &Timed, peak_aft
         "build": if cfg!(debug_assertions) { "debug (not a measurement: build with --release)" } else { "release" },
         "machine": machine(),
         "date": today_utc(),
-        "command": format!("dhara bench --json --seconds {seconds} --scenario {}", scenario.name),
+        "command": format!("dhara bench --json --seconds {seconds} --scenario {}{scale_flag}", scenario.name),
     });
     if let (Some(object), Value::Object(rates)) = (out.as_object_mut(), cli.rates()) {
         object.extend(rates);
@@ -115,6 +133,7 @@ fn print_human(report: &Value) {
     let n = |key: &str| report[key].as_f64().unwrap_or(0.0);
     println!("dhara bench: {} (seed {}), {} simulated s, trace {}", report["scenario"].as_str().unwrap_or(""), report["seed"].as_str().unwrap_or(""), report["simulated_s"], report["trace_hash"].as_str().unwrap_or(""));
     println!("  {} transactions and {} events in {:.3} s of wall time", report["transactions"], report["events"], n("wall_s"));
+    println!("  the consumer group took in {} of them; {} records were waiting at the end", report["consumed"], report["lag_records_at_end"]);
     println!("  {:.0} transactions/s, {:.0} events/s, {:.2} simulated s per wall s ({:.3}% of the 3,000,000 tx/s target)", n("transactions_per_wall_s"), n("events_per_wall_s"), n("simulated_s_per_wall_s"), n("share_of_native_target") * 100.0);
     let page = &report["page_like"];
     println!("  as the page runs it (snapshots, 1 s advances): {} transactions/s", page["transactions_per_wall_s"]);

@@ -97,6 +97,10 @@ enum Cmd {
         /// A built-in scenario name or a path to a scenario JSON file.
         #[arg(long, default_value = "upi-fraud")]
         scenario: String,
+        /// "class" (the scenario's own rate) or "real" (the domain's real-world rate: UPI's
+        /// 650 million payments a day). Default: the scenario as it is.
+        #[arg(long, value_enum)]
+        scale: Option<ScaleArg>,
     },
     /// Check lessons: parse each (a mistake names the step and field), reach every step and
     /// check its expectations; exit 1 if a claim does not hold.
@@ -176,7 +180,7 @@ fn main() -> ExitCode {
             run(&scenario, seed, duration, files, check_invariants, Tweaks { scale, architectures, set })
         }
         Cmd::Swarm { seeds, from, out } => swarm::command(seeds, from, &out),
-        Cmd::Bench { json, seconds, scenario } => bench::command(json, seconds, &scenario),
+        Cmd::Bench { json, seconds, scenario, scale } => bench::command(json, seconds, &scenario, scale),
         Cmd::Lesson { action } => {
             let outcome = match action {
                 LessonCmd::Check { files } => lesson::check(&files),
@@ -248,6 +252,18 @@ enum ScaleArg {
     Real,
 }
 
+/// Applies `--scale` to the scenario's workload; `flag` names the flag in the refusal.
+fn apply_scale(scenario: &mut Scenario, scale: ScaleArg, flag: &str) -> Result<(), Refusal> {
+    let Some(workload) = &mut scenario.workload else {
+        return Err(Refusal(format!("{flag}: scenario {:?} has no workload to scale (scenarios with one: those with a \"workload\" section, e.g. upi-fraud)", scenario.name)));
+    };
+    workload.set_scale(match scale {
+        ScaleArg::Class => dhara_engine::workload::Scale::Class,
+        ScaleArg::Real => dhara_engine::workload::Scale::Real,
+    });
+    Ok(())
+}
+
 /// The files `run` writes and reads.
 struct Files<'a> {
     trace: Option<&'a Path>,
@@ -272,13 +288,7 @@ fn run(scenario_arg: &str, seed: u64, duration: Duration, files: Files, check: b
         scenario.architectures = Some(Default::default());
     }
     if let Some(scale) = tweaks.scale {
-        let Some(workload) = &mut scenario.workload else {
-            return Err(Refusal(format!("--scale: scenario {:?} has no workload to scale (scenarios with one: those with a \"workload\" section, e.g. upi-fraud)", scenario.name)));
-        };
-        workload.set_scale(match scale {
-            ScaleArg::Class => dhara_engine::workload::Scale::Class,
-            ScaleArg::Real => dhara_engine::workload::Scale::Real,
-        });
+        apply_scale(&mut scenario, scale, "--scale")?;
     }
     let schedule = match commands {
         None => Vec::new(),

@@ -5,7 +5,6 @@ mod support;
 
 use support::{assert_refused, dhara, stdout_json};
 
-
 #[test]
 fn bench_json_reports_the_same_run_as_dhara_run() {
     let bench = stdout_json(&dhara(&["bench", "--json", "--seconds", "1"]));
@@ -50,4 +49,22 @@ fn bench_refuses_bad_flags_naming_them() {
     assert_refused(&dhara(&["bench", "--seconds", "ten"]), "--seconds");
     assert_refused(&dhara(&["bench", "--scenario", "no-such-scenario"]), "--scenario");
     assert_refused(&dhara(&["bench", "--fast"]), "--fast");
+    assert_refused(&dhara(&["bench", "--scale", "huge"]), "--scale");
+    assert_refused(&dhara(&["bench", "--scale", "real", "--scenario", "upi-lag"]), "--scale");
+}
+
+/// At real scale the bench runs what `dhara run --scale real` runs, and says how much of it
+/// the consumer group kept up with.
+#[test]
+fn bench_at_real_scale_is_dhara_run_at_real_scale() {
+    let bench = stdout_json(&dhara(&["bench", "--json", "--seconds", "1", "--scale", "real"]));
+    let run = stdout_json(&dhara(&["run", "upi-fraud", "--seed", "1", "--for", "1s", "--scale", "real"]));
+    let class = stdout_json(&dhara(&["run", "upi-fraud", "--seed", "1", "--for", "1s"]));
+    assert_eq!(bench["scale"], "real");
+    assert_eq!(bench["trace_hash"], run["trace_hash"]);
+    assert_eq!(bench["transactions"], run["produced"]);
+    assert_eq!(bench["consumed"], run["consumed"]);
+    assert_eq!(bench["lag_records_at_end"], run["lag_records"]);
+    assert!(bench["transactions"].as_u64() > class["produced"].as_u64().map(|n| n * 10), "{bench}");
+    assert!(bench["command"].as_str().expect("text").ends_with("--scale real"), "{bench}");
 }
