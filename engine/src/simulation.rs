@@ -82,8 +82,9 @@ fn ms(value: u32) -> u64 {
 /// The settings of consumer `index` of the scenario's group.
 pub(crate) fn consumer_config(scenario: &Scenario, index: u16) -> ConsumerConfig {
     let c = &scenario.consumer;
+    let class_rate_per_s = scenario.producer.records_per_s;
     ConsumerConfig {
-        rate_records_per_s: c.records_per_s,
+        rate_records_per_s: scenario.workload.as_ref().map_or(c.records_per_s, |w| w.capacity_per_s(c.records_per_s, class_rate_per_s)),
         max_poll_records: c.max_poll_records,
         fetch_max_wait_us: ms(c.fetch_max_wait_ms),
         fetch_min_bytes: c.fetch_min_bytes,
@@ -110,7 +111,11 @@ pub(crate) fn job_event_time(scenario: &Scenario) -> crate::scenario::stream::Ev
 /// The stream job of the scenario, if any, with the partitions each source task reads.
 fn stream_job(scenario: &Scenario) -> Option<Job> {
     let spec = scenario.stream.as_ref()?;
-    Some(Job::new(spec, &scenario.topic.name, scenario.topic.partitions, scenario.consumer.count))
+    let mut job = Job::new(spec, &scenario.topic.name, scenario.topic.partitions, scenario.consumer.count);
+    if let Some(workload) = &scenario.workload {
+        job.set_operator_rate(workload.capacity_per_s(spec.operator_records_per_s, scenario.producer.records_per_s));
+    }
+    Some(job)
 }
 
 impl Simulation {

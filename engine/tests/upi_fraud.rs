@@ -130,6 +130,20 @@ fn real_scale_runs_at_npci_rate() {
     assert!((created / expected - 1.0).abs() < 0.1, "{created} vs {expected}");
 }
 
+/// Real scale sizes the consumers and the fraud tasks for the real rate, as the scenario sized
+/// them for its class rate: the whole pipeline keeps up, instead of only the producer.
+#[test]
+fn at_real_scale_the_pipeline_is_sized_for_the_load_and_keeps_up() {
+    let mut j = builtin_json("upi-fraud");
+    j["workload"]["scale"] = "real".into();
+    let mut sim = Simulation::new(Scenario::from_json(&j.to_string()).expect("valid"), 1);
+    sim.advance(Duration::from_secs(6));
+    let summary = sim.summary();
+    assert!(summary.produced > 50_000, "{}", summary.produced);
+    // The class-sized group (3 × 3,000 records/s) would have taken in about half.
+    assert!(summary.consumed * 100 >= summary.produced * 95, "consumed {} of {}", summary.consumed, summary.produced);
+}
+
 #[test]
 fn a_restart_repeats_alerts_at_least_once_but_the_scores_count_each_payment_once() {
     let mut j = builtin_json("upi-fraud");

@@ -11,6 +11,7 @@
 pub mod aggregate;
 pub mod job;
 pub mod join;
+pub mod keyed_state;
 pub mod process;
 pub mod trigger;
 pub mod watermark;

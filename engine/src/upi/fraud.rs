@@ -13,8 +13,7 @@ use crate::stream::job::operator::{Output, OutputId, OutputValue};
 use crate::stream::{EventTimeUs, StreamRecord};
 use crate::workload::{DomainOutput, Payload};
 use serde::Serialize;
-use std::collections::btree_map::{BTreeMap, Entry};
-use std::sync::Arc;
+use crate::stream::keyed_state::KeyedState;
 
 /// Why a payment was alerted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -114,16 +113,17 @@ fn combine(rules: &[(bool, f64, Reason)], log_odds: f64) -> (f64, Vec<Reason>) {
 /// How often (event time) idle keys are swept.
 const SWEEP_EVERY_US: i64 = 10_000_000;
 
-/// The per-key state sits behind a shared pointer so that a checkpoint, which copies the
-/// whole detector, copies pointers: a key's state is copied only when it next changes after
-/// the checkpoint (copy-on-write), which is what keeps a checkpoint of 200,000 payers cheap.
+/// The per-key state is copy-on-write (`KeyedState`): a checkpoint, which copies the whole
+/// detector, copies pointers, which is what keeps a checkpoint of a million payers cheap.
 #[derive(Clone, Debug)]
 pub struct FraudDetector {
     threshold: f64,
     ttl_us: i64,
     keys_max: usize,
-    payers: BTreeMap<u64, Arc<PayerState>>,
-    payees: BTreeMap<u64, Arc<PayeeState>>,
+    /// By payer key id.
+    payers: KeyedState<PayerState>,
+    /// By payee key id (the record's key without `SECOND_KEY_BIT`).
+    payees: KeyedState<PayeeState>,
     /// The sum of every key's `bytes()`, kept up to date as states change: the checkpoint
     /// reads it each time, and walking every key for it cost as much as the records.
     state_bytes: usize,
@@ -136,8 +136,8 @@ impl FraudDetector {
             threshold: spec.threshold,
             ttl_us: i64::from(spec.state_ttl_ms) * 1_000,
             keys_max: spec.state_keys_max as usize,
-            payers: BTreeMap::new(),
-            payees: BTreeMap::new(),
+            payers: KeyedState::default(),
+            payees: KeyedState::default(),
             state_bytes: 0,
             last_sweep_us: i64::MIN,
         }
@@ -157,7 +157,7 @@ impl FraudDetector {
     }
 
     fn on_payer(&mut self, key: u64, id: u64, txn: &Txn, event_us: EventTimeUs, now_us: u64, out: &mut Vec<Output>) {
-        let (state, bytes_before) = make_mut(self.payers.entry(key), PayerState::bytes);
+        let (state, bytes_before) = self.payers.get_mut(key, PayerState::bytes);
         let features = state.features(txn, event_us);
         let (score, mut reasons) = score_payer(&features);
         let flagged = score >= self.threshold;
@@ -184,7 +184,7 @@ impl FraudDetector {
     }
 
     fn on_payee(&mut self, key: u64, id: u64, txn: &Txn, event_us: EventTimeUs, now_us: u64, out: &mut Vec<Output>) {
-        let (state, bytes_before) = make_mut(self.payees.entry(key), PayeeState::bytes);
+        let (state, bytes_before) = self.payees.get_mut(key & !SECOND_KEY_BIT, PayeeState::bytes);
         let (score, mut reasons) = score_payee(state.fan_in(txn.payer, event_us));
         let flagged = score >= self.threshold;
         if flagged && reasons.is_empty() {
@@ -217,8 +217,8 @@ impl FraudDetector {
     /// Keeps the keys whose last-seen time passes `keep`.
     fn retain_seen(&mut self, keep: impl Fn(EventTimeUs) -> bool) {
         let bytes = &mut self.state_bytes;
-        self.payers.retain(|_, s| keep(s.last_seen_us) || forget(bytes, s.bytes()));
-        self.payees.retain(|_, s| keep(s.last_seen_us) || forget(bytes, s.bytes()));
+        self.payers.retain(|s| keep(s.last_seen_us) || forget(bytes, s.bytes()));
+        self.payees.retain(|s| keep(s.last_seen_us) || forget(bytes, s.bytes()));
     }
 
     /// Beyond the key limit, the longest-idle eighth of the keys goes (one scan per eighth).
@@ -252,20 +252,6 @@ impl FraudDetector {
     pub fn state_keys(&self) -> usize {
         self.payers.len() + self.payees.len()
     }
-}
-
-/// The state at `entry` ready to change (created if new, copied first if a checkpoint still
-/// shares it), with its size before the change (0 for a new key).
-fn make_mut<'a, S: Clone + Default>(entry: Entry<'a, u64, Arc<S>>, bytes: fn(&S) -> usize) -> (&'a mut S, usize) {
-    let (state, before) = match entry {
-        Entry::Vacant(vacant) => (vacant.insert(Arc::default()), 0),
-        Entry::Occupied(occupied) => {
-            let state = occupied.into_mut();
-            let before = bytes(state);
-            (state, before)
-        }
-    };
-    (Arc::make_mut(state), before)
 }
 
 /// Takes a dropped key's size out of the kept sum; false, so `retain` drops it.

@@ -366,7 +366,9 @@ fn a_checkpoint_copy_is_unmoved_by_later_payments() {
         if id % 5_000 == 0 {
             detector.on_watermark(now.as_us() as i64, 0, &mut Vec::new());
         }
-        assert_eq!(detector.state_bytes(), detector.state_bytes_walked(), "after payment {id}");
+        if id % 500 == 0 {
+            assert_eq!(detector.state_bytes(), detector.state_bytes_walked(), "after payment {id}");
+        }
     }
     let (before, mut copy) = checkpoint.expect("taken");
     assert_eq!(format!("{copy:?}"), before, "the checkpoint's copy moved with later payments");

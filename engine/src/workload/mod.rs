@@ -129,12 +129,27 @@ impl WorkloadSpec {
     /// it, a real-scale rate over a class-sized population would make every payer a
     /// velocity burst and every shopper busy.
     pub fn keys(&self, class_keys: u32, class_rate_per_s: u32) -> u32 {
+        self.grown(class_keys, class_rate_per_s, crate::scenario::limits::KEYS_MAX)
+    }
+
+    /// How fast a consumer or an operator task processes, records per second: the
+    /// scenario's own at class scale; at real scale grown by the same factor as the rate (at
+    /// most `limits::RATE_RECORDS_PER_S_MAX`), so the pipeline has the headroom over its load
+    /// that the scenario gave it in class. A real deployment is sized for its traffic; a
+    /// class-sized consumer group under UPI's real rate would only ever show lag growing.
+    pub fn capacity_per_s(&self, class_capacity_per_s: u32, class_rate_per_s: u32) -> u32 {
+        self.grown(class_capacity_per_s, class_rate_per_s, crate::scenario::limits::RATE_RECORDS_PER_S_MAX)
+    }
+
+    /// `class_value` times real rate / class rate, at most `max`; unchanged at class scale
+    /// and where the class rate is already the higher.
+    fn grown(&self, class_value: u32, class_rate_per_s: u32, max: u32) -> u32 {
         let real_rate = self.rate_per_s(class_rate_per_s);
         if real_rate <= class_rate_per_s {
-            return class_keys;
+            return class_value;
         }
-        let grown = u64::from(class_keys) * u64::from(real_rate) / u64::from(class_rate_per_s);
-        grown.min(u64::from(crate::scenario::limits::KEYS_MAX)) as u32
+        let grown = u64::from(class_value) * u64::from(real_rate) / u64::from(class_rate_per_s);
+        grown.min(u64::from(max)) as u32
     }
 }
 
@@ -408,5 +423,9 @@ mod tests {
         assert_eq!(upi(Scale::Real).keys(200_000, 200), crate::scenario::limits::KEYS_MAX, "capped");
         // A class rate above the real one is not shrunk.
         assert_eq!(upi(Scale::Real).keys(5_000, 20_000), 5_000);
+        // Processing capacity grows by the same factor, so the headroom over the load stays.
+        assert_eq!(upi(Scale::Class).capacity_per_s(3_000, 200), 3_000);
+        assert_eq!(upi(Scale::Real).capacity_per_s(3_000, 200), 3_000 * upi::REAL_RATE_PER_S / 200);
+        assert_eq!(upi(Scale::Real).capacity_per_s(5_000_000, 1), crate::scenario::limits::RATE_RECORDS_PER_S_MAX, "capped");
     }
 }
