@@ -89,6 +89,40 @@ pub struct Recent {
     pub flagged: bool,
 }
 
+/// The last `DEVICES_MAX` phones a payer used, oldest first. Held inline rather than in a
+/// heap buffer: a payer's state is copied whenever a checkpoint shares it, and a copy without
+/// an allocation is several times cheaper.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Devices {
+    ids: [u32; DEVICES_MAX],
+    len: u8,
+}
+
+impl Devices {
+    pub fn contains(&self, device: &u32) -> bool {
+        self.ids[..usize::from(self.len)].contains(device)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    /// Adds a phone, forgetting the oldest when all places are taken.
+    pub fn remember(&mut self, device: u32) {
+        if self.len() == DEVICES_MAX {
+            self.ids.copy_within(1.., 0);
+            self.ids[DEVICES_MAX - 1] = device;
+        } else {
+            self.ids[self.len()] = device;
+            self.len += 1;
+        }
+    }
+}
+
 /// A payer's keyed state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PayerState {
@@ -96,7 +130,7 @@ pub struct PayerState {
     pub recent: VecDeque<Recent>,
     /// Where and when their latest payment (by event time) happened.
     pub last_place: Option<(EventTimeUs, u8)>,
-    pub devices: VecDeque<u32>,
+    pub devices: Devices,
     pub payments: u32,
     pub last_seen_us: EventTimeUs,
 }
@@ -125,7 +159,7 @@ pub struct PayerFeatures {
 
 impl PayerState {
     pub fn new() -> PayerState {
-        PayerState { amounts: Welford::with_prior(), recent: VecDeque::new(), last_place: None, devices: VecDeque::new(), payments: 0, last_seen_us: i64::MIN }
+        PayerState { amounts: Welford::with_prior(), recent: VecDeque::new(), last_place: None, devices: Devices::default(), payments: 0, last_seen_us: i64::MIN }
     }
 
     /// The payment's features against the state as it is (before `add`).
@@ -178,10 +212,7 @@ impl PayerState {
         // Likewise a flagged payment's phone is not trusted: the fraudster's next payment
         // from it is still from a new phone.
         if !flagged && !self.devices.contains(&txn.device) {
-            if self.devices.len() == DEVICES_MAX {
-                self.devices.pop_front();
-            }
-            self.devices.push_back(txn.device);
+            self.devices.remember(txn.device);
         }
         self.payments = self.payments.saturating_add(1);
         self.last_seen_us = self.last_seen_us.max(event_us);
@@ -221,11 +252,16 @@ impl PayeeState {
     /// Distinct people who paid this payee within the fan-in window around `event_us`,
     /// counting `payer` (the payment being judged).
     pub fn fan_in(&self, payer: u32, event_us: EventTimeUs) -> u32 {
-        let mut payers: Vec<u32> = self.inbound.iter().filter(|i| (event_us - i.event_us).abs() <= FAN_IN_WINDOW_US).map(|i| i.payer).collect();
-        payers.push(payer);
+        // On the stack: this runs for every person-to-person payment.
+        let mut payers = [payer; PAYEE_RECENT_MAX + 1];
+        let mut len = 1;
+        for inbound in self.inbound.iter().filter(|i| (event_us - i.event_us).abs() <= FAN_IN_WINDOW_US) {
+            payers[len] = inbound.payer;
+            len += 1;
+        }
+        let payers = &mut payers[..len];
         payers.sort_unstable();
-        payers.dedup();
-        payers.len() as u32
+        1 + payers.windows(2).filter(|pair| pair[0] != pair[1]).count() as u32
     }
 
     pub fn add(&mut self, id: u64, txn: &Txn, event_us: EventTimeUs, flagged: bool) {

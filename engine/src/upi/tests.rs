@@ -380,3 +380,25 @@ fn a_checkpoint_copy_is_unmoved_by_later_payments() {
     assert!(!outputs.is_empty(), "the later payments raised alerts");
     assert_eq!(replayed, outputs);
 }
+
+#[test]
+fn a_payer_remembers_their_last_four_phones_and_fan_in_counts_distinct_payers() {
+    let mut devices = super::features::Devices::default();
+    assert!(devices.is_empty());
+    for phone in [7, 8, 9, 10, 11, 12] {
+        devices.remember(phone);
+    }
+    assert_eq!(devices.len(), 4);
+    assert!([9, 10, 11, 12].iter().all(|p| devices.contains(p)), "{devices:?}");
+    assert!(![7, 8].iter().any(|p| devices.contains(p)), "the oldest are forgotten: {devices:?}");
+
+    let mut payee = super::features::PayeeState::default();
+    let p2p = |payer| Txn { payer, payee: 1, amount_paise: 500, category: Category::P2p, ..Txn::default() };
+    // 40 payments (more than the state keeps) from payers 0..5, the last within the window.
+    for (i, payer) in (0..40u32).map(|i| (i, i % 5)) {
+        payee.add(u64::from(i), &p2p(payer), i64::from(i) * 1_000_000, false);
+    }
+    assert_eq!(payee.fan_in(3, 40_000_000), 5, "the five payers, 3 among them");
+    assert_eq!(payee.fan_in(99, 40_000_000), 6, "a sixth payer");
+    assert_eq!(payee.fan_in(99, 40_000_000 + super::features::FAN_IN_WINDOW_US + 40_000_000), 1, "all outside the window");
+}
