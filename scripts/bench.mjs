@@ -1,20 +1,22 @@
 // Throughput benchmark: how many simulated UPI payments the engine gets through per second
 // of wall-clock time, natively (`dhara bench`) and as wasm under Node (the page's own
 // dhara_bg.wasm driven through `Lab`, nothing drawn), plus the page's frame time
-// (scripts/bench-frame.mjs) and Apache Beam's DirectRunner on a sliding-window count. The
-// wasm run must end on the native run's trace hash: the same work, or the ratio means nothing.
-// Prints one JSON object and writes a dated "Throughput" section to BENCHMARKS.md.
+// (scripts/bench-frame.mjs), its weight and load time (scripts/bench-load.mjs) and Apache
+// Beam's DirectRunner on a sliding-window count. The wasm run must end on the native run's
+// trace hash: the same work, or the ratio means nothing. Prints one JSON object and writes a
+// dated "Throughput" section (and bench-load's "Page weight and load") to BENCHMARKS.md.
 //
-// Usage: npm run bench [-- --seconds 60 --runs 3 --no-build --no-frame --no-beam]
+// Usage: npm run bench [-- --seconds 60 --runs 3 --no-build --no-frame --no-load --no-beam]
 // Beam is installed on first use into a venv under ~/.cache/dhara (pip, a few minutes).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus, homedir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DIST, ROOT } from '../tests/web/helpers.mjs';
+import { loadSection, measureLoad } from './bench-load.mjs';
+import { writeSection } from './bench-sections.mjs';
 
-const BENCHMARKS = join(ROOT, 'BENCHMARKS.md');
 const SCENARIO = 'upi-fraud';
 const SEED = 1n;
 /** Lab.advance per call, as `dhara bench`'s page-like run (cli/src/bench.rs PAGE_ADVANCE_MS). */
@@ -24,7 +26,7 @@ const TARGET = { native: 3_000_000, wasm: 2_000_000, ratio: 0.7 };
 const BEAM_VENV = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'dhara', 'beam-venv');
 
 function parseArgs(argv) {
-  const options = { seconds: 60, runs: 3, build: true, frame: true, beam: true, beamRecords: 20000 };
+  const options = { seconds: 60, runs: 3, build: true, frame: true, load: true, beam: true, beamRecords: 20000 };
   const whole = (flag, text, max) => {
     const n = Number(text);
     if (!Number.isInteger(n) || n < 1 || n > max) fail(`${flag}: must be a whole number from 1 to ${max}, got ${JSON.stringify(text ?? '')}`);
@@ -37,8 +39,9 @@ function parseArgs(argv) {
     else if (flag === '--beam-records') options.beamRecords = whole(flag, argv[++i], 10_000_000);
     else if (flag === '--no-build') options.build = false;
     else if (flag === '--no-frame') options.frame = false;
+    else if (flag === '--no-load') options.load = false;
     else if (flag === '--no-beam') options.beam = false;
-    else fail(`${flag}: unknown flag (allowed: --seconds N, --runs N, --beam-records N, --no-build, --no-frame, --no-beam)`);
+    else fail(`${flag}: unknown flag (allowed: --seconds N, --runs N, --beam-records N, --no-build, --no-frame, --no-load, --no-beam)`);
   }
   return options;
 }
@@ -119,6 +122,18 @@ function frame() {
   return { result: rows, reason: null };
 }
 
+/** Cold loads of the built page (scripts/bench-load.mjs); writes its own section. */
+async function load() {
+  log('page weight and load (scripts/bench-load.mjs, 10 cold loads)');
+  try {
+    const result = await measureLoad({ loads: 10 });
+    writeSection(loadSection(result));
+    return { result, reason: null };
+  } catch (error) {
+    return { result: null, reason: `bench-load failed: ${error.message}` };
+  }
+}
+
 /** Beam's DirectRunner via scripts/bench_beam.py, installing apache-beam on first use. */
 function beam(options) {
   const python = join(BEAM_VENV, 'bin', 'python');
@@ -167,6 +182,8 @@ function section(r) {
   const { native: nat, wasm: w } = r;
   const page = nat.page_like;
   const frameRows = r.frame.result ? Object.entries(r.frame.result).map(([name, f]) => `${name}: p50 ${f.frame_p50_ms} ms, p95 ${f.frame_p95_ms} ms, pace ${f.simulated_s_per_wall_s_over_speed}`).join('; ') : `not measured (${r.frame.reason})`;
+  const l = r.load.result;
+  const loadLine = l ? `${n(l.total_gz_bytes)} bytes gzipped over ${l.files.length} files (${n(l.total_raw_bytes)} raw; target ${n(l.targets.total_gz_bytes)}); median of ${l.loads} cold loads: first paint ${l.median.first_paint_ms} ms, interactive ${l.median.interactive_ms} ms` : `not measured (${r.load.reason})`;
   const b = r.beam.result;
   const beamLine = b ? `${n(b.records_per_wall_s)} records/s (${n(b.records)} records, ${n(b.keys)} keys, sliding ${b.window_s} s every ${b.period_s} s over ${b.span_s} s of event time, ${b.wall_s} s wall; Beam ${b.beam_version})` : `not measured (${r.beam.reason})`;
   return [
@@ -186,22 +203,11 @@ function section(r) {
     '',
     `Page frame time (\`npm run bench:frame\`, the Frame time section above): ${frameRows}.`,
     '',
+    `Page weight and load (\`npm run bench:load\`, the section above): ${loadLine}.`,
+    '',
     `Beam DirectRunner (\`scripts/bench_beam.py\`, count per key in sliding event-time windows): ${beamLine}. Not the same work as the row above (no brokers, no replication, no fraud features): a reference for what a general-purpose local runner does with the windowed-count shape.`,
     '',
   ].join('\n');
-}
-
-/** Appends the section, first removing one with the same heading (a rerun the same day), so
- * it always follows the Frame time section bench-frame.mjs has just appended. */
-function writeSection(text) {
-  const heading = text.split('\n')[0];
-  let current = existsSync(BENCHMARKS) ? readFileSync(BENCHMARKS, 'utf8') : '# Benchmarks\n\nMeasured on the machine named in each section; rerun the command to compare.\n';
-  const start = current.indexOf(`\n${heading}\n`);
-  if (start >= 0) {
-    const next = current.indexOf('\n## ', start + heading.length + 1);
-    current = current.slice(0, start + 1) + (next < 0 ? '' : current.slice(next + 1));
-  }
-  writeFileSync(BENCHMARKS, `${current.trimEnd()}\n\n${text}`);
 }
 
 const options = parseArgs(process.argv.slice(2));
@@ -228,6 +234,7 @@ const report = {
   },
   targets: { native_transactions_per_wall_s: TARGET.native, wasm_transactions_per_wall_s: TARGET.wasm, wasm_over_native: TARGET.ratio },
   frame: options.frame ? frame() : { result: null, reason: 'skipped (--no-frame)' },
+  load: options.load ? await load() : { result: null, reason: 'skipped (--no-load)' },
   beam: options.beam ? beam(options) : { result: null, reason: 'skipped (--no-beam)' },
 };
 writeSection(section(report));

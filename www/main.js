@@ -293,6 +293,7 @@ function frame(nowMs) {
     drawCharts(nowMs);
     updatePanels(nowMs);
     app.frames += 1;
+    if (app.frames === 1) performance.mark('dhara-interactive'); // scripts/bench-load.mjs: first frame drawn, controls wired
   } catch (error) {
     showOverlay(error);
     return;
