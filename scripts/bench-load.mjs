@@ -6,12 +6,12 @@
 // main.js sets once the first frame is drawn with the controls wired. Prints one JSON object
 // and writes a dated "Page weight and load" section to BENCHMARKS.md.
 //
-// Usage: npm run bench:load [-- --loads 10] (build first: bash scripts/build.sh dist).
+// Usage: npm run bench:load [-- --loads 10 --dist DIR] (build first: bash scripts/build.sh dist).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { CHROMIUM, DIST, launchBrowser, serveSite } from '../tests/web/helpers.mjs';
+import { join, relative } from 'node:path';
+import { CHROMIUM, DIST, ROOT, launchBrowser, serveSite } from '../tests/web/helpers.mjs';
 import { writeSection } from './bench-sections.mjs';
 import { STANDALONE_NAME } from './standalone.mjs';
 
@@ -21,14 +21,17 @@ const INTERACTIVE_MARK = 'dhara-interactive';
 export const LOAD_TARGET = { total_gz_bytes: 250_000, first_paint_ms: 100, interactive_ms: 500 };
 
 function parseArgs(argv) {
-  const options = { loads: 10 };
+  const options = { loads: 10, dist: DIST };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--loads') {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1 || n > 100) fail(`--loads: must be a whole number from 1 to 100, got ${JSON.stringify(argv[i] ?? '')}`);
       options.loads = n;
-    } else fail(`${flag}: unknown flag (allowed: --loads N)`);
+    } else if (flag === '--dist') {
+      options.dist = argv[++i];
+      if (!options.dist || !existsSync(join(options.dist, 'index.html'))) fail(`--dist: must be a built site (a directory with index.html), got ${JSON.stringify(options.dist ?? '')}`);
+    } else fail(`${flag}: unknown flag (allowed: --loads N, --dist DIR)`);
   }
   return options;
 }
@@ -101,9 +104,9 @@ function machine() {
   return { cores: cpus().length, cpu_model: model, chromium, load_average_1m: Number(loadavg()[0].toFixed(2)) };
 }
 
-export async function measureLoad({ loads }) {
+export async function measureLoad({ loads, dist = DIST }) {
   const started = machine();
-  const site = await serveSite(DIST);
+  const site = await serveSite(dist);
   const browser = await launchBrowser();
   const runs = [];
   try {
@@ -113,12 +116,13 @@ export async function measureLoad({ loads }) {
     site.close();
   }
   const weight = describeFiles(runs[0].files, site.origin);
-  const standalone = readFileSync(join(DIST, STANDALONE_NAME));
+  const standalone = readFileSync(join(dist, STANDALONE_NAME));
   const keys = Object.keys(runs[0].timings);
   const medians = Object.fromEntries(keys.map((k) => [k, runs.every((r) => r.timings[k] !== null) ? Number(median(runs.map((r) => r.timings[k])).toFixed(1)) : null]));
   return {
     date: new Date().toISOString().slice(0, 10),
     machine: started,
+    dist: relative(ROOT, dist) || '.',
     loads,
     ...weight,
     standalone: { file: STANDALONE_NAME, raw_bytes: standalone.length, gz_bytes: gzipBytes(standalone) },
@@ -137,8 +141,8 @@ export function loadSection(r) {
   return [
     `## Page weight and load (${r.date})`,
     '',
-    `Machine: ${r.machine.cores} cores, ${r.machine.cpu_model}; ${r.machine.chromium} (headless, --disable-gpu); 1-minute load average ${r.machine.load_average_1m} at the start. Command: \`npm run bench:load\` (scripts/bench-load.mjs; \`npm run bench\` runs it too).`,
-    `Site: dist/ served from 127.0.0.1 by scripts/serve.mjs (no compression, no network throttling), the default page (upi-lag) at 1280×720; ${r.loads} cold loads, each in a new browser context with the HTTP cache off. Sizes are of what the page fetched; "gzip" is \`gzip -9\` of each file, what a compressing host sends.`,
+    `Machine: ${r.machine.cores} cores, ${r.machine.cpu_model}; ${r.machine.chromium} (headless, --disable-gpu); 1-minute load average ${r.machine.load_average_1m} at the start${r.machine.load_average_1m > r.machine.cores / 2 ? ' (a busy machine: other work was running, so read the times as upper bounds)' : ''}. Command: \`npm run bench:load\` (scripts/bench-load.mjs; \`npm run bench\` runs it too).`,
+    `Site: ${r.dist}/ served from 127.0.0.1 by scripts/serve.mjs (no compression, no network throttling), the default page (upi-lag) at 1280×720; ${r.loads} cold loads, each in a new browser context with the HTTP cache off. Sizes are of what the page fetched; "gzip" is \`gzip -9\` of each file, what a compressing host sends.`,
     '',
     '| file the page loads | raw bytes | gzip bytes |',
     '|---|---:|---:|',
