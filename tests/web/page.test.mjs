@@ -25,6 +25,7 @@ async function assertRunsAndDraws(page) {
   assert.ok(later.producer.sent > before.producer.sent, 'the producer keeps sending');
   assert.notEqual((await canvasPixels(page, 'flow')).hash, flow.hash, 'the flow view changes');
   assert.equal(later.scenario, 'upi-lag');
+  assert.equal(await page.evaluate(() => performance.getEntriesByName('dhara-interactive').length), 1, 'main.js marks its first frame once (scripts/bench-load.mjs times it)');
 }
 
 function assertClean({ problems, requests }, origin) {
