@@ -7,6 +7,7 @@
 //! `retry.backoff.ms`, until `delivery.timeout.ms` runs out.
 
 pub mod accumulator;
+mod in_flight;
 mod sender;
 mod sequences;
 mod transaction;
@@ -116,7 +117,7 @@ pub struct Producer {
     accumulator: Accumulator,
     /// Batches taken from the accumulator whose request is being compressed or answered.
     sending: BTreeMap<u64, ProducerBatch>,
-    requests: BTreeMap<u64, Request>,
+    requests: in_flight::InFlight,
     /// Sequence numbering, for an idempotent producer.
     sequences: Option<Sequences>,
     /// When the producer's compression work queued so far is done: one thread compresses.
@@ -149,7 +150,7 @@ impl Producer {
             leaders: vec![(None, 0); partitions as usize],
             accumulator: Accumulator::new(partitions, config.batching),
             sending: BTreeMap::new(),
-            requests: BTreeMap::new(),
+            requests: in_flight::InFlight::default(),
             sequences: config.idempotence.then(|| Sequences::new(config.producer_id, partitions)),
             cpu_free_at: SimTime::ZERO,
             drain_start: 0,
@@ -248,7 +249,7 @@ impl Producer {
     }
     /// Produce requests to `broker` not yet answered: what max.in.flight bounds.
     pub fn requests_in_flight(&self, broker: u16) -> u32 {
-        self.requests.values().filter(|r| r.broker == broker).count() as u32
+        self.requests.to_broker(broker)
     }
 
     pub fn on_timer(&mut self, now: SimTime, timer: Timer, out: &mut Outbox) {

@@ -97,14 +97,14 @@ impl Producer {
 
     /// Puts a request's batch on the wire.
     pub(super) fn transmit(&mut self, request_id: u64, out: &mut Outbox) {
-        let Some(request) = self.requests.get_mut(&request_id) else { return };
+        let Some(request) = self.requests.get(&request_id) else { return };
         let (batch_id, partition, broker, acks) = (request.batch_id, request.partition, request.broker, self.config.acks);
         let Some(batch) = self.sending.get(&batch_id) else {
             // Its delivery timeout passed while it was being compressed: nothing to send.
             self.requests.remove(&request_id);
             return;
         };
-        request.on_wire = true;
+        self.requests.set_on_wire(&request_id);
         out.note(TraceKind::BatchSent, [partition.into(), batch.record_count().into(), batch.wire_bytes.into()]);
         self.stats.batches_sent += 1;
         self.stats.wire_bytes_sent += u64::from(batch.wire_bytes);
