@@ -52,6 +52,8 @@ const app = {
   playing: true,
   lastFrameMs: null,
   lastChartMs: -Infinity,
+  /** Charts must be redrawn whatever the engine sampled (a seek, a command, a new run). */
+  chartsStale: true,
   lastPanelMs: -Infinity,
   frames: 0,
   /** Simulated ms the clock owes the run: what a slow frame could not simulate yet. */
@@ -194,6 +196,7 @@ export function drive(action) {
 export function invalidate() {
   app.lastChartMs = -Infinity;
   app.lastPanelMs = -Infinity;
+  app.chartsStale = true;
 }
 
 /**
@@ -235,7 +238,9 @@ function drawCharts(nowMs) {
   // Every canvas is sized each frame (no short-circuit): a resize redraws at once.
   const resized = canvases.map((canvas) => (canvas ? sizeCanvas(canvas) : false)).some(Boolean);
   if (!resized && nowMs - app.lastChartMs < CHART_INTERVAL_MS) return;
-  dashboards.draw(app.lab);
+  const sampleMs = app.scenario?.metrics?.sample_interval_ms || 1000;
+  dashboards.draw(app.lab, Math.floor(app.lab.now_ms() / sampleMs), resized || app.chartsStale);
+  app.chartsStale = false;
   if (workloadPanel.chart()) app.lab.draw_workload_chart(workloadPanel.chart());
   if (archPanel.chart()) app.lab.draw_arch_chart(archPanel.chart());
   app.lastChartMs = nowMs;
