@@ -4,9 +4,13 @@
 //! as Kafka keeps a log as segments that are immutable once rolled: a copy shares every
 //! chunk, and whichever copy then writes starts a chunk of its own (or copies the one chunk
 //! it must change). Copying costs one pointer per chunk, not one copy per element.
+//!
+//! `Arc`, not `Rc`: nothing sends a simulation to another thread today, but the other shared
+//! state (the fraud detector's, the key space's) is `Arc` too, so a `Simulation` stays `Send`
+//! and a parallel swarm remains possible; an atomic count per chunk per copy costs nothing here.
 
 use std::collections::VecDeque;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// Elements per chunk at most: bounds what a copy-on-write of one chunk costs and what
 /// deleted-but-not-yet-freed elements a chunk can hold at the front.
@@ -25,7 +29,7 @@ pub struct Pos {
 /// that were popped but are still shared with other copies.
 #[derive(Clone, Debug)]
 pub struct ChunkedDeque<T> {
-    chunks: VecDeque<Rc<Vec<T>>>,
+    chunks: VecDeque<Arc<Vec<T>>>,
     skip: usize,
     len: usize,
 }
@@ -56,10 +60,10 @@ impl<T: Clone> ChunkedDeque<T> {
 
     /// Appends at the back. The last chunk is written in place only if no copy shares it.
     pub fn push_back(&mut self, value: T) {
-        if let Some(last) = self.chunks.back_mut().and_then(Rc::get_mut).filter(|c| c.len() < CHUNK_LEN_MAX) {
+        if let Some(last) = self.chunks.back_mut().and_then(Arc::get_mut).filter(|c| c.len() < CHUNK_LEN_MAX) {
             last.push(value);
         } else {
-            self.chunks.push_back(Rc::new(vec![value]));
+            self.chunks.push_back(Arc::new(vec![value]));
         }
         self.len += 1;
     }
@@ -146,10 +150,10 @@ impl<T: Clone> ChunkedDeque<T> {
             let cut = self.chunks.back_mut().expect("the cut chunk is held");
             if pos.index <= from {
                 self.chunks.pop_back();
-            } else if let Some(own) = Rc::get_mut(cut) {
+            } else if let Some(own) = Arc::get_mut(cut) {
                 own.truncate(pos.index);
             } else {
-                *cut = Rc::new(cut[from..pos.index].to_vec());
+                *cut = Arc::new(cut[from..pos.index].to_vec());
                 if pos.chunk == 0 {
                     self.skip = 0;
                 }
@@ -179,7 +183,7 @@ impl<T: Clone> ChunkedDeque<T> {
             }
             let survivors: Vec<T> = chunk[from..].iter().zip(&kept).filter(|(_, &k)| k).map(|(v, _)| v.clone()).collect();
             if !survivors.is_empty() {
-                self.chunks.push_back(Rc::new(survivors));
+                self.chunks.push_back(Arc::new(survivors));
             }
         }
         self.len = self.chunks.iter().map(|c| c.len()).sum::<usize>() - self.skip;

@@ -90,7 +90,7 @@ fn a_clone_shares_every_chunk_and_the_writer_starts_a_new_one() {
     }
     assert_eq!(deque.chunk_count(), 4);
     let copy = deque.clone();
-    assert!(deque.chunks.iter().zip(&copy.chunks).all(|(a, b)| Rc::ptr_eq(a, b)), "a clone copies no element");
+    assert!(deque.chunks.iter().zip(&copy.chunks).all(|(a, b)| Arc::ptr_eq(a, b)), "a clone copies no element");
     deque.push_back(u64::MAX);
     assert_eq!(deque.chunk_count(), 5, "the shared last chunk is not written: a new one starts");
     assert_eq!(copy.back(), Some(&(3 * CHUNK_LEN_MAX as u64 + 9)));
@@ -107,8 +107,8 @@ fn retain_keeps_untouched_chunks_shared() {
     }
     let copy = deque.clone();
     deque.retain(|v| *v != 5);
-    assert!(!Rc::ptr_eq(&deque.chunks[0], &copy.chunks[0]), "the changed chunk is rebuilt");
-    assert!(Rc::ptr_eq(&deque.chunks[1], &copy.chunks[1]), "the unchanged chunk is still shared");
+    assert!(!Arc::ptr_eq(&deque.chunks[0], &copy.chunks[0]), "the changed chunk is rebuilt");
+    assert!(Arc::ptr_eq(&deque.chunks[1], &copy.chunks[1]), "the unchanged chunk is still shared");
     assert_eq!(copy.len(), 2 * CHUNK_LEN_MAX);
     assert_eq!(deque.len(), 2 * CHUNK_LEN_MAX - 1);
 }
