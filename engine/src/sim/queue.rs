@@ -150,6 +150,11 @@ impl<E: Clone> EventQueue<E> {
                 run.next += 1;
                 if run.len() == 0 {
                     self.runs.remove(i);
+                } else if run.next > FRESH_LEN_MAX && run.next > run.len() {
+                    // Most of the run is done: keep only the rest, so a long-lived run does
+                    // not hold twice the memory its pending events need.
+                    run.entries = run.rest().into();
+                    run.next = 0;
                 }
                 entry
             }
@@ -315,6 +320,22 @@ mod tests {
             let order: Vec<(SimTime, u64)> = std::iter::from_fn(|| m.queue.pop()).collect();
             assert_eq!(order, m.pending.iter().map(|(t, _, event)| (*t, *event)).collect::<Vec<_>>());
         }
+    }
+
+    #[test]
+    fn a_run_mostly_popped_releases_what_was_popped() {
+        let mut queue = EventQueue::new();
+        let count = 40 * FRESH_LEN_MAX as u64;
+        for i in 0..count {
+            queue.push(SimTime::from_us(i), i);
+        }
+        for _ in 0..30 * FRESH_LEN_MAX {
+            queue.pop();
+        }
+        let held: usize = queue.runs.iter().map(|r| r.entries.len()).sum::<usize>() + queue.fresh.len();
+        assert_eq!(queue.len(), 10 * FRESH_LEN_MAX);
+        assert!(held <= 2 * queue.len() + FRESH_LEN_MAX, "held {held} for {} pending", queue.len());
+        assert_eq!(queue.pop(), Some((SimTime::from_us(30 * FRESH_LEN_MAX as u64), 30 * FRESH_LEN_MAX as u64)));
     }
 
     #[test]
