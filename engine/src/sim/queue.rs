@@ -4,10 +4,11 @@
 //!
 //! Most pending events are timeouts scheduled long ahead (a request's, a batch's delivery
 //! timeout) that the timeline's snapshots would otherwise copy again and again. So, as a
-//! log-structured merge tree does, the queue keeps only its newest events in a small heap;
-//! when that fills, they are sorted into an immutable run shared (`Arc`) by every copy, and
+//! log-structured merge tree does, the queue keeps its newest events in a heap, and before a
+//! copy is taken (`seal`) sorts them into an immutable run shared (`Arc`) by every copy;
 //! runs of similar size are merged. The next event is the earliest of the heap's top and the
-//! runs' heads: the same order, (time, sequence), as one big heap.
+//! runs' heads: the same order, (time, sequence), as one big heap. A run that is never
+//! copied (the CLI's) never seals, and stays one plain heap.
 
 use super::time::SimTime;
 use std::cmp::Ordering;
@@ -17,9 +18,8 @@ use std::sync::Arc;
 /// Upper bound on pending events. Validated scenarios stay far below it (one timer per node
 /// plus the messages in flight); reaching it means a node is scheduling without bound.
 pub const QUEUE_LEN_MAX: usize = 4_000_000;
-/// Events the heap of newest ones holds before they are sorted into a run: what a copy of
-/// the queue still copies.
-pub const FRESH_LEN_MAX: usize = 2_048;
+/// A run popped past this many events (and past half) is cut down to its rest.
+const RUN_POPPED_MIN: usize = 2_048;
 
 #[derive(Clone)]
 struct Entry<E> {
@@ -74,7 +74,7 @@ impl<E> Run<E> {
 /// A min-queue of events keyed by (time, insertion sequence).
 #[derive(Clone)]
 pub struct EventQueue<E> {
-    /// The newest events, at most `FRESH_LEN_MAX`.
+    /// The events scheduled since the last `seal`.
     fresh: BinaryHeap<Entry<E>>,
     /// Older events, oldest (largest) run first; never an exhausted run.
     runs: Vec<Run<E>>,
@@ -106,16 +106,17 @@ impl<E: Clone> EventQueue<E> {
         self.seq_next += 1;
         self.fresh.push(Entry { at, seq, event });
         self.len += 1;
-        if self.fresh.len() >= FRESH_LEN_MAX {
-            self.seal();
-        }
         seq
     }
 
-    /// Sorts the fresh events into a run, then merges the newest two runs while the older is
+    /// Sorts the events scheduled since the last seal into a run that copies of this queue
+    /// will share: call it before copying. Then merges the newest two runs while the older is
     /// no longer than the newer, as a binary counter carries: the runs stay few (logarithmic
-    /// in the queue's length) and each event is copied a logarithmic number of times.
-    fn seal(&mut self) {
+    /// in the number of seals) and each event is copied a logarithmic number of times.
+    pub fn seal(&mut self) {
+        if self.fresh.is_empty() {
+            return;
+        }
         let mut sorted = std::mem::take(&mut self.fresh).into_sorted_vec();
         sorted.reverse();
         self.runs.push(Run { entries: sorted.into(), next: 0 });
@@ -150,7 +151,7 @@ impl<E: Clone> EventQueue<E> {
                 run.next += 1;
                 if run.len() == 0 {
                     self.runs.remove(i);
-                } else if run.next > FRESH_LEN_MAX && run.next > run.len() {
+                } else if run.next > RUN_POPPED_MIN && run.next > run.len() {
                     // Most of the run is done: keep only the rest, so a long-lived run does
                     // not hold twice the memory its pending events need.
                     run.entries = run.rest().into();
@@ -250,6 +251,16 @@ mod tests {
         assert_eq!(queue.len(), 2);
     }
 
+    /// Events between seals in the tests (the timeline seals before each snapshot).
+    const FRESH: usize = 2_048;
+
+    fn push_sealing<E: Clone>(queue: &mut EventQueue<E>, at: SimTime, event: E) {
+        queue.push(at, event);
+        if queue.fresh.len() >= FRESH {
+            queue.seal();
+        }
+    }
+
     /// A queue and a plain sorted list, driven alike by a small deterministic generator.
     struct Model {
         queue: EventQueue<u64>,
@@ -275,6 +286,9 @@ mod tests {
                     let event = self.draw(1 << 20);
                     let seq = self.queue.push(at, event);
                     self.pending.push((at, seq, event));
+                    if self.queue.fresh.len() >= FRESH {
+                        self.queue.seal();
+                    }
                     self.pending.sort();
                 } else {
                     let expected = (!self.pending.is_empty()).then(|| self.pending.remove(0));
@@ -290,7 +304,7 @@ mod tests {
     fn runs_and_the_fresh_heap_pop_in_the_order_of_one_heap() {
         let mut model = Model { queue: EventQueue::new(), pending: Vec::new(), rng: 7 };
         model.churn(20_000);
-        assert!(model.queue.len() > FRESH_LEN_MAX, "the test reaches the runs");
+        assert!(model.queue.len() > FRESH, "the test reaches the runs");
         let order: Vec<(SimTime, u64)> = std::iter::from_fn(|| model.queue.pop()).collect();
         assert_eq!(order, model.pending.iter().map(|(t, _, event)| (*t, *event)).collect::<Vec<_>>());
     }
@@ -298,9 +312,9 @@ mod tests {
     #[test]
     fn ties_across_runs_keep_insertion_order() {
         let mut queue = EventQueue::new();
-        let count = 7 * FRESH_LEN_MAX as u64 + 5;
+        let count = 7 * FRESH as u64 + 5;
         for label in 0..count {
-            queue.push(SimTime::from_us(7), label);
+            push_sealing(&mut queue, SimTime::from_us(7), label);
         }
         assert!(queue.runs.len() == 3 && !queue.fresh.is_empty(), "the ties are spread over runs and the heap");
         let order: Vec<_> = std::iter::from_fn(|| queue.pop()).map(|(_, e)| e).collect();
@@ -311,6 +325,8 @@ mod tests {
     fn a_copy_shares_the_runs_and_both_go_on_independently() {
         let mut model = Model { queue: EventQueue::new(), pending: Vec::new(), rng: 99 };
         model.churn(10_000);
+        model.queue.seal();
+        assert!(model.queue.fresh.is_empty(), "sealed: a copy copies no event");
         let mut copy = Model { queue: model.queue.clone(), pending: model.pending.clone(), rng: 12_345 };
         assert!(!model.queue.runs.is_empty());
         assert!(model.queue.runs.iter().zip(&copy.queue.runs).all(|(a, b)| Arc::ptr_eq(&a.entries, &b.entries)), "a copy shares every run");
@@ -323,33 +339,42 @@ mod tests {
     }
 
     #[test]
+    fn a_queue_never_sealed_is_one_heap() {
+        let mut queue = EventQueue::new();
+        for i in 0..(10 * FRESH as u64) {
+            queue.push(SimTime::from_us(i % 13), i);
+        }
+        assert!(queue.runs.is_empty() && queue.fresh.len() == 10 * FRESH);
+    }
+
+    #[test]
     fn a_run_mostly_popped_releases_what_was_popped() {
         let mut queue = EventQueue::new();
-        let count = 40 * FRESH_LEN_MAX as u64;
+        let count = 40 * FRESH as u64;
         for i in 0..count {
-            queue.push(SimTime::from_us(i), i);
+            push_sealing(&mut queue, SimTime::from_us(i), i);
         }
-        for _ in 0..30 * FRESH_LEN_MAX {
+        for _ in 0..30 * FRESH {
             queue.pop();
         }
         let held: usize = queue.runs.iter().map(|r| r.entries.len()).sum::<usize>() + queue.fresh.len();
-        assert_eq!(queue.len(), 10 * FRESH_LEN_MAX);
-        assert!(held <= 2 * queue.len() + FRESH_LEN_MAX, "held {held} for {} pending", queue.len());
-        assert_eq!(queue.pop(), Some((SimTime::from_us(30 * FRESH_LEN_MAX as u64), 30 * FRESH_LEN_MAX as u64)));
+        assert_eq!(queue.len(), 10 * FRESH);
+        assert!(held <= 2 * queue.len() + FRESH, "held {held} for {} pending", queue.len());
+        assert_eq!(queue.pop(), Some((SimTime::from_us(30 * FRESH as u64), 30 * FRESH as u64)));
     }
 
     #[test]
     fn iter_unordered_sees_every_pending_event_once() {
         let mut queue = EventQueue::new();
-        for i in 0..(3 * FRESH_LEN_MAX as u64 + 5) {
-            queue.push(SimTime::from_us(i % 97), i);
+        for i in 0..(3 * FRESH as u64 + 5) {
+            push_sealing(&mut queue, SimTime::from_us(i % 97), i);
         }
         for _ in 0..100 {
             queue.pop();
         }
         let mut seen: Vec<u64> = queue.iter_unordered().map(|(_, e)| *e).collect();
         seen.sort();
-        let mut expected: Vec<u64> = (0..(3 * FRESH_LEN_MAX as u64 + 5)).collect();
+        let mut expected: Vec<u64> = (0..(3 * FRESH as u64 + 5)).collect();
         expected.sort_by_key(|i| (i % 97, *i));
         let mut rest = expected[100..].to_vec();
         rest.sort();
