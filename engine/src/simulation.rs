@@ -316,6 +316,12 @@ impl Simulation {
         true
     }
 
+    /// Readies the state for a cheap copy (the timeline's snapshots): the pending events are
+    /// sorted into a run the copy shares. Changes nothing a run does or shows.
+    pub fn prepare_to_copy(&mut self) {
+        self.queue.seal();
+    }
+
     /// When the next pending event happens.
     pub fn next_event_time(&self) -> Option<SimTime> {
         self.queue.peek_time()

@@ -337,6 +337,7 @@ impl Timeline {
             self.snapshots.retain(|s| s.at.as_us() % interval == 0);
             return self.capture();
         }
+        self.sim.prepare_to_copy();
         self.snapshots.insert(position, Snapshot { at: now, sim: self.sim.clone(), records });
     }
 }

@@ -7,8 +7,13 @@
 //! Records arrive in batches, and a batch is the unit Kafka appends, replicates and truncates:
 //! each entry keeps its place in its batch and the batch's producer stamp, so a replica can
 //! always tell where a batch ends and can rebuild the idempotent producers' state from disk.
+//!
+//! Like Kafka's segments, the entries are held in chunks that are immutable once another copy
+//! shares them (`sim::chunked`): the timeline's snapshots share a log's history instead of
+//! copying every record of every replica.
 
-use std::collections::{BTreeMap, VecDeque};
+use crate::sim::chunked::{ChunkedDeque, Pos};
+use std::collections::BTreeMap;
 
 /// One record as stored in a partition. The key is an id into the producer's key table (the
 /// bytes were hashed when partitioning), so a log of millions of records stays small.
@@ -106,7 +111,7 @@ pub struct PartitionLog {
     /// The offset the next record gets (the LEO). Offsets are never reused, and compaction
     /// leaves holes, so entries carry their offsets instead of deriving them from positions.
     next_offset: u64,
-    entries: VecDeque<(u64, Entry)>,
+    entries: ChunkedDeque<(u64, Entry)>,
     /// Size-based retention, counted in records: older records are deleted beyond this.
     retention_records_max: u64,
     /// Tombstones the cleaner has seen, with the time (µs) after which it may delete them:
@@ -117,7 +122,7 @@ pub struct PartitionLog {
 impl PartitionLog {
     pub fn new(retention_records_max: u64) -> Self {
         assert!(retention_records_max > 0, "retention keeps at least one record");
-        PartitionLog { log_start_offset: 0, next_offset: 0, entries: VecDeque::new(), retention_records_max, tombstone_horizons_us: BTreeMap::new() }
+        PartitionLog { log_start_offset: 0, next_offset: 0, entries: ChunkedDeque::new(), retention_records_max, tombstone_horizons_us: BTreeMap::new() }
     }
 
     /// Appends a record written in `epoch` as a batch of its own and returns its offset.
@@ -195,37 +200,35 @@ impl PartitionLog {
     /// Entries retained below `offset` (fewer than `offset` once retention or compaction
     /// removed some).
     pub fn entries_below(&self, offset: u64) -> usize {
-        self.index_of(offset)
+        self.entries.count_before(self.pos_of(offset))
     }
 
-    /// Index of the first entry at or after `offset`.
-    fn index_of(&self, offset: u64) -> usize {
+    /// Where the first entry at or after `offset` is.
+    fn pos_of(&self, offset: u64) -> Pos {
         self.entries.partition_point(|(o, _)| *o < offset)
     }
 
     /// The entry at exactly `offset`, if it is retained (not deleted, not compacted away).
     pub fn entry(&self, offset: u64) -> Option<&Entry> {
-        let index = self.index_of(offset);
-        self.entries.get(index).filter(|(o, _)| *o == offset).map(|(_, e)| e)
+        self.entries.get(self.pos_of(offset)).filter(|(o, _)| *o == offset).map(|(_, e)| e)
     }
 
     /// Records from `offset` up to (not including) `end`, at most `max`, as (offset, entry).
     /// An offset before the log start reads from the log start (`auto.offset.reset=earliest`);
     /// offsets the cleaner removed are simply skipped, as a Kafka consumer skips them.
     pub fn read(&self, offset: u64, end: u64, max: usize) -> impl Iterator<Item = (u64, &Entry)> {
-        let from = self.index_of(offset.max(self.log_start_offset));
-        self.entries.range(from..).take_while(move |(o, _)| *o < end).take(max).map(|(o, e)| (*o, e))
+        let from = self.pos_of(offset.max(self.log_start_offset));
+        self.entries.iter_from(from).take_while(move |(o, _)| *o < end).take(max).map(|(o, e)| (*o, e))
     }
 
     /// Whole batches from `offset` up to `end`: at least `max` records unless the range runs
     /// out, then on to the end of the batch the last one belongs to. Kafka replicates whole
     /// batches, so a follower never holds half of one.
     pub fn read_batches(&self, offset: u64, end: u64, max: usize) -> Vec<(u64, Entry)> {
-        let mut entries: Vec<(u64, Entry)> = self.read(offset, end, max).map(|(o, e)| (o, *e)).collect();
-        let next = entries.last().map_or(self.index_of(offset.max(self.log_start_offset)), |(o, _)| self.index_of(*o + 1));
-        let rest = self.entries.range(next..).take_while(|(o, e)| *o < end && e.offset_delta > 0);
-        entries.extend(rest.map(|(o, e)| (*o, *e)));
-        entries
+        let from = self.pos_of(offset.max(self.log_start_offset));
+        let in_range = self.entries.iter_from(from).take_while(|(o, _)| *o < end).enumerate();
+        // The first `max` records, then the rest of the last one's batch.
+        in_range.take_while(|(i, (_, e))| *i < max || e.offset_delta > 0).map(|(_, oe)| *oe).collect()
     }
 
     /// Where this log's history of `epoch` ends: one past the last offset written in `epoch`
@@ -239,10 +242,10 @@ impl PartitionLog {
 
     /// Removes every record at `offset` and beyond, returning them (oldest first).
     pub fn truncate_to(&mut self, offset: u64) -> Vec<Entry> {
-        let keep = self.index_of(offset);
+        let keep = self.pos_of(offset);
         self.next_offset = self.next_offset.min(offset.max(self.log_start_offset));
         self.tombstone_horizons_us.retain(|o, _| *o < offset);
-        self.entries.drain(keep..).map(|(_, e)| e).collect()
+        self.entries.split_off(keep).into_iter().map(|(_, e)| e).collect()
     }
 
     /// Time-based retention (retention.ms): deletes records created before `cutoff_us` from

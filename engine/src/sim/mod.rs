@@ -2,6 +2,7 @@
 //! network between nodes, and the trace. Nothing here knows about Kafka; the nodes in
 //! `kafka/` are plain state machines that this substrate drives one event at a time.
 
+pub mod chunked;
 pub mod network;
 pub mod node;
 pub mod queue;

@@ -12,7 +12,7 @@ use super::node::NodeId;
 use super::rng::{fnv1a64_extend, FNV_OFFSET_BASIS};
 use super::time::SimTime;
 use serde::Serialize;
-use std::collections::VecDeque;
+use super::chunked::ChunkedDeque;
 
 /// What happened. The meaning of the three payload fields `a`, `b`, `c` is per kind (see
 /// `field_names`), so the JSON form of the trace can name them.
@@ -196,7 +196,8 @@ pub const JS_SAFE_INTEGER_MAX: u64 = (1 << 53) - 1;
 pub struct Trace {
     hash: u64,
     len: u64,
-    recent: VecDeque<TraceEntry>,
+    /// Shared in chunks with the timeline's snapshots, which would otherwise each copy it.
+    recent: ChunkedDeque<TraceEntry>,
     recent_len_max: usize,
 }
 
@@ -204,7 +205,7 @@ impl Trace {
     /// A trace that keeps the latest `recent_len_max` entries (older ones still count in
     /// the hash). Bounded so that a long run in a browser tab stays in bounded memory.
     pub fn new(recent_len_max: usize) -> Self {
-        Trace { hash: FNV_OFFSET_BASIS, len: 0, recent: VecDeque::new(), recent_len_max }
+        Trace { hash: FNV_OFFSET_BASIS, len: 0, recent: ChunkedDeque::new(), recent_len_max }
     }
 
     pub fn record(&mut self, at: SimTime, kind: TraceKind, node: NodeId, payload: [u64; 3]) {
@@ -239,7 +240,7 @@ impl Trace {
     pub fn since(&self, first_seq: u64) -> impl Iterator<Item = &TraceEntry> {
         let oldest = self.recent.front().map_or(self.len, |entry| entry.seq);
         let skip = first_seq.saturating_sub(oldest).min(self.recent.len() as u64) as usize;
-        self.recent.iter().skip(skip)
+        self.recent.iter_from(self.recent.pos_of(skip))
     }
 }
 

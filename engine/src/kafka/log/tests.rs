@@ -133,3 +133,52 @@ fn appending_an_older_epoch_is_an_invariant_violation() {
     log.append(record(0), 3);
     log.append(record(1), 2);
 }
+
+/// Everything a reader can see of a log, to compare two logs.
+fn visible(log: &PartitionLog) -> (u64, u64, Vec<(u64, Entry)>, u64, u64) {
+    let entries = log.entries_with_offsets().map(|(o, e)| (o, *e)).collect();
+    (log.log_start_offset(), log.log_end_offset(), entries, log.end_offset_for_epoch(1), log.entries_below(3_000) as u64)
+}
+
+/// A log several chunks long (`sim::chunked`), with keys that repeat and epochs 0 and 2.
+fn long_log(retention_records_max: u64) -> PartitionLog {
+    let mut log = PartitionLog::new(retention_records_max);
+    for id in 0..5_000u64 {
+        log.append(keyed(id, (id % 700) as u32, if id % 11 == 0 { 0 } else { 100 }, id), if id < 2_500 { 0 } else { 2 });
+    }
+    log
+}
+
+/// Appends, truncation, both retentions and compaction, in one order.
+fn churn(log: &mut PartitionLog, salt: u64) {
+    log.truncate_to(4_000 + salt * 100);
+    for id in 0..1_500u64 {
+        log.append(keyed(10_000 + salt * 10_000 + id, (id % 300) as u32, 100, 5_000 + id), 3);
+    }
+    log.delete_older_than(1_800 + salt * 50, 3_500);
+    log.compact(4_500, 0, 1_000);
+    log.truncate_to(5_000 - salt * 200);
+}
+
+#[test]
+fn a_copy_and_its_original_change_independently_as_if_never_copied() {
+    for salt in [0, 1, 2] {
+        let original = long_log(4_000);
+        let mut copy = original.clone();
+        let mut changed = original.clone();
+        churn(&mut changed, salt);
+        churn(&mut copy, salt + 1);
+        // Logs that never shared anything, changed the same ways, are the reference.
+        let mut plain_changed = long_log(4_000);
+        churn(&mut plain_changed, salt);
+        let mut plain_copy = long_log(4_000);
+        churn(&mut plain_copy, salt + 1);
+        assert!(visible(&changed) == visible(&plain_changed), "salt {salt}: the changed original");
+        assert!(visible(&copy) == visible(&plain_copy), "salt {salt}: the changed copy");
+        assert!(visible(&original) == visible(&long_log(4_000)), "salt {salt}: the untouched original");
+        assert_ne!(visible(&changed), visible(&copy), "the two histories really differ");
+        let read: Vec<u64> = copy.read_batches(3_900, u64::MAX, 10).iter().map(|(o, _)| *o).collect();
+        let expected: Vec<u64> = plain_copy.read_batches(3_900, u64::MAX, 10).iter().map(|(o, _)| *o).collect();
+        assert_eq!(read, expected);
+    }
+}
