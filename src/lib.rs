@@ -89,6 +89,13 @@ impl Lab {
         Ok(js_sys::Float64Array::from(values.as_slice()))
     }
 
+    /// When the engine last took a metrics sample, in simulated ms (−1 before the first). The
+    /// page redraws the dashboards drawn from metric series when it changes: computing it from
+    /// the clock instead would miss a sample still queued at the very instant a step stopped.
+    pub fn last_sample_ms(&self) -> f64 {
+        self.timeline.sim().series("lag_records").and_then(|series| series.last()).map_or(-1.0, |(at_us, _)| at_us as f64 / 1e3)
+    }
+
     /// Trace entries with sequence number ≥ `first_seq` still held in memory, as objects.
     pub fn trace_since(&self, first_seq: f64) -> Result<JsValue, JsError> {
         if !(first_seq.is_finite() && first_seq >= 0.0) {

@@ -48,7 +48,8 @@ export function createDashboards(tabs, canvas) {
       select(shown.some(([name]) => name === current) ? current : 'lag');
     },
     /** Draws the current dashboard, unless it is a sampled one already showing `sample`
-     * (the index of the engine's latest metrics sample) and `force` is false. */
+     * (when the engine took its latest metrics sample, `Lab.last_sample_ms()`) and `force`
+     * is false. */
     draw(lab, sample, force) {
       if (!force && SAMPLED.has(current) && sample === drawnSample) return;
       lab.draw_dashboard(canvas, current);

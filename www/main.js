@@ -7,7 +7,7 @@
 //
 // Contract with src/: Lab(scenarioJson, seed: BigInt), advance(ms) -> summary, step(),
 // apply(commandJson) -> later commands dropped, seek(ms), fork(), command_log(),
-// load_commands(json), now_ms(), furthest_ms(), snapshot(), scenario(), summary(),
+// load_commands(json), now_ms(), furthest_ms(), last_sample_ms(), snapshot(), scenario(), summary(),
 // draw_flow_with(canvas, textScale, reducedMotion), node_at(w, h, x, y),
 // draw_dashboard(canvas, name), draw_workload_chart(canvas), draw_arch_chart(canvas),
 // narration_since(seq, max), trace_len(), trace_hash(); scenario_names(), scenario_json(name),
@@ -238,8 +238,7 @@ function drawCharts(nowMs) {
   // Every canvas is sized each frame (no short-circuit): a resize redraws at once.
   const resized = canvases.map((canvas) => (canvas ? sizeCanvas(canvas) : false)).some(Boolean);
   if (!resized && nowMs - app.lastChartMs < CHART_INTERVAL_MS) return;
-  const sampleMs = app.scenario?.metrics?.sample_interval_ms || 1000;
-  dashboards.draw(app.lab, Math.floor(app.lab.now_ms() / sampleMs), resized || app.chartsStale);
+  dashboards.draw(app.lab, app.lab.last_sample_ms(), resized || app.chartsStale);
   app.chartsStale = false;
   if (workloadPanel.chart()) app.lab.draw_workload_chart(workloadPanel.chart());
   if (archPanel.chart()) app.lab.draw_arch_chart(archPanel.chart());

@@ -185,6 +185,8 @@ export function createStreamPanel(root, { command, rateCommand, showMessage }) {
       setText(f.status, job.status);
       f.status.className = `badge ${job.status === 'running' ? 'ok' : 'warn'}`;
       setText(f.restarts, job.restarts);
+      // The rate the tasks run at (at real scale the scenario's grown), unless being typed.
+      if (document.activeElement !== f.rate) f.rate.value = job.operator_records_per_s;
       f.waiting.hidden = !job.waiting;
       if (job.waiting) setText(f['waiting-text'], job.waiting);
 

@@ -212,3 +212,15 @@ test('time travel refuses bad input with the field named', () => {
   assert.equal(lab.command_log(), '[]', 'and drops it');
   lab.free();
 });
+
+test('last_sample_ms says when the engine last took a metrics sample, not where the clock is', () => {
+  const lab = new dhara.Lab(dhara.scenario_json('upi-lag'), 1n); // one sample per simulated second
+  const before = lab.last_sample_ms();
+  lab.advance(2500);
+  assert.equal(lab.last_sample_ms(), 2000, `before any advance it was ${before}`);
+  lab.advance(400);
+  assert.equal(lab.last_sample_ms(), 2000, 'no new sample before 3 s');
+  lab.advance(100);
+  assert.equal(lab.last_sample_ms(), 3000);
+  lab.free();
+});

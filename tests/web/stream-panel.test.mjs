@@ -123,6 +123,19 @@ describe('the stream job panel (dist/)', () => {
     await page.close();
   });
 
+  test('at real scale the rate field shows the rate the tasks run at, grown with the load', async () => {
+    const opened = await openPage(browser, `${site.url}#scenario=upi-fraud&seed=1&set.workload.scale=real`);
+    const { page } = opened;
+    const { scenario, running } = await page.evaluate(() => ({
+      scenario: window.dhara.app.scenario.stream.operator_records_per_s,
+      running: window.dhara.app.lab.snapshot().stream.operator_records_per_s,
+    }));
+    assert.ok(running > 10 * scenario, `the engine runs the tasks at ${running}/s, the scenario says ${scenario}/s`);
+    await page.waitForFunction((rate) => document.querySelector('#stream [data-f=rate]').value === String(rate), running, { timeout: 5000 });
+    assertClean(opened, site.origin);
+    await page.close();
+  });
+
   test('scenarios without a job show no panel and keep every consumer control', async () => {
     const opened = await openPage(browser, `${site.url}#scenario=upi-windows&seed=42`);
     const { page } = opened;

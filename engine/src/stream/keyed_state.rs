@@ -91,6 +91,11 @@ impl<S> KeyedState<S> {
                 _ => index += 1,
             }
         }
+        // A table left mostly empty by a sweep would still be copied whole by every checkpoint.
+        let fitting = ((self.len + 1) * 2).next_power_of_two().max(SLOTS_MIN);
+        if fitting * 4 <= self.slots.len() {
+            self.rebuild(fitting);
+        }
     }
 
     /// Empties slot `hole` and moves back the keys after it that may now sit closer to
@@ -224,5 +229,25 @@ mod tests {
                 assert_eq!(held, expected, "round {round} step {step}");
             }
         }
+    }
+
+    /// A sweep that leaves the table mostly empty shrinks it (checkpoints copy every slot);
+    /// one that keeps most keys leaves it as it is.
+    #[test]
+    fn a_sweep_of_most_keys_shrinks_the_table() {
+        let mut state = KeyedState::default();
+        for key in 0..10_000u64 {
+            add(&mut state, key, key as u32);
+        }
+        let full = state.slots.len();
+        state.retain(|v| v[0] % 4 != 0);
+        assert_eq!(state.slots.len(), full, "three quarters kept: the same table");
+        state.retain(|v| v[0] % 100 == 1);
+        assert_eq!(state.len(), 100);
+        assert!(state.slots.len() <= 256, "{} slots for 100 keys", state.slots.len());
+        assert!((0..10_000u64).all(|key| {
+            let found = add(&mut state, key, 0);
+            found == usize::from(key % 100 == 1) && state.len() <= 10_000
+        }));
     }
 }

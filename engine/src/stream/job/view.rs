@@ -22,6 +22,9 @@ pub struct JobView {
     /// "running" or "restarting".
     pub status: &'static str,
     pub restarts: u32,
+    /// How fast each keyed task processes, records/s: the scenario's, grown at real scale,
+    /// or what `set_operator_rate` last set.
+    pub operator_records_per_s: u32,
     pub sources: Vec<SourceView>,
     pub tasks: Vec<TaskView>,
     pub checkpoints: CheckpointsView,
@@ -123,6 +126,7 @@ impl Job {
             delivery: self.spec.delivery,
             status: if self.restarting { "restarting" } else { "running" },
             restarts: self.restarts,
+            operator_records_per_s: self.spec.operator_records_per_s,
             sources,
             tasks,
             checkpoints: CheckpointsView {
