@@ -193,25 +193,30 @@ function machine() {
 const n = (x) => Math.round(x).toLocaleString('en-US');
 const pct = (x) => `${(x * 100).toFixed(2)}%`;
 
+/** One row of the throughput table: a run's rates against the target for its build. */
+function rateRow(label, run, target) {
+  return `| ${label} | ${n(run.transactions_per_wall_s)} | ${n(run.events_per_wall_s)} | ${run.simulated_s_per_wall_s} | ${run.wall_s} | ${pct(run.transactions_per_wall_s / target)} of ${n(target)} |`;
+}
+
+/** The rows of one scale: native the `dhara run` way and the page's way, then wasm. */
+function scaleRows({ native: nat, wasm: w }, [cli, page, wasm]) {
+  return [rateRow(cli, nat, TARGET.native), rateRow(page, nat.page_like, TARGET.native), rateRow(wasm, w, TARGET.wasm)];
+}
+
 /** The real-scale rows: the same pipeline at UPI's real-world rate, which is what a real-scale
  * day needs, and where a produce request carries many records. */
-function realRows(real) {
-  if (!real) return [];
-  const { native: nat, wasm: w } = real;
-  const page = nat.page_like;
+function realRows({ native: nat, wasm: w }) {
   const kept = `the consumer group took in ${n(nat.consumed)} of them, ${n(nat.lag_records_at_end)} waiting at the end`;
   return [
     `| *real scale* (\`--scale real\`: ${n(nat.transactions)} transactions, ${n(nat.events)} events; ${kept}; trace ${nat.trace_hash}) | | | | | |`,
-    `| native, as \`dhara run\` | ${n(nat.transactions_per_wall_s)} | ${n(nat.events_per_wall_s)} | ${nat.simulated_s_per_wall_s} | ${nat.wall_s} | ${pct(nat.transactions_per_wall_s / TARGET.native)} of 3,000,000 |`,
-    `| native, as the page | ${n(page.transactions_per_wall_s)} | ${n(page.events_per_wall_s)} | ${page.simulated_s_per_wall_s} | ${page.wall_s} | ${pct(page.transactions_per_wall_s / TARGET.native)} of 3,000,000 |`,
-    `| wasm in Node, through \`Lab.advance\` | ${n(w.transactions_per_wall_s)} | ${n(w.events_per_wall_s)} | ${w.simulated_s_per_wall_s} | ${w.wall_s} | ${pct(w.transactions_per_wall_s / TARGET.wasm)} of 2,000,000 |`,
+    ...scaleRows({ native: nat, wasm: w }, ['native, as \`dhara run\`', 'native, as the page', 'wasm in Node, through \`Lab.advance\`']),
   ];
 }
 
 function windowedLine(windowed) {
   const d = windowed.result;
   if (!d) return `Dhara on the same shape: not measured (${windowed.reason}).`;
-  return `Dhara on the same shape (upi-windows with ${n(d.keys)} uniform keys, the same sliding windows, ${n(d.records)} records over ${d.span_s} s of event time, counted per key by the stream job behind a Kafka topic, consumers and exactly-once checkpoints; native \`dhara bench\`, best of the runs): ${n(d.records_per_wall_s)} records/s, ${d.dhara_over_beam.toFixed(0)}× Beam's DirectRunner (trace ${d.trace_hash}).`;
+  return `Dhara on the same shape (upi-windows with ${n(d.keys)} uniform keys, the same sliding windows, ${n(d.records)} records over ${d.span_s} s of event time, counted per key by the stream job behind a 6-partition Kafka topic, three consumers and exactly-once checkpoints; native \`dhara bench\`, best of the runs): ${n(d.records_per_wall_s)} records/s, ${d.dhara_over_beam.toFixed(0)}× Beam's DirectRunner (trace ${d.trace_hash}).`;
 }
 
 function section(r) {
@@ -230,12 +235,10 @@ function section(r) {
     '',
     '| run | transactions per wall s | events per wall s | simulated s per wall s | wall s | share of target |',
     '|---|---:|---:|---:|---:|---:|',
-    `| native, as \`dhara run\` (no snapshots, one advance) | ${n(nat.transactions_per_wall_s)} | ${n(nat.events_per_wall_s)} | ${nat.simulated_s_per_wall_s} | ${nat.wall_s} | ${pct(nat.transactions_per_wall_s / TARGET.native)} of 3,000,000 |`,
-    `| native, as the page (snapshots, 1 s advances + summary) | ${n(page.transactions_per_wall_s)} | ${n(page.events_per_wall_s)} | ${page.simulated_s_per_wall_s} | ${page.wall_s} | ${pct(page.transactions_per_wall_s / TARGET.native)} of 3,000,000 |`,
-    `| wasm in Node, through \`Lab.advance\` (same calls) | ${n(w.transactions_per_wall_s)} | ${n(w.events_per_wall_s)} | ${w.simulated_s_per_wall_s} | ${w.wall_s} | ${pct(w.transactions_per_wall_s / TARGET.wasm)} of 2,000,000 |`,
+    ...scaleRows(r, ['native, as \`dhara run\` (no snapshots, one advance)', 'native, as the page (snapshots, 1 s advances + summary)', 'wasm in Node, through \`Lab.advance\` (same calls)']),
     ...realRows(r.real),
     '',
-    `wasm/native, like for like (both as the page): ${r.ratios.wasm_over_native_page.toFixed(3)} (target ≥ ${TARGET.ratio}); wasm over native \`dhara run\` path: ${r.ratios.wasm_over_native_cli.toFixed(3)}. Peak memory (VmHWM): ${n(nat.peak_memory_kib / 1024)} MiB for the \`dhara run\` path, ${n(nat.peak_memory_kib_with_snapshots / 1024)} MiB once the page path's snapshots are added${r.real ? `; at real scale ${n(r.real.native.peak_memory_kib / 1024)} and ${n(r.real.native.peak_memory_kib_with_snapshots / 1024)} MiB; wasm/native at real scale, as the page: ${(r.real.wasm.transactions_per_wall_s / r.real.native.page_like.transactions_per_wall_s).toFixed(3)}` : ''}.`,
+    `wasm/native, like for like (both as the page): ${r.ratios.wasm_over_native_page.toFixed(3)} (target ≥ ${TARGET.ratio}); wasm over native \`dhara run\` path: ${r.ratios.wasm_over_native_cli.toFixed(3)}. Peak memory (VmHWM): ${n(nat.peak_memory_kib / 1024)} MiB for the \`dhara run\` path, ${n(nat.peak_memory_kib_with_snapshots / 1024)} MiB once the page path's snapshots are added; at real scale ${n(r.real.native.peak_memory_kib / 1024)} and ${n(r.real.native.peak_memory_kib_with_snapshots / 1024)} MiB; wasm/native at real scale, as the page: ${r.ratios.real_wasm_over_native_page.toFixed(3)}.`,
     '',
     `Page frame time (\`npm run bench:frame\`, the Frame time section above): ${frameRows}.`,
     '',

@@ -20,7 +20,7 @@ const SAMPLED = new Set(['lag', 'throughput', 'latency']);
 
 export function createDashboards(tabs, canvas) {
   let current = 'lag';
-  /** The sample the canvas shows (null: redraw at the next chance). */
+  /** When the sample the canvas shows was taken, simulated ms (null: redraw at the next chance). */
   let drawnSample = null;
 
   function select(name) {

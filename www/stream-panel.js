@@ -167,7 +167,6 @@ export function createStreamPanel(root, { command, rateCommand, showMessage }) {
       f.task.max = String(taskCount - 1);
       f.task.value = '0';
       syncCrashLabel();
-      f.rate.value = stream.operator_records_per_s;
       f.sources.replaceChildren();
       f.tasks.replaceChildren();
       f.results.replaceChildren();

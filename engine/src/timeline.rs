@@ -25,9 +25,9 @@ pub const SNAPSHOT_INTERVAL_START: Duration = Duration::from_secs(5);
 /// partition logs, the recent trace and the sealed event queue with the run (`sim::chunked`),
 /// but still copies what grows with the records the run has made (the fate ledger's entries,
 /// the stream job's keyed state: about 3.5 MB at 60 s on upi-fraud), so a count bound alone
-/// would let the 32 snapshots of a long run take gigabytes. Past this budget snapshots thin just as when their count is full: a
-/// long run keeps fewer, further apart (none once one alone would exceed it), and a seek
-/// replays more instead.
+/// would let the 32 snapshots of a long run take gigabytes. Past this budget snapshots thin
+/// just as when their count is full: a long run keeps fewer, further apart (none once one
+/// alone would exceed it), and a seek replays more instead.
 pub const SNAPSHOT_RECORDS_MAX: u64 = 250_000;
 
 /// What a successful `Timeline::apply` did to the future.

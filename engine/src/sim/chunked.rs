@@ -97,12 +97,21 @@ impl<T: Clone> ChunkedDeque<T> {
         Pos { chunk: self.chunks.len(), index: 0 }
     }
 
+    /// Where the live elements of chunk `chunk` begin: past the popped ones in the first.
+    fn first_index(&self, chunk: usize) -> usize {
+        if chunk == 0 {
+            self.skip
+        } else {
+            0
+        }
+    }
+
     /// The position of the first element for which `pred` is false, given that it is true
     /// for a prefix and false for the rest (as `slice::partition_point`).
     pub fn partition_point(&self, mut pred: impl FnMut(&T) -> bool) -> Pos {
         let chunk = self.chunks.partition_point(|c| c.last().is_some_and(&mut pred));
         let Some(c) = self.chunks.get(chunk) else { return self.end() };
-        let from = if chunk == 0 { self.skip } else { 0 };
+        let from = self.first_index(chunk);
         Pos { chunk, index: from + c[from..].partition_point(pred) }
     }
 
@@ -146,7 +155,7 @@ impl<T: Clone> ChunkedDeque<T> {
         let removed: Vec<T> = self.iter_from(pos).cloned().collect();
         if pos.chunk < self.chunks.len() {
             self.chunks.truncate(pos.chunk + 1);
-            let from = if pos.chunk == 0 { self.skip } else { 0 };
+            let from = self.first_index(pos.chunk);
             let cut = self.chunks.back_mut().expect("the cut chunk is held");
             if pos.index <= from {
                 self.chunks.pop_back();

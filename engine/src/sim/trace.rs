@@ -8,11 +8,11 @@
 //! It starts at the FNV offset basis. This encoding is part of Dhara's contract: changing it
 //! changes every stored hash, so it only changes with a note in the changelog.
 
+use super::chunked::ChunkedDeque;
 use super::node::NodeId;
 use super::rng::{fnv1a64_extend, FNV_OFFSET_BASIS};
 use super::time::SimTime;
 use serde::Serialize;
-use super::chunked::ChunkedDeque;
 
 /// What happened. The meaning of the three payload fields `a`, `b`, `c` is per kind (see
 /// `field_names`), so the JSON form of the trace can name them.

@@ -55,10 +55,15 @@ impl<S: Clone + Default> KeyedState<S> {
 }
 
 impl<S> KeyedState<S> {
+    /// The slot `key` hashes to: where its probe starts.
+    fn home(&self, key: u64) -> usize {
+        splitmix64(key) as usize & (self.slots.len() - 1)
+    }
+
     /// The slot holding `key`, or the free slot where it would go.
     fn probe(&self, key: u64) -> usize {
         let mask = self.slots.len() - 1;
-        let mut index = splitmix64(key) as usize & mask;
+        let mut index = self.home(key);
         while let Some((held, _)) = &self.slots[index] {
             if *held == key {
                 break;
@@ -108,7 +113,7 @@ impl<S> KeyedState<S> {
         loop {
             next = (next + 1) & mask;
             let Some((key, _)) = &self.slots[next] else { return };
-            let home = splitmix64(*key) as usize & mask;
+            let home = self.home(*key);
             // The key may fill the hole unless its home lies after the hole, up to `next`.
             if next.wrapping_sub(home) & mask >= next.wrapping_sub(hole) & mask {
                 self.slots.swap(hole, next);

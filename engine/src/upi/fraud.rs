@@ -10,10 +10,10 @@ use super::spec::FraudSpec;
 use super::{Category, Txn};
 use crate::stream::job::chain::SECOND_KEY_BIT;
 use crate::stream::job::operator::{Output, OutputId, OutputValue};
+use crate::stream::keyed_state::KeyedState;
 use crate::stream::{EventTimeUs, StreamRecord};
 use crate::workload::{DomainOutput, Payload};
 use serde::Serialize;
-use crate::stream::keyed_state::KeyedState;
 
 /// Why a payment was alerted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

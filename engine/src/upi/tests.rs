@@ -331,9 +331,6 @@ fn state_is_bounded_by_ttl_and_key_limit() {
     assert!(out.is_empty());
 }
 
-
-
-
 /// A checkpoint copies the detector and shares each key's state with it until the key next
 /// changes: the copy must not see later payments, the kept size must match a walk of every
 /// key, and the copy restored must judge the later payments exactly as the original did.
