@@ -8,19 +8,16 @@ mod bench;
 mod duration;
 mod lesson;
 mod oracle_windows;
+mod run;
 mod swarm;
 
 use clap::{Parser, Subcommand};
 use dhara_engine::kafka::assignor::{self, input::parse_oracle_cases, Assignment};
 use dhara_engine::kafka::partitioner::{murmur2, partition_for_key};
 use dhara_engine::scenario::{builtin, knobs};
-use dhara_engine::sim::trace::TraceEntry;
 use dhara_engine::sim::Duration;
-use dhara_engine::command::{parse_schedule, Scheduled};
-use dhara_engine::timeline::Timeline;
-use dhara_engine::{InputError, Scenario, Simulation};
+use dhara_engine::{InputError, Scenario};
 use std::collections::BTreeMap;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -71,6 +68,10 @@ enum Cmd {
         /// VALUE is a number, true, false, null or text; see `dhara scenario knobs NAME`).
         #[arg(long = "set", value_name = "PATH=VALUE")]
         set: Vec<String>,
+        /// Report progress on stderr about once a second (on by default when stderr is a
+        /// terminal): simulated time done, records, records per wall s, time left.
+        #[arg(long)]
+        progress: bool,
     },
     /// Swarm testing: random clusters, workloads and faults, every invariant checked after
     /// every event; prints a JSON summary and, for a violation, how to reproduce it.
@@ -175,9 +176,9 @@ fn main() -> ExitCode {
         }
         Cmd::Scenario { action: ScenarioCmd::Show { name } } => show(&name),
         Cmd::Scenario { action: ScenarioCmd::Knobs { scenario, set } } => list_knobs(&scenario, &set),
-        Cmd::Run { scenario, seed, duration, trace, commands, check_invariants, scale, architectures, set } => {
-            let files = Files { trace: trace.as_deref(), commands: commands.as_deref() };
-            run(&scenario, seed, duration, files, check_invariants, Tweaks { scale, architectures, set })
+        Cmd::Run { scenario, seed, duration, trace, commands, check_invariants, scale, architectures, set, progress } => {
+            let files = run::Files { trace: trace.as_deref(), commands: commands.as_deref() };
+            run::run(&scenario, seed, duration, files, check_invariants, run::Tweaks { scale, architectures, set, progress })
         }
         Cmd::Swarm { seeds, from, out } => swarm::command(seeds, from, &out),
         Cmd::Bench { json, seconds, scenario, scale } => bench::command(json, seconds, &scenario, scale),
@@ -262,105 +263,6 @@ fn apply_scale(scenario: &mut Scenario, scale: ScaleArg, flag: &str) -> Result<(
         ScaleArg::Real => dhara_engine::workload::Scale::Real,
     });
     Ok(())
-}
-
-/// The files `run` writes and reads.
-struct Files<'a> {
-    trace: Option<&'a Path>,
-    commands: Option<&'a Path>,
-}
-
-/// What the flags change in the scenario before it runs.
-struct Tweaks {
-    scale: Option<ScaleArg>,
-    architectures: bool,
-    /// `--set PATH=VALUE` overrides, applied first.
-    set: Vec<String>,
-}
-
-fn run(scenario_arg: &str, seed: u64, duration: Duration, files: Files, check: bool, tweaks: Tweaks) -> Result<(), Refusal> {
-    let Files { trace, commands } = files;
-    let mut scenario = load_scenario(scenario_arg, &tweaks.set)?;
-    if tweaks.architectures && scenario.architectures.is_none() {
-        if scenario.workload.is_none() {
-            return Err(Refusal(format!("--architectures: scenario {:?} has no workload, so no query to answer (scenarios with one: those with a \"workload\" section, e.g. upi-fraud)", scenario.name)));
-        }
-        scenario.architectures = Some(Default::default());
-    }
-    if let Some(scale) = tweaks.scale {
-        apply_scale(&mut scenario, scale, "--scale")?;
-    }
-    let schedule = match commands {
-        None => Vec::new(),
-        Some(path) => load_schedule(path, duration)?,
-    };
-    let mut timeline = Timeline::new(scenario, seed).without_snapshots();
-    timeline.load_log(schedule).map_err(|e| Refusal(format!("--commands: {e}")))?;
-    let mut trace_out = trace.map(TraceOut::create).transpose()?;
-    // The timeline applies each command at its instant; these run the events in between.
-    let replayed = match trace_out.as_mut() {
-        Some(out) => timeline.advance_with(duration, &mut |sim, until| sim.advance_with(until.since(sim.now()), |s| out.flush(s, false))),
-        None if check => timeline.advance_with(duration, &mut |sim, until| {
-            if let Err(violation) = dhara_engine::swarm::run_checked(sim, until) {
-                // Not bad input: the simulation broke a rule. Exit 1, naming it.
-                eprintln!("dhara: invariant violated at t={} µs: {violation}", sim.now().as_us());
-                std::process::exit(1);
-            }
-        }),
-        None => timeline.advance(duration),
-    };
-    replayed.map_err(|refused| Refusal(format!("--commands: [{}]: {}", refused.index, refused.error)))?;
-    if let Some(out) = trace_out {
-        out.finish(timeline.sim())?;
-    }
-    println!("{}", serde_json::to_string_pretty(&timeline.sim().summary()).expect("a summary serializes"));
-    Ok(())
-}
-
-fn load_schedule(path: &Path, duration: Duration) -> Result<Vec<Scheduled>, Refusal> {
-    let where_ = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| Refusal(format!("--commands: cannot read {where_}: {e}")))?;
-    let schedule = parse_schedule(&text).map_err(|e| Refusal(format!("--commands: {where_}: {e}")))?;
-    if let Some(late) = schedule.iter().position(|s| Duration::from_ms(s.at_ms) > duration) {
-        return Err(Refusal(format!("--commands: {where_}: [{late}].at_ms: is after the end of the run (--for)")));
-    }
-    Ok(schedule)
-}
-
-/// The trace file, written as the run goes, long before the in-memory ring wraps.
-struct TraceOut {
-    path: PathBuf,
-    out: BufWriter<std::fs::File>,
-    written: u64,
-    failure: Option<std::io::Error>,
-}
-
-impl TraceOut {
-    fn create(path: &Path) -> Result<TraceOut, Refusal> {
-        let file = std::fs::File::create(path).map_err(|e| Refusal(format!("--trace: cannot create {}: {e}", path.display())))?;
-        Ok(TraceOut { path: path.to_path_buf(), out: BufWriter::new(file), written: 0, failure: None })
-    }
-
-    fn flush(&mut self, sim: &Simulation, force: bool) {
-        let trace = sim.trace();
-        if self.failure.is_some() || (!force && trace.len() - self.written < 1_024) {
-            return;
-        }
-        for entry in trace.since(self.written) {
-            assert_eq!(entry.seq, self.written, "trace ring overflowed between flushes");
-            if let Err(e) = writeln!(self.out, "{}", TraceEntry::to_json(entry)) {
-                self.failure = Some(e);
-                return;
-            }
-            self.written += 1;
-        }
-    }
-
-    fn finish(mut self, sim: &Simulation) -> Result<(), Refusal> {
-        self.flush(sim, true);
-        let result = self.failure.take().map_or_else(|| self.out.flush(), Err);
-        result.map_err(|e| Refusal(format!("--trace: cannot write {}: {e}", self.path.display())))
-    }
 }
 
 fn read_oracle_file(file: &Path) -> Result<String, Refusal> {

@@ -49,6 +49,24 @@ fn run_prints_the_summary_and_is_deterministic_across_processes() {
 }
 
 #[test]
+fn progress_goes_to_stderr_and_leaves_the_run_unchanged() {
+    let args = ["run", "upi-fraud", "--seed", "2", "--for", "25s"];
+    let plain = dhara(&args);
+    let with_progress = dhara(&[&args[..], &["--progress"]].concat());
+    assert!(with_progress.status.success());
+    // The run advances in slices to report between them; the summary (trace hash included)
+    // must be the one a single advance gives.
+    assert_eq!(stdout_json(&with_progress), stdout_json(&plain));
+    assert!(plain.stderr.is_empty(), "no progress unless asked or on a terminal: {}", String::from_utf8_lossy(&plain.stderr));
+    let stderr = String::from_utf8(with_progress.stderr).expect("utf-8");
+    let last = stderr.lines().last().expect("a progress line");
+    let produced = stdout_json(&plain)["produced"].as_u64().expect("produced");
+    let counted = last.strip_prefix("dhara: 25 s of 25 s simulated (100.0%), ").and_then(|rest| rest.split(" records, ").next());
+    assert_eq!(counted.map(|n| n.replace(',', "")), Some(produced.to_string()), "{last}");
+    assert!(last.contains(" records per wall s, done in "), "{last}");
+}
+
+#[test]
 fn trace_file_holds_one_json_line_per_entry() {
     let path = std::env::temp_dir().join(format!("dhara-trace-{}.jsonl", std::process::id()));
     let summary = stdout_json(&dhara(&["run", "upi-lag", "--seed", "1", "--for", "30s", "--trace", path.to_str().expect("utf-8")]));
