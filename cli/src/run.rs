@@ -36,6 +36,10 @@ pub fn run(scenario_arg: &str, seed: u64, duration: Duration, files: Files, chec
         Some(path) => load_schedule(path, duration)?,
     };
     let mut timeline = Timeline::new(scenario, seed).without_snapshots();
+    if check {
+        // As the swarm does, so a seed it reports replays exactly here.
+        timeline.sim_mut().retire_fates_every(dhara_engine::swarm::RETIRE_FATES_EVERY_RECORDS);
+    }
     timeline.load_log(schedule).map_err(|e| Refusal(format!("--commands: {e}")))?;
     let mut trace_out = trace.map(TraceOut::create).transpose()?;
     let mut progress = Progress::new(duration, show_progress || std::io::stderr().is_terminal());

@@ -15,7 +15,7 @@ use crate::kafka::group::GroupConfig;
 use crate::kafka::fates::Fates;
 use crate::kafka::keys::KeySpace;
 use crate::kafka::producer::{Producer, ProducerConfig, TransactionConfig};
-use crate::kafka::protocol::Accounting;
+use crate::kafka::protocol::{Accounting, ReplicaFetchResult};
 use crate::kafka::replication::ReplicationConfig;
 use crate::kafka::{Msg, Outbox, Timer};
 use crate::metrics::{Metrics, Series};
@@ -296,6 +296,18 @@ impl Simulation {
     pub fn workload_truth(&self) -> Option<&crate::workload::QueryTruth> {
         self.analytics.as_ref().map(|a| a.truth())
     }
+    /// Makes the fate ledger try to retire settled records every `records` records created
+    /// instead of every `fates::RETIRE_EVERY_RECORDS`: the swarm and tests use it to exercise
+    /// retirement in short runs. Changes no count and nothing the run does.
+    pub fn retire_fates_every(&mut self, records: u64) {
+        self.fates.retire_every(records);
+    }
+
+    /// The fate ledger's oldest record still held (ids below are retired), and how many it holds.
+    pub fn fates_held(&self) -> (u64, u64) {
+        (self.fates.first_held(), self.fates.record_count() - self.fates.first_held())
+    }
+
     /// The fate ledger's counts (also in every snapshot).
     pub fn fates_counts(&self) -> crate::kafka::fates::FateCounts {
         self.fates.counts()
@@ -309,6 +321,9 @@ impl Simulation {
         self.now = at;
         self.events += 1;
         self.dispatch(event);
+        if self.fates.retirement_due() {
+            self.retire_fates();
+        }
         #[cfg(debug_assertions)]
         if let Err(violation) = self.check_invariants().and_then(|()| self.check_progress()) {
             panic!("invariant violated at t={} µs after event {}: {violation}", self.now.as_us(), self.events);
@@ -552,6 +567,22 @@ impl Simulation {
                 self.metrics.record_latencies(self.now, &created_us);
             }
         }
+    }
+
+    /// Lets the fate ledger forget settled records below the oldest one still in play: in a
+    /// log, in a request or replication answer on the wire, or in the producer's hands.
+    fn retire_fates(&mut self) {
+        let in_logs = self.brokers.iter().flat_map(|b| b.replicas()).flat_map(|r| r.log.entries());
+        let in_logs = in_logs.filter(|e| !e.is_control()).map(|e| e.record.record_id);
+        let on_wire = self.queue.iter_unordered().flat_map(|(_, event)| match event {
+            Event::Deliver { msg: Msg::Produce { batch, .. }, .. } => batch.records.iter().map(|r| r.record_id).min(),
+            Event::Deliver { msg: Msg::ReplicaFetchResponse { result: ReplicaFetchResult::Records { entries, .. }, .. }, .. } => {
+                entries.iter().filter(|(_, e)| !e.is_control()).map(|(_, e)| e.record.record_id).min()
+            }
+            _ => None,
+        });
+        let live_min = in_logs.chain(on_wire).chain(self.producer.oldest_record_in_hand()).min();
+        self.fates.retire(live_min.unwrap_or(u64::MAX));
     }
 
     fn recount_lost(&mut self, partition: u32) {

@@ -18,6 +18,10 @@ use serde::Serialize;
 const FAULTS_PER_SEED: u32 = 8;
 /// Quiet time after the last fault (every fault healed), so recovery is checked too.
 const SETTLE_MS: u64 = 10_000;
+/// The swarm (and `dhara run --check-invariants`, which reproduces its findings) makes the
+/// fate ledger retire settled records this often, not once a million, so every seed
+/// exercises retirement and the recount checks that no retired record is still in play.
+pub const RETIRE_FATES_EVERY_RECORDS: u64 = 256;
 /// The longest a recountable seed may take, input slowed to a trickle, to drain and then
 /// commit a checkpoint begun after the drain point.
 const DRAIN_MS_MAX: u64 = 60_000;
@@ -63,6 +67,9 @@ pub struct SwarmSummary {
     /// log (`Simulation::recount_fates`): every seed that got that far without an earlier
     /// violation (a recount that disagrees is a violation too).
     pub fates_recounted: u64,
+    /// Records the fate ledger retired (forgot as settled for good) by the end of each seed,
+    /// added up: retirement runs every `RETIRE_FATES_EVERY_RECORDS` records here.
+    pub fates_retired: u64,
     pub violations: Vec<Violation>,
 }
 
@@ -124,6 +131,13 @@ pub fn scenario_for(rng: &mut SimRng) -> Scenario {
     }
     if rng.below(3) == 0 {
         workload_for(rng, &mut s);
+    }
+    // A short retention on a third of the seeds without a job or architectures (whose checks
+    // recount the topic from its start), drawn from a copy of the stream so every other
+    // choice above stays what it was: records expire, and the fate ledger retires them.
+    let mut retention = rng.clone();
+    if s.stream.is_none() && s.architectures.is_none() && retention.below(3) == 0 {
+        s.topic.retention_records_max = 100 + retention.below(400);
     }
     s
 }
@@ -237,6 +251,7 @@ pub fn run_seed(seed: u64, summary: &mut SwarmSummary) {
     let scenario = scenario_for(&mut rng);
     let (brokers, mut consumers) = (scenario.cluster.brokers, scenario.consumer.count);
     let mut sim = Simulation::new(scenario.clone(), seed);
+    sim.retire_fates_every(RETIRE_FATES_EVERY_RECORDS);
     let recount = crate::reconcile::recountable(&scenario);
     if let (true, Some(job)) = (recount, sim.job_mut()) {
         job.keep_all_outputs();
@@ -283,6 +298,7 @@ pub fn run_seed(seed: u64, summary: &mut SwarmSummary) {
     }
     summary.seeds_run += 1;
     summary.events += sim.events();
+    summary.fates_retired += sim.fates_held().0;
     if let Err(message) = outcome {
         let commands = log.iter().map(Scheduled::to_json).collect();
         summary.violations.push(Violation { seed, message, scenario, commands, run_for_ms: end.as_us() / 1_000 });

@@ -4,6 +4,11 @@
 //! is lost when the partition's current leader does not have it (and retention did not delete
 //! it): after acks=1 and a leader crash, or after an unclean election. A record of an aborted
 //! transaction is neither: it was stored, and deliberately left out of the committed output.
+//!
+//! A long run creates hundreds of millions of records, so the ledger forgets a record once its
+//! fate is final (`retire`): settled, in no log and in no request that could still append it,
+//! outside any open transaction. Only its counts remain, so the ledger holds about a
+//! retention's worth of records however long the run.
 
 use super::log::PartitionLog;
 use std::collections::BTreeSet;
@@ -20,6 +25,10 @@ const ABORTED: u8 = 0b1000;
 const LOST: u8 = 0b1_0000;
 /// `copy_offset` of a record no leader has appended yet.
 const NO_COPY: u64 = u64::MAX;
+/// How many records are created between two attempts to retire settled ones (`retire`): an
+/// attempt walks every log, so it is rare; the ledger holds at most about this many records
+/// beyond those a retention keeps.
+pub const RETIRE_EVERY_RECORDS: u64 = 1 << 20;
 
 /// Counts that always add up: `created = in_flight + acked + failed + unconfirmed + aborted`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -45,6 +54,14 @@ pub struct FateCounts {
 
 #[derive(Clone)]
 pub struct Fates {
+    /// Records below this id are retired: final, and only in the counts. The per-record
+    /// vectors below hold ids `retired_below..`.
+    retired_below: u64,
+    /// Retire (`retirement_due`) when this many records are held beyond the last attempt.
+    retire_every_records: u64,
+    retire_attempt_at: u64,
+    /// Per partition: retired records that were counted lost (lost for good: in no log).
+    retired_lost_by_partition: Vec<u64>,
     /// Per record id: state bits.
     state: Vec<u8>,
     /// Per partition: acknowledged record ids, in acknowledgement order.
@@ -64,6 +81,10 @@ pub struct Fates {
 impl Fates {
     pub fn new(partitions: u32) -> Self {
         Fates {
+            retired_below: 0,
+            retire_every_records: RETIRE_EVERY_RECORDS,
+            retire_attempt_at: 0,
+            retired_lost_by_partition: vec![0; partitions as usize],
             state: Vec::new(),
             acked_by_partition: vec![Vec::new(); partitions as usize],
             partition_of: Vec::new(),
@@ -81,8 +102,14 @@ impl Fates {
         counts
     }
 
+    /// Where record `record_id`'s bits are; a retired record has none.
+    fn at(&self, record_id: u64) -> usize {
+        assert!(record_id >= self.retired_below, "record {record_id} was retired (below {}) yet is still in play", self.retired_below);
+        (record_id - self.retired_below) as usize
+    }
+
     pub fn created(&mut self, record_id: u64, partition: u32) {
-        assert_eq!(record_id, self.state.len() as u64, "record ids are dense, in creation order");
+        assert_eq!(record_id, self.record_count(), "record ids are dense, in creation order");
         self.state.push(IN_FLIGHT);
         self.partition_of.push(partition);
         self.copy_offset.push(NO_COPY);
@@ -91,7 +118,8 @@ impl Fates {
     }
 
     fn settle(&mut self, record_id: u64, to: u8) {
-        let state = &mut self.state[record_id as usize];
+        let at = self.at(record_id);
+        let state = &mut self.state[at];
         if *state & ABORTED != 0 {
             return; // The producer hears about a record whose transaction already aborted.
         }
@@ -101,7 +129,7 @@ impl Fates {
         match to {
             ACKED => {
                 self.counts.acked += 1;
-                let partition = self.partition_of[record_id as usize] as usize;
+                let partition = self.partition_of[at] as usize;
                 self.acked_by_partition[partition].push(record_id);
             }
             FAILED => self.counts.failed += 1,
@@ -110,7 +138,7 @@ impl Fates {
     }
 
     pub fn partition_of(&self, record_id: u64) -> u32 {
-        self.partition_of[record_id as usize]
+        self.partition_of[self.at(record_id)]
     }
 
     pub fn acknowledged(&mut self, record_id: u64) {
@@ -126,7 +154,8 @@ impl Fates {
     /// The record's transaction was aborted: an acknowledged or unsettled record moves to
     /// `aborted`; a failed one stays failed; a second report changes nothing.
     pub fn aborted(&mut self, record_id: u64) {
-        let state = &mut self.state[record_id as usize];
+        let at = self.at(record_id);
+        let state = &mut self.state[at];
         match *state & STATE_MASK {
             _ if *state & ABORTED != 0 => return,
             IN_FLIGHT => self.counts.in_flight -= 1,
@@ -142,27 +171,29 @@ impl Fates {
     /// counts only records still acknowledged, as `recount_lost` does. Without this the count
     /// would keep it until the partition's next leader change.
     fn no_longer_lost(&mut self, record_id: u64) {
-        let state = &mut self.state[record_id as usize];
+        let at = self.at(record_id);
+        let state = &mut self.state[at];
         if *state & LOST != 0 {
             *state &= !LOST;
-            self.lost_by_partition[self.partition_of[record_id as usize] as usize] -= 1;
+            self.lost_by_partition[self.partition_of[at] as usize] -= 1;
         }
     }
 
     /// Whether a leader has appended a copy of the record yet.
     pub fn has_copy(&self, record_id: u64) -> bool {
-        self.copy_offset[record_id as usize] != NO_COPY
+        self.copy_offset[self.at(record_id)] != NO_COPY
     }
 
     /// A leader appended the record at `offset` of `leader_log` (the log it wrote into).
     /// It is a duplicate if its previous copy is still in that log: then both will be
     /// replicated and read. A copy only a deposed leader had is no duplicate.
     pub fn appended(&mut self, record_id: u64, offset: u64, leader_log: &PartitionLog) {
-        let previous = std::mem::replace(&mut self.copy_offset[record_id as usize], offset);
-        let still_there = |at: u64| leader_log.entry(at).is_some_and(|e| e.record.record_id == record_id);
+        let at = self.at(record_id);
+        let previous = std::mem::replace(&mut self.copy_offset[at], offset);
+        let still_there = |copy: u64| leader_log.entry(copy).is_some_and(|e| e.record.record_id == record_id);
         if previous != NO_COPY && previous != offset && still_there(previous) {
             self.counts.duplicates_written += 1;
-            self.duplicates_by_partition[self.partition_of[record_id as usize] as usize] += 1;
+            self.duplicates_by_partition[self.partition_of[at] as usize] += 1;
         }
     }
 
@@ -176,7 +207,8 @@ impl Fates {
 
     /// Retention or compaction removed the record (on any broker): removed by policy.
     pub fn expired(&mut self, record_id: u64) {
-        self.state[record_id as usize] |= EXPIRED;
+        let at = self.at(record_id);
+        self.state[at] |= EXPIRED;
         self.no_longer_lost(record_id);
     }
 
@@ -185,9 +217,9 @@ impl Fates {
     pub fn recount_lost(&mut self, partition: u32, leader_log: &PartitionLog) {
         let present: BTreeSet<u64> = leader_log.entries().map(|e| e.record.record_id).collect();
         let p = partition as usize;
-        let mut lost = 0;
+        let mut lost = self.retired_lost_by_partition[p];
         for &id in &self.acked_by_partition[p] {
-            let state = &mut self.state[id as usize];
+            let state = &mut self.state[(id - self.retired_below) as usize];
             let missing = *state & (EXPIRED | ABORTED | STATE_MASK) == ACKED && !present.contains(&id);
             *state = if missing { *state | LOST } else { *state & !LOST };
             lost += u64::from(missing);
@@ -197,18 +229,72 @@ impl Fates {
 
     /// Records created so far (ids are `0..record_count()`).
     pub fn record_count(&self) -> u64 {
-        self.state.len() as u64
+        self.retired_below + self.state.len() as u64
+    }
+
+    /// The oldest record the ledger still holds: ids below it are retired.
+    pub fn first_held(&self) -> u64 {
+        self.retired_below
+    }
+
+    /// Retired records of `partition` that were counted lost: part of `lost_in`.
+    pub fn retired_lost_in(&self, partition: u32) -> u64 {
+        self.retired_lost_by_partition[partition as usize]
+    }
+
+    /// Attempts to retire every `records` records created (the default is
+    /// `RETIRE_EVERY_RECORDS`; tests and the swarm retire far more often to exercise it).
+    pub fn retire_every(&mut self, records: u64) {
+        assert!(records > 0, "retire at least every record");
+        self.retire_every_records = records;
+    }
+
+    /// Whether enough records were created since the last attempt to try retiring again.
+    pub fn retirement_due(&self) -> bool {
+        self.record_count() - self.retire_attempt_at >= self.retire_every_records
+    }
+
+    /// Forgets the oldest records whose fates are final, stopping at the first that is not
+    /// or at `live_min`: the caller's promise that no record below it is in any log, in any
+    /// request or batch that could still be appended, or in an open transaction. Below
+    /// that, a settled record can change no count any more, except an acknowledged one
+    /// nobody has recounted yet (it waits for the next recount). One counted lost stays
+    /// lost: nothing can bring it back.
+    pub fn retire(&mut self, live_min: u64) {
+        self.retire_attempt_at = self.record_count();
+        let end = live_min.min(self.record_count());
+        let mut retired = 0;
+        for id in self.retired_below..end {
+            let at = (id - self.retired_below) as usize;
+            let state = self.state[at];
+            let acked_unsettled_loss = state & (EXPIRED | ABORTED | STATE_MASK | LOST) == ACKED;
+            if state & (ABORTED | STATE_MASK) == IN_FLIGHT || acked_unsettled_loss {
+                break;
+            }
+            if state & LOST != 0 {
+                self.retired_lost_by_partition[self.partition_of[at] as usize] += 1;
+            }
+            retired += 1;
+        }
+        self.state.drain(..retired);
+        self.partition_of.drain(..retired);
+        self.copy_offset.drain(..retired);
+        self.retired_below += retired as u64;
+        let below = self.retired_below;
+        for acked in &mut self.acked_by_partition {
+            acked.retain(|&id| id >= below);
+        }
     }
 
     /// Acknowledged, and neither expired nor aborted since: a record the current leader of
     /// its partition must hold unless it was lost.
     pub fn still_acked(&self, record_id: u64) -> bool {
-        self.state[record_id as usize] & (EXPIRED | ABORTED | STATE_MASK) == ACKED
+        self.state[self.at(record_id)] & (EXPIRED | ABORTED | STATE_MASK) == ACKED
     }
 
     /// Whether the last recount of its partition counted the record lost.
     pub fn counted_lost(&self, record_id: u64) -> bool {
-        self.state[record_id as usize] & LOST != 0
+        self.state[self.at(record_id)] & LOST != 0
     }
 
     /// The partition's share of `acked_lost`.
@@ -228,130 +314,4 @@ impl Fates {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::kafka::log::Record;
-
-    fn record(record_id: u64) -> Record {
-        Record { record_id, key_id: 0, timestamp_us: 0, value_bytes: 1, payload: crate::workload::Payload::None }
-    }
-
-    #[test]
-    fn counts_add_up_through_every_fate() {
-        let mut fates = Fates::new(1);
-        for id in 0..4 {
-            fates.created(id, 0);
-        }
-        fates.acknowledged(0);
-        fates.failed(1);
-        fates.unconfirmed(2);
-        let c = fates.counts();
-        assert_eq!((c.created, c.in_flight, c.acked, c.failed, c.unconfirmed), (4, 1, 1, 1, 1));
-    }
-
-    #[test]
-    fn acknowledged_records_missing_from_the_new_leader_are_lost() {
-        let mut fates = Fates::new(2);
-        for id in 0..5 {
-            fates.created(id, 0);
-            fates.acknowledged(id);
-        }
-        let mut new_leader = PartitionLog::new(100);
-        for id in [0, 1, 2] {
-            new_leader.append(record(id), 0);
-        }
-        fates.recount_lost(0, &new_leader);
-        assert_eq!(fates.counts().acked_lost, 2);
-        // A later leader that has them all brings them back into the count.
-        new_leader.append(record(3), 1);
-        new_leader.append(record(4), 1);
-        fates.recount_lost(0, &new_leader);
-        assert_eq!(fates.counts().acked_lost, 0);
-    }
-
-    #[test]
-    fn aborted_records_leave_acked_and_in_flight_and_are_never_lost() {
-        let mut fates = Fates::new(1);
-        for id in 0..4 {
-            fates.created(id, 0);
-        }
-        fates.acknowledged(0);
-        fates.failed(1);
-        for id in [0, 1, 2, 2] {
-            fates.aborted(id);
-        }
-        fates.acknowledged(2);
-        let c = fates.counts();
-        assert_eq!((c.in_flight, c.acked, c.failed, c.aborted), (1, 0, 1, 2));
-        assert_eq!(c.created, c.in_flight + c.acked + c.failed + c.unconfirmed + c.aborted);
-        fates.recount_lost(0, &PartitionLog::new(10));
-        assert_eq!(fates.counts().acked_lost, 0);
-    }
-
-    #[test]
-    fn expired_records_are_not_lost() {
-        let mut fates = Fates::new(1);
-        fates.created(0, 0);
-        fates.acknowledged(0);
-        fates.expired(0);
-        fates.recount_lost(0, &PartitionLog::new(10));
-        assert_eq!(fates.counts().acked_lost, 0);
-    }
-
-    #[test]
-    fn a_lost_record_that_then_expires_or_aborts_leaves_the_lost_count_at_once() {
-        // Found by the swarm's recount (seed 42): acknowledged by a deposed acks=1 leader,
-        // counted lost at the next recount, then compacted away on the deposed leader; the
-        // count kept it until a leader change that never came.
-        let mut fates = Fates::new(1);
-        for id in 0..3 {
-            fates.created(id, 0);
-            fates.acknowledged(id);
-        }
-        fates.recount_lost(0, &PartitionLog::new(10));
-        assert_eq!(fates.counts().acked_lost, 3);
-        fates.expired(0);
-        fates.aborted(1);
-        fates.expired(0);
-        assert_eq!(fates.counts().acked_lost, 1);
-        assert!(!fates.counted_lost(0) && !fates.counted_lost(1) && fates.counted_lost(2));
-    }
-
-    #[test]
-    fn a_second_copy_in_the_same_history_is_a_duplicate_and_one_on_a_deposed_leader_is_not() {
-        let mut fates = Fates::new(1);
-        fates.created(0, 0);
-        // A deposed leader wrote it at offset 5; the new leader's log has another record there.
-        let mut new_leader = PartitionLog::new(100);
-        for id in [7, 8, 9, 10, 11, 12] {
-            new_leader.append(record(id), 1);
-        }
-        fates.appended(0, 5, &PartitionLog::new(100));
-        new_leader.append(record(0), 1);
-        fates.appended(0, 6, &new_leader);
-        assert_eq!(fates.counts().duplicates_written, 0, "only the new leader's copy is in the history");
-        // A retry after a lost answer writes it again behind the first copy.
-        new_leader.append(record(0), 1);
-        fates.appended(0, 7, &new_leader);
-        assert_eq!(fates.counts().duplicates_written, 1);
-    }
-
-    #[test]
-    fn reprocessed_offsets_count_as_duplicates() {
-        let mut fates = Fates::new(2);
-        fates.processed(0, 0, 9);
-        fates.processed(0, 5, 14);
-        fates.processed(1, 0, 3);
-        fates.processed(0, 15, 20);
-        assert_eq!(fates.counts().duplicates_processed, 5);
-    }
-
-    #[test]
-    #[should_panic(expected = "settled twice")]
-    fn a_record_settles_once() {
-        let mut fates = Fates::new(1);
-        fates.created(0, 0);
-        fates.acknowledged(0);
-        fates.failed(0);
-    }
-}
+mod tests;

@@ -68,9 +68,13 @@ pub fn recount(fates: &Fates, leaders: &[Option<LeaderView>]) -> Result<Recount,
     let mut total = Recount { leaderless: leaders.iter().filter(|l| l.is_none()).count() as u32, ..Recount::default() };
     for (p, view) in (0u32..).zip(leaders) {
         let Some(view) = view else { continue };
-        let ids = || (0..fates.record_count()).filter(move |&id| fates.partition_of(id) == p);
-        let missing = |id: u64| fates.still_acked(id) && copies[id as usize] == 0;
-        let acked_missing = ids().filter(|&id| missing(id)).count() as u64;
+        // Retired records are in no log (the recount checks that below) and settled for
+        // good: those counted lost are still missing.
+        let held = fates.first_held();
+        let copies_of = |id: u64| copies[(id - held) as usize];
+        let ids = || (held..fates.record_count()).filter(move |&id| fates.partition_of(id) == p);
+        let missing = |id: u64| fates.still_acked(id) && copies_of(id) == 0;
+        let acked_missing = fates.retired_lost_in(p) + ids().filter(|&id| missing(id)).count() as u64;
         total.not_acting += u32::from(!view.acting);
         if let Some(id) = ids().filter(|_| view.acting).find(|&id| missing(id) != fates.counted_lost(id)) {
             let how = if missing(id) { "is missing but not counted" } else { "is counted but not missing" };
@@ -79,10 +83,10 @@ pub fn recount(fates: &Fates, leaders: &[Option<LeaderView>]) -> Result<Recount,
                 fates.lost_in(p)
             ));
         }
-        let extra_copies: u64 = ids().map(|id| u64::from(copies[id as usize].saturating_sub(1))).sum();
+        let extra_copies: u64 = ids().map(|id| u64::from(copies_of(id).saturating_sub(1))).sum();
         let counted = fates.duplicates_in(p);
         if extra_copies > counted || (view.whole_history && extra_copies != counted) {
-            let first = ids().find(|&id| copies[id as usize] > 1).map_or("none".to_string(), |id| id.to_string());
+            let first = ids().find(|&id| copies_of(id) > 1).map_or("none".to_string(), |id| id.to_string());
             let relation = if view.whole_history { "==" } else { "<=" };
             return Err(format!(
                 "duplicates_written of partition {p}: its leader's log holds {extra_copies} extra copies, the ledger counts {counted} (must be {relation}); first record with extra copies: {first}"
@@ -94,14 +98,19 @@ pub fn recount(fates: &Fates, leaders: &[Option<LeaderView>]) -> Result<Recount,
     Ok(total)
 }
 
-/// Per record id, its copies in its partition's leader log (0 if the partition has none).
+/// Per record id the ledger holds (from `first_held`), its copies in its partition's leader
+/// log (0 if the partition has none).
 fn copies_by_record(fates: &Fates, leaders: &[Option<LeaderView>]) -> Result<Vec<u32>, String> {
-    let mut copies = vec![0u32; fates.record_count() as usize];
+    let held = fates.first_held();
+    let mut copies = vec![0u32; (fates.record_count() - held) as usize];
     for (p, view) in (0u32..).zip(leaders) {
         // Control markers are no application record: they share one placeholder id.
         for entry in view.iter().flat_map(|v| v.log.entries()).filter(|e| !e.is_control()) {
             let id = entry.record.record_id;
-            match copies.get_mut(id as usize) {
+            if id < held {
+                return Err(format!("partition {p}'s leader log holds record {id}, which the ledger retired as in no log (it holds records from {held})"));
+            }
+            match copies.get_mut((id - held) as usize) {
                 Some(count) if fates.partition_of(id) == p => *count += 1,
                 Some(_) => return Err(format!("partition {p}'s leader log holds record {id} of partition {}", fates.partition_of(id))),
                 None => return Err(format!("partition {p}'s leader log holds record {id}, which the ledger never saw created")),

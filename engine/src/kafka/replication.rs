@@ -234,7 +234,12 @@ impl Replica {
         };
         l.producers.fence(producer.producer_id, producer.producer_epoch);
         let entry = Entry::marker(producer, commit, self.epoch, now.as_us());
-        let offset = self.log.append_entry(entry);
+        // A marker takes a place in the log like any record, so retention may delete the
+        // oldest record to make room: expired, as in `append_batch`.
+        let (offset, evicted) = self.log.append_evicting(entry);
+        if let Some(old) = evicted.filter(|e| !e.is_control()) {
+            out.account(Accounting::Expired { record_id: old.record.record_id });
+        }
         out.note(TraceKind::TxnMarker, [self.partition.into(), offset, u64::from(commit)]);
         self.txns.appended(offset, &entry, self.hw);
         l.markers.push((offset, from, producer.producer_id));

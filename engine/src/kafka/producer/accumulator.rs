@@ -183,6 +183,11 @@ impl Accumulator {
         self.queues[partition as usize].iter_mut()
     }
 
+    /// Every batch waiting, partition by partition.
+    pub fn batches(&self) -> impl Iterator<Item = &ProducerBatch> {
+        self.queues.iter().flatten()
+    }
+
     pub fn queued_records(&self) -> u64 {
         self.queues.iter().flatten().map(|b| u64::from(b.record_count())).sum()
     }

@@ -225,6 +225,14 @@ impl Producer {
     pub fn sent(&self) -> u64 {
         self.stats.sent
     }
+    /// The oldest record this producer may still send, send again or abort: in a batch it
+    /// holds or in its open transaction (the fate ledger keeps every record from it on).
+    pub fn oldest_record_in_hand(&self) -> Option<u64> {
+        let batches = self.accumulator.batches().chain(self.sending.values());
+        let held = batches.flat_map(|batch| batch.records.iter().map(|r| r.record_id));
+        let in_transaction = self.txn.iter().flat_map(|txn| txn.record_ids());
+        held.chain(in_transaction).min()
+    }
     pub fn acked(&self) -> u64 {
         self.stats.acked
     }

@@ -77,6 +77,11 @@ pub(super) struct TransactionClient {
 }
 
 impl TransactionClient {
+    /// The records of the open transaction: an abort would settle them.
+    pub fn record_ids(&self) -> impl Iterator<Item = u64> + '_ {
+        self.record_ids.iter().copied()
+    }
+
     pub(super) fn new(config: TransactionConfig) -> Self {
         TransactionClient {
             config,
