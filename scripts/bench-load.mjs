@@ -155,12 +155,17 @@ export async function compareLoads({ loads, dist, against }) {
     await browser.close();
     sites.forEach((site) => site.close());
   }
-  const medians = (timings) => Object.fromEntries(Object.keys(timings[0]).map((k) => [k, Number(median(timings.map((t) => t[k])).toFixed(1))]));
+  const keys = Object.keys(runs[0][0]);
+  const medians = (timings) => Object.fromEntries(keys.map((k) => [k, Number(median(timings.map((t) => t[k])).toFixed(1))]));
+  // Paired by round: the two loads of a round ran under the same background load, so the
+  // median of their differences is steadier than the difference of the two medians.
+  const differences = Object.fromEntries(keys.map((k) => [k, Number(median(runs[0].map((t, i) => t[k] - runs[1][i][k])).toFixed(1))]));
   return {
     machine: machine(),
     loads,
     new: { dist: relative(ROOT, dist) || '.', median: medians(runs[0]) },
     old: { dist: against, median: medians(runs[1]) },
+    median_difference_new_minus_old: differences,
   };
 }
 

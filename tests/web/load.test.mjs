@@ -3,12 +3,14 @@
 // yet the Lessons button and a lesson named in the URL still work from the first frame; the
 // page's JS arrives as one file; the speed label reads as en-US digits without the number
 // formatter; the local server sends the wasm as application/wasm, which streaming compilation
-// needs.
+// needs, and names the page's stylesheets and script in a Link header so they are fetched
+// before the page is parsed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { preloadLinks } from '../../scripts/serve.mjs';
 import { speedText } from '../../www/controls.js';
 import { SPEEDS } from '../../www/url-state.js';
-import { openPage, useBrowserAndSite } from './helpers.mjs';
+import { DIST, openPage, serveSite, useBrowserAndSite } from './helpers.mjs';
 
 const ctx = useBrowserAndSite();
 
@@ -75,4 +77,26 @@ test('the page fetches its JS as one file and the wasm as application/wasm', asy
 test('the speed label groups thousands as en-US does, for every speed the page offers', () => {
   for (const speed of SPEEDS) assert.equal(speedText(speed), `${speed.toLocaleString('en-US')}×`, String(speed));
   assert.equal(speedText(1234567.25), '1,234,567.25×', 'fractions are not grouped');
+});
+
+test('the server names the page\'s stylesheets and module script in a Link header, relative to the page', async () => {
+  const expected = '<www/style.css>; rel=preload; as=style, <www/share.css>; rel=preload; as=style, <www/main.js>; rel=modulepreload';
+  for (const base of ['/', '/some/sub/path/']) {
+    const site = await serveSite(DIST, base);
+    try {
+      const page = await fetch(site.url);
+      assert.equal(page.headers.get('link'), expected, `index.html under ${base}`);
+      await page.text();
+      const css = await fetch(new URL('www/style.css', site.url));
+      assert.equal(css.headers.get('link'), null, 'only pages carry the header');
+      await css.text();
+      const standalone = await fetch(new URL('dhara-standalone.html', site.url));
+      assert.equal(standalone.headers.get('link'), null, 'the single file loads nothing else');
+      await standalone.text();
+    } finally {
+      site.close();
+    }
+  }
+  assert.equal(preloadLinks('<link rel="stylesheet" href="a.css"><script type="module" src="m.js"></script>'), '<a.css>; rel=preload; as=style, <m.js>; rel=modulepreload');
+  assert.equal(preloadLinks('<p>no files</p>'), '');
 });
