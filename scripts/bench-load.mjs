@@ -7,6 +7,9 @@
 // and writes a dated "Page weight and load" section to BENCHMARKS.md.
 //
 // Usage: npm run bench:load [-- --loads 10 --dist DIR] (build first: bash scripts/build.sh dist).
+// With --against OLD_DIR it compares two builds instead: loads alternate between DIR and
+// OLD_DIR in one browser, so a busy machine's noise lands on both alike; it prints both
+// medians and writes nothing.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -21,7 +24,7 @@ const INTERACTIVE_MARK = 'dhara-interactive';
 export const LOAD_TARGET = { total_gz_bytes: 250_000, first_paint_ms: 100, interactive_ms: 500 };
 
 function parseArgs(argv) {
-  const options = { loads: 10, dist: DIST };
+  const options = { loads: 10, dist: DIST, against: null };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--loads') {
@@ -31,7 +34,10 @@ function parseArgs(argv) {
     } else if (flag === '--dist') {
       options.dist = argv[++i];
       if (!options.dist || !existsSync(join(options.dist, 'index.html'))) fail(`--dist: must be a built site (a directory with index.html), got ${JSON.stringify(options.dist ?? '')}`);
-    } else fail(`${flag}: unknown flag (allowed: --loads N, --dist DIR)`);
+    } else if (flag === '--against') {
+      options.against = argv[++i];
+      if (!options.against || !existsSync(join(options.against, 'index.html'))) fail(`--against: must be a built site to compare with (a directory with index.html), got ${JSON.stringify(options.against ?? '')}`);
+    } else fail(`${flag}: unknown flag (allowed: --loads N, --dist DIR, --against DIR)`);
   }
   return options;
 }
@@ -57,8 +63,10 @@ async function coldLoad(browser, url) {
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
     await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
-    const files = [];
-    page.on('response', (response) => files.push(response.body().then((body) => ({ url: response.url(), status: response.status(), body }), () => null)));
+    // Bodies are read once the page is interactive: reading them while it loads (3 MB of wasm
+    // over the DevTools pipe) took CPU from the load being timed.
+    const responses = [];
+    page.on('response', (response) => responses.push(response));
     await page.goto(url);
     // Poll on a timer, not on rAF: the page's own frames are what is being timed.
     await page.waitForFunction((mark) => performance.getEntriesByName(mark).length > 0, INTERACTIVE_MARK, { polling: 20, timeout: 60000 });
@@ -78,7 +86,7 @@ async function coldLoad(browser, url) {
     await page.click('#play');
     const after = await page.getAttribute('#play', 'aria-pressed');
     if (before === after) throw new Error(`the play button did not respond after ${INTERACTIVE_MARK} (aria-pressed stayed ${before})`);
-    const fetched = (await Promise.all(files)).filter(Boolean);
+    const fetched = (await Promise.all(responses.map((response) => response.body().then((body) => ({ url: response.url(), status: response.status(), body }), () => null)))).filter(Boolean);
     const bad = fetched.find((f) => f.status !== 200 && f.status !== 304);
     if (bad) throw new Error(`${bad.url} answered ${bad.status}`);
     return { timings, files: fetched };
@@ -132,6 +140,37 @@ export async function measureLoad({ loads, dist = DIST }) {
   };
 }
 
+/**
+ * Interleaved cold loads of two builds (new, old, then old, new: neither always goes first),
+ * so load from other work on the machine hits both alike. Returns each build's medians.
+ */
+export async function compareLoads({ loads, dist, against }) {
+  const sites = [await serveSite(dist), await serveSite(against)];
+  const browser = await launchBrowser();
+  const runs = [[], []];
+  try {
+    for (let i = 0; i < loads; i++) {
+      const order = i % 2 === 0 ? [0, 1] : [1, 0];
+      for (const k of order) runs[k].push((await coldLoad(browser, sites[k].url)).timings);
+    }
+  } finally {
+    await browser.close();
+    sites.forEach((site) => site.close());
+  }
+  const keys = Object.keys(runs[0][0]);
+  const medians = (timings) => Object.fromEntries(keys.map((k) => [k, Number(median(timings.map((t) => t[k])).toFixed(1))]));
+  // Paired by round: the two loads of a round ran under the same background load, so the
+  // median of their differences is steadier than the difference of the two medians.
+  const differences = Object.fromEntries(keys.map((k) => [k, Number(median(runs[0].map((t, i) => t[k] - runs[1][i][k])).toFixed(1))]));
+  return {
+    machine: machine(),
+    loads,
+    new: { dist: relative(ROOT, dist) || '.', median: medians(runs[0]) },
+    old: { dist: against, median: medians(runs[1]) },
+    median_difference_new_minus_old: differences,
+  };
+}
+
 const n = (x) => Math.round(x).toLocaleString('en-US');
 const ms = (x) => (x === null ? 'not reported' : `${x} ms`);
 
@@ -166,7 +205,12 @@ export function loadSection(r) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const report = await measureLoad(parseArgs(process.argv.slice(2)));
-  writeSection(loadSection(report));
-  console.log(JSON.stringify(report, null, 2));
+  const options = parseArgs(process.argv.slice(2));
+  if (options.against) {
+    console.log(JSON.stringify(await compareLoads(options), null, 2));
+  } else {
+    const report = await measureLoad(options);
+    writeSection(loadSection(report));
+    console.log(JSON.stringify(report, null, 2));
+  }
 }

@@ -25,6 +25,8 @@ wasm-bindgen --target web --no-typescript --out-dir "$STAGE" --out-name dhara \
 node_modules/.bin/wasm-opt -O3 "$STAGE/dhara_bg.wasm" -o "$STAGE/dhara_bg.wasm"
 cp index.html "$STAGE/"
 cp -r www "$STAGE/www"
+# One request for the page's JS instead of a round per import level (www/main.js, then its imports).
+node_modules/.bin/esbuild "$STAGE/www/main.js" --bundle --format=esm --target=es2022 --charset=utf8 --legal-comments=none --log-level=warning --allow-overwrite --outfile="$STAGE/www/main.js"
 # The single-file page (CSS, bundled JS and base64 wasm inline) for opening from disk.
 node scripts/standalone.mjs "$STAGE"
 rm -rf "$OUT"

@@ -108,8 +108,11 @@ export function createKnobsPanel(details, deps) {
      */
     start(json, currentJson, knobs) {
       baseJson = json;
-      baseValues = new Map(deps.dhara.knobs(json).map((knob) => [knob.path, knob.value]));
-      list.replaceChildren(...deps.dhara.knobs(currentJson).map((knob) => row(knob, knob.value)));
+      const base = deps.dhara.knobs(json);
+      baseValues = new Map(base.map((knob) => [knob.path, knob.value]));
+      // Without overrides (every page load) the two lists are one: the engine validates once.
+      const current = currentJson === json ? base : deps.dhara.knobs(currentJson);
+      list.replaceChildren(...current.map((knob) => row(knob, knob.value)));
       reset.hidden = Object.keys(knobs).length === 0;
     },
   };

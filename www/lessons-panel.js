@@ -21,14 +21,26 @@ function el(tag, text, className) {
  */
 export function createLessonsPanel(root, deps) {
   const { app, dhara } = deps;
-  const entries = dhara.lessons();
-  // Numbered by their file names (07-event-time.json is lesson 7), as the README lists them.
-  const lessons = entries.filter((e) => e.lesson).map((e, i) => ({ ...e.lesson, builtIn: true, number: Number(/^\d+/.exec(e.file)?.[0] ?? i + 1) }));
-  const broken = entries.filter((e) => e.error).map((e) => e.error);
+  // Parsing and validating the built-in lessons is the page's largest start-up cost, and most
+  // visits open none: the list is built the first time something needs it (the Lessons
+  // button, a lesson named in the URL), not before the first frame.
+  let lessons = null;
+  let broken = [];
   let current = null; // { lesson, index }
   let checks = [];
 
-  const find = (id) => lessons.find((l) => l.id === id) ?? null;
+  /** The lessons, built on first use; a built-in file the engine refuses is kept in `broken`. */
+  function list() {
+    if (lessons) return lessons;
+    const entries = dhara.lessons();
+    // Numbered by their file names (07-event-time.json is lesson 7), as the README lists them.
+    lessons = entries.filter((e) => e.lesson).map((e, i) => ({ ...e.lesson, builtIn: true, number: Number(/^\d+/.exec(e.file)?.[0] ?? i + 1) }));
+    broken = entries.filter((e) => e.error).map((e) => e.error);
+    fillPicker();
+    return lessons;
+  }
+
+  const find = (id) => list().find((l) => l.id === id) ?? null;
 
   /** The page state a step stands for (knobs and commands copied, so edits never reach the lesson). */
   function stateOf(lesson, index) {
@@ -135,7 +147,7 @@ export function createLessonsPanel(root, deps) {
         return;
       }
       lesson.title = `${lesson.title} (from ${file.name})`;
-      lesson.id = `file-${lessons.length}-${lesson.id}`.slice(0, 60);
+      lesson.id = `file-${list().length}-${lesson.id}`.slice(0, 60);
       lessons.push(lesson);
       fillPicker();
       load(lesson, 0);
@@ -147,8 +159,15 @@ export function createLessonsPanel(root, deps) {
     $('lesson-pick').replaceChildren(...lessons.map((l) => new Option(`${l.builtIn ? `${l.number}. ` : ''}${l.title}`, l.id)));
   }
 
-  fillPicker();
-  $('lessons-open').onclick = () => (current ? close() : load(lessons[0], 0));
+  $('lessons-open').onclick = () => {
+    if (current) {
+      close();
+      return;
+    }
+    const first = !lessons;
+    load(list()[0], 0);
+    if (first && broken.length) deps.showMessage(broken.map((e) => `Lesson file ${e}`).join('; '));
+  };
   $('lesson-pick').onchange = () => load(find($('lesson-pick').value), 0);
   $('lesson-prev').onclick = () => load(current.lesson, current.index - 1);
   $('lesson-next').onclick = () => load(current.lesson, current.index + 1);
@@ -171,8 +190,11 @@ export function createLessonsPanel(root, deps) {
 
   return {
     find,
-    ids: () => lessons.filter((l) => l.builtIn).map((l) => l.id),
-    broken,
+    ids: () => list().filter((l) => l.builtIn).map((l) => l.id),
+    /** Built-in lesson files the engine refused (empty until the list is first built). */
+    get broken() { return broken; },
+    /** Whether the list has been built (the page builds it on first use only). */
+    get loaded() { return lessons !== null; },
     get current() { return current; },
     /** Opens `id` at step `step` (1-based). With `load` false the run is the URL's own (a changed step). */
     open(id, step, { load: loadState }) {
