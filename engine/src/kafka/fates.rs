@@ -250,8 +250,22 @@ impl Fates {
     }
 
     /// Whether enough records were created since the last attempt to try retiring again.
+    /// Spaced by a quarter of what the ledger holds at least, so that a ledger that cannot
+    /// retire (its oldest records still in logs) costs a walk of the logs per so many new
+    /// records, not per `retire_every_records`; and skipped while its oldest record is not
+    /// final, since then nothing can retire.
     pub fn retirement_due(&self) -> bool {
-        self.record_count() - self.retire_attempt_at >= self.retire_every_records
+        let held = self.state.len() as u64;
+        let spacing = self.retire_every_records.max(held / 4);
+        self.record_count() - self.retire_attempt_at >= spacing && self.state.first().is_some_and(|&s| Self::is_final(s))
+    }
+
+    /// Whether a record in state `state` can change no count any more, once it is in no log
+    /// and no request (see `retire`).
+    fn is_final(state: u8) -> bool {
+        let in_flight = state & (ABORTED | STATE_MASK) == IN_FLIGHT;
+        let acked_not_yet_recounted = state & (EXPIRED | ABORTED | STATE_MASK | LOST) == ACKED;
+        !in_flight && !acked_not_yet_recounted
     }
 
     /// Forgets the oldest records whose fates are final, stopping at the first that is not
@@ -267,8 +281,7 @@ impl Fates {
         for id in self.retired_below..end {
             let at = (id - self.retired_below) as usize;
             let state = self.state[at];
-            let acked_unsettled_loss = state & (EXPIRED | ABORTED | STATE_MASK | LOST) == ACKED;
-            if state & (ABORTED | STATE_MASK) == IN_FLIGHT || acked_unsettled_loss {
+            if !Self::is_final(state) {
                 break;
             }
             if state & LOST != 0 {

@@ -168,16 +168,28 @@ fn retiring_keeps_what_the_caller_says_is_in_play_and_losses_not_yet_recounted()
 }
 
 #[test]
-fn retirement_is_due_every_so_many_records() {
+fn retirement_is_due_every_so_many_records_once_the_oldest_is_final() {
     let mut fates = Fates::new(1);
     fates.retire_every(3);
     for id in 0..3 {
         assert!(!fates.retirement_due());
         fates.created(id, 0);
     }
+    assert!(!fates.retirement_due(), "the oldest is in flight: nothing could retire, no walk of the logs");
+    fates.failed(0);
     assert!(fates.retirement_due());
     fates.retire(0);
     assert!(!fates.retirement_due(), "an attempt, even one that retires nothing, waits for 3 more");
+    for id in 3..40 {
+        fates.created(id, 0);
+        fates.failed(id);
+    }
+    fates.retire(0);
+    for id in 40..53 {
+        assert!(!fates.retirement_due(), "about 50 held: attempts spaced by a quarter of that, not by 3");
+        fates.created(id, 0);
+    }
+    assert!(fates.retirement_due());
 }
 
 #[test]

@@ -218,3 +218,24 @@ fn records_deleted_to_make_room_for_a_transaction_marker_are_expired_not_missing
     let recount = run_and_recount(&mut sim, 20);
     assert_eq!((recount.acked_missing, sim.fates_counts().acked_lost), (0, 0), "no fault, no loss");
 }
+
+/// Found in review: a follower's log can fill before its leader's (the leader's cleaner may
+/// have compacted more), and what retention deleted there went unreported. With that
+/// follower elected after the leader crashed, a record deleted by policy looked lost under
+/// acks=all with RF 3, which `check_progress` forbids.
+#[test]
+fn records_a_follower_deletes_by_retention_are_expired_not_lost() {
+    let mut scenario = builtin::load("upi-replication").expect("loads");
+    scenario.topic.cleanup_policy = crate::scenario::CleanupPolicy::Compact;
+    scenario.topic.segment_records = 100;
+    scenario.cluster.log_cleaner_backoff_ms = 1_000;
+    scenario.producer.tombstone_percent = 5;
+    scenario.topic.retention_records_max = 200;
+    let mut sim = Simulation::new(scenario, 1);
+    crate::swarm::run_checked(&mut sim, crate::sim::SimTime::ZERO + Duration::from_secs(9)).unwrap_or_else(|e| panic!("{e}"));
+    let victim = sim.controller().partitions()[1].leader.expect("online");
+    sim.apply(Command::CrashBroker { broker: victim }).expect("crash");
+    let until = sim.now() + Duration::from_secs(10);
+    crate::swarm::run_checked(&mut sim, until).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(sim.fates_counts().acked_lost, 0);
+}
