@@ -7,6 +7,7 @@ use dhara_engine::command::{parse_schedule, Scheduled};
 use dhara_engine::sim::trace::TraceEntry;
 use dhara_engine::sim::Duration;
 use dhara_engine::timeline::Timeline;
+use dhara_engine::view::group_digits;
 use dhara_engine::Simulation;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -107,8 +108,8 @@ impl Progress {
             span(done_us / 1_000_000),
             span(self.total.as_us() / 1_000_000),
             share * 100.0,
-            grouped(produced),
-            grouped((produced as f64 / wall_s) as u64),
+            group_digits(produced),
+            group_digits((produced as f64 / wall_s) as u64),
             if last { format!("done in {}", span(wall_s.round() as u64)) } else { format!("about {} left", span(left_s.round() as u64)) },
         );
     }
@@ -121,19 +122,6 @@ fn span(secs: u64) -> String {
         60..3600 => format!("{} min {} s", secs / 60, secs % 60),
         _ => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
     }
-}
-
-/// 1234567 as "1,234,567".
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn load_schedule(path: &Path, duration: Duration) -> Result<Vec<Scheduled>, Refusal> {

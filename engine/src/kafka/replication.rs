@@ -235,11 +235,9 @@ impl Replica {
         l.producers.fence(producer.producer_id, producer.producer_epoch);
         let entry = Entry::marker(producer, commit, self.epoch, now.as_us());
         // A marker takes a place in the log like any record, so retention may delete the
-        // oldest record to make room: expired, as in `append_batch`.
+        // oldest record to make room.
         let (offset, evicted) = self.log.append_evicting(entry);
-        if let Some(old) = evicted.filter(|e| !e.is_control()) {
-            out.account(Accounting::Expired { record_id: old.record.record_id });
-        }
+        expire_evicted(evicted, out);
         out.note(TraceKind::TxnMarker, [self.partition.into(), offset, u64::from(commit)]);
         self.txns.appended(offset, &entry, self.hw);
         l.markers.push((offset, from, producer.producer_id));
@@ -386,11 +384,17 @@ fn append_batch(log: &mut PartitionLog, epoch: u32, partition: u32, batch: &Reco
         let (offset, evicted) = log.append_evicting(entry);
         out.note(TraceKind::Append, [partition.into(), offset, record.record_id]);
         out.account(Accounting::Appended { partition, record_id: record.record_id, offset });
-        if let Some(old) = evicted.filter(|e| !e.is_control()) {
-            out.account(Accounting::Expired { record_id: old.record.record_id });
-        }
+        expire_evicted(evicted, out);
     }
     (base_offset, log.log_end_offset() - 1)
+}
+
+/// A record retention deleted to make room for an append, on any replica, is expired (not
+/// lost) for the fate ledger; a control marker is no record of the ledger's.
+fn expire_evicted(evicted: Option<Entry>, out: &mut Outbox) {
+    if let Some(old) = evicted.filter(|e| !e.is_control()) {
+        out.account(Accounting::Expired { record_id: old.record.record_id });
+    }
 }
 
 mod follower;

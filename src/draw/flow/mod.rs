@@ -234,15 +234,4 @@ fn draw_group(painter: &mut impl Painter, layout: &Layout, snapshot: &Snapshot, 
     }
 }
 
-/// 1234567 → "1,234,567": numbers on a projected screen must be readable at a glance.
-pub fn group_digits(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use dhara_engine::view::group_digits;

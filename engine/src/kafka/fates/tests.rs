@@ -1,16 +1,22 @@
 use super::*;
 use crate::kafka::log::Record;
 
+/// A one-partition ledger with records `0..records` created (all in flight).
+fn created(records: u64) -> Fates {
+    let mut fates = Fates::new(1);
+    for id in 0..records {
+        fates.created(id, 0);
+    }
+    fates
+}
+
 fn record(record_id: u64) -> Record {
     Record { record_id, key_id: 0, timestamp_us: 0, value_bytes: 1, payload: crate::workload::Payload::None }
 }
 
 #[test]
 fn counts_add_up_through_every_fate() {
-    let mut fates = Fates::new(1);
-    for id in 0..4 {
-        fates.created(id, 0);
-    }
+    let mut fates = created(4);
     fates.acknowledged(0);
     fates.failed(1);
     fates.unconfirmed(2);
@@ -40,10 +46,7 @@ fn acknowledged_records_missing_from_the_new_leader_are_lost() {
 
 #[test]
 fn aborted_records_leave_acked_and_in_flight_and_are_never_lost() {
-    let mut fates = Fates::new(1);
-    for id in 0..4 {
-        fates.created(id, 0);
-    }
+    let mut fates = created(4);
     fates.acknowledged(0);
     fates.failed(1);
     for id in [0, 1, 2, 2] {
@@ -126,10 +129,7 @@ fn a_record_settles_once() {
 
 #[test]
 fn retiring_forgets_final_records_and_keeps_their_counts() {
-    let mut fates = Fates::new(1);
-    for id in 0..6 {
-        fates.created(id, 0);
-    }
+    let mut fates = created(6);
     fates.acknowledged(0);
     fates.expired(0);
     fates.failed(1);

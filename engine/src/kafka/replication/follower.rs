@@ -5,7 +5,7 @@
 use super::{Replica, Role};
 use crate::kafka::txn_index::TxnIndex;
 use crate::kafka::log::Entry;
-use crate::kafka::protocol::{Accounting, Msg, Outbox, ReplicaFetchResult, Timer};
+use crate::kafka::protocol::{Msg, Outbox, ReplicaFetchResult, Timer};
 use crate::sim::{Duration, NodeId, SimTime, TraceKind};
 
 impl Replica {
@@ -40,9 +40,7 @@ impl Replica {
                 for (offset, entry) in entries {
                     // A follower's log can fill before its leader's (the leader may have
                     // compacted more): what retention deletes here is expired too.
-                    if let Some(old) = self.log.append_at(offset, entry).filter(|e| !e.is_control()) {
-                        out.account(Accounting::Expired { record_id: old.record.record_id });
-                    }
+                    super::expire_evicted(self.log.append_at(offset, entry), out);
                     self.txns.appended(offset, &entry, self.hw);
                 }
                 self.txns.retain_from(self.log.log_start_offset());
