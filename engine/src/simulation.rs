@@ -572,12 +572,12 @@ impl Simulation {
     /// Lets the fate ledger forget settled records below the oldest one still in play: in a
     /// log, in a request or replication answer on the wire, or in the producer's hands.
     fn retire_fates(&mut self) {
-        let in_logs = self.brokers.iter().flat_map(|b| b.replicas()).flat_map(|r| r.log.entries());
-        let in_logs = in_logs.filter(|e| !e.is_control()).map(|e| e.record.record_id);
+        let in_logs = self.brokers.iter().flat_map(|b| b.replicas()).flat_map(|r| r.log.slots());
+        let in_logs = in_logs.filter(|s| !s.is_control()).map(|s| s.record().record_id);
         let on_wire = self.queue.iter_unordered().flat_map(|(_, event)| match event {
             Event::Deliver { msg: Msg::Produce { batch, .. }, .. } => batch.records.iter().map(|r| r.record_id).min(),
             Event::Deliver { msg: Msg::ReplicaFetchResponse { result: ReplicaFetchResult::Records { entries, .. }, .. }, .. } => {
-                entries.iter().filter(|(_, e)| !e.is_control()).map(|(_, e)| e.record.record_id).min()
+                entries.iter().filter(|s| !s.is_control()).map(|s| s.record().record_id).min()
             }
             _ => None,
         });

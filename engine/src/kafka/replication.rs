@@ -5,7 +5,7 @@
 //! committed: visible to consumers and, with acks=all, acknowledged to the producer.
 
 use super::idempotence::{Admission, ProducerStates};
-use super::log::{Entry, PartitionLog, ProducerStamp};
+use super::log::{Entry, PartitionLog, ProducerStamp, SharedBatch};
 use super::txn_index::TxnIndex;
 use super::protocol::{Accounting, Acks, Msg, Outbox, PartitionState, ProduceError, RecordBatch, ReplicaFetchResult, Timer};
 use crate::sim::{Duration, NodeId, SimTime, TraceKind};
@@ -206,7 +206,7 @@ impl Replica {
                 }
                 for offset in base..=last {
                     if let Some(entry) = self.log.entry(offset) {
-                        self.txns.appended(offset, entry, self.hw);
+                        self.txns.appended(offset, &entry, self.hw);
                     }
                 }
                 self.txns.retain_from(self.log.log_start_offset());
@@ -379,9 +379,10 @@ impl Replica {
 /// offsets. Retention may delete old records to make room: those are expired, not lost.
 fn append_batch(log: &mut PartitionLog, epoch: u32, partition: u32, batch: &RecordBatch, out: &mut Outbox) -> (u64, u64) {
     let base_offset = log.log_end_offset();
-    for (delta, record) in (0u32..).zip(&batch.records) {
-        let entry = Entry { record: *record, epoch, offset_delta: delta, producer: batch.producer, kind: batch.kind() };
-        let (offset, evicted) = log.append_evicting(entry);
+    // Written once here; the followers' logs will share it.
+    let shared = SharedBatch::new(&batch.records, epoch, batch.producer, batch.kind());
+    for (index, record) in (0u32..).zip(&batch.records) {
+        let (offset, evicted) = log.append_shared(&shared, index);
         out.note(TraceKind::Append, [partition.into(), offset, record.record_id]);
         out.account(Accounting::Appended { partition, record_id: record.record_id, offset });
         expire_evicted(evicted, out);

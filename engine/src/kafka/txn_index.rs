@@ -35,7 +35,7 @@ impl TxnIndex {
     pub fn rebuild(log: &PartitionLog) -> TxnIndex {
         let mut index = TxnIndex::default();
         for (offset, entry) in log.read(log.log_start_offset(), log.log_end_offset(), usize::MAX) {
-            index.appended(offset, entry, 0);
+            index.appended(offset, &entry, 0);
         }
         index
     }

@@ -61,7 +61,7 @@ fn replication_reads_finish_the_batch_they_start() {
         log.append_entry(Entry { offset_delta: delta, ..Entry::single(record(1 + u64::from(delta)), 0) });
     }
     log.append(record(4), 0);
-    let ids = |entries: Vec<(u64, Entry)>| entries.iter().map(|(_, e)| e.record.record_id).collect::<Vec<_>>();
+    let ids = |slots: Vec<Slot>| slots.iter().map(|s| s.record().record_id).collect::<Vec<_>>();
     assert_eq!(ids(log.read_batches(0, 5, 2)), [0, 1, 2, 3], "the batch of 1..=3 is not split");
     assert_eq!(ids(log.read_batches(0, 3, 2)), [0, 1, 2], "but never past `end`");
     assert_eq!(ids(log.read_batches(4, 5, 10)), [4]);
@@ -136,7 +136,7 @@ fn appending_an_older_epoch_is_an_invariant_violation() {
 
 /// Everything a reader can see of a log, to compare two logs.
 fn visible(log: &PartitionLog) -> (u64, u64, Vec<(u64, Entry)>, u64, u64) {
-    let entries = log.entries_with_offsets().map(|(o, e)| (o, *e)).collect();
+    let entries = log.entries_with_offsets().collect();
     (log.log_start_offset(), log.log_end_offset(), entries, log.end_offset_for_epoch(1), log.entries_below(3_000) as u64)
 }
 
@@ -177,8 +177,33 @@ fn a_copy_and_its_original_change_independently_as_if_never_copied() {
         assert!(visible(&copy) == visible(&plain_copy), "salt {salt}: the changed copy");
         assert!(visible(&original) == visible(&long_log(4_000)), "salt {salt}: the untouched original");
         assert_ne!(visible(&changed), visible(&copy), "the two histories really differ");
-        let read: Vec<u64> = copy.read_batches(3_900, u64::MAX, 10).iter().map(|(o, _)| *o).collect();
-        let expected: Vec<u64> = plain_copy.read_batches(3_900, u64::MAX, 10).iter().map(|(o, _)| *o).collect();
+        let read: Vec<u64> = copy.read_batches(3_900, u64::MAX, 10).iter().map(Slot::offset).collect();
+        let expected: Vec<u64> = plain_copy.read_batches(3_900, u64::MAX, 10).iter().map(Slot::offset).collect();
         assert_eq!(read, expected);
     }
+}
+
+/// A follower appends what the leader's `read_batches` hands it: the records stay one copy,
+/// shared, and each log still changes on its own (retention on one leaves the other whole).
+#[test]
+fn a_follower_shares_the_leaders_batches_and_outlives_their_deletion_there() {
+    let mut leader = PartitionLog::new(4);
+    let records: Vec<Record> = (0..3).map(record).collect();
+    let batch = SharedBatch::new(&records, 1, None, BatchKind::Plain);
+    for index in 0..3 {
+        leader.append_shared(&batch, index);
+    }
+    let mut follower = PartitionLog::new(100);
+    for slot in leader.read_batches(0, leader.log_end_offset(), 1) {
+        follower.append_slot(slot);
+    }
+    assert_eq!(follower.entries_with_offsets().collect::<Vec<_>>(), leader.entries_with_offsets().collect::<Vec<_>>());
+    assert!(follower.slots().zip(leader.slots()).all(|(f, l)| f.shares_batch_with(l)), "one copy of the records");
+    assert_eq!(follower.entry(1).map(|e| e.offset_delta), Some(1));
+    for id in 3..7 {
+        leader.append(record(id), 1);
+    }
+    assert_eq!(leader.log_start_offset(), 3, "retention deleted the shared batch from the leader");
+    assert_eq!(follower.entries().map(|e| e.record.record_id).collect::<Vec<_>>(), [0, 1, 2], "the follower's copy is intact");
+    assert!(!follower.slots().next().expect("held").shares_batch_with(leader.slots().next().expect("held")));
 }

@@ -37,10 +37,11 @@ impl Replica {
         let mut truncated = Vec::new();
         match result {
             ReplicaFetchResult::Records { entries, leader_hw, .. } => {
-                for (offset, entry) in entries {
+                for slot in entries {
+                    let (offset, entry) = (slot.offset(), slot.entry());
                     // A follower's log can fill before its leader's (the leader may have
                     // compacted more): what retention deletes here is expired too.
-                    super::expire_evicted(self.log.append_at(offset, entry), out);
+                    super::expire_evicted(self.log.append_slot(slot), out);
                     self.txns.appended(offset, &entry, self.hw);
                 }
                 self.txns.retain_from(self.log.log_start_offset());
