@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the static site: wasm (release) → wasm-bindgen → wasm-opt, plus index.html and
-# www/, and dhara-standalone.html, the same page in one file (scripts/standalone.mjs).
+# Builds the static site: wasm (release) → wasm-bindgen → wasm-opt, plus index.html (with
+# www/*.css inline) and www/ (main.js bundled), and dhara-standalone.html, the same page in
+# one file (scripts/standalone.mjs).
 # Usage: scripts/build.sh [OUT_DIR] (default dist). The result uses relative URLs only, so it
 # works from any static host under any sub-path.
 set -euo pipefail
@@ -25,6 +26,10 @@ wasm-bindgen --target web --no-typescript --out-dir "$STAGE" --out-name dhara \
 node_modules/.bin/wasm-opt -O3 "$STAGE/dhara_bg.wasm" -o "$STAGE/dhara_bg.wasm"
 cp index.html "$STAGE/"
 cp -r www "$STAGE/www"
+# The stylesheets go inside index.html, pinned by hash in its CSP: a linked stylesheet holds
+# the first paint until it arrives. www/*.css stay the sources; the built copies are not needed.
+node scripts/inline-styles.mjs "$STAGE"
+rm "$STAGE"/www/*.css
 # One request for the page's JS instead of a round per import level (www/main.js, then its imports).
 node_modules/.bin/esbuild "$STAGE/www/main.js" --bundle --format=esm --target=es2022 --charset=utf8 --legal-comments=none --log-level=warning --allow-overwrite --outfile="$STAGE/www/main.js"
 # The single-file page (CSS, bundled JS and base64 wasm inline) for opening from disk.

@@ -39,9 +39,11 @@ export function parseArgs(argv) {
  * A page's render-blocking stylesheets and its module script, as a `Link` header of preloads.
  * The browser reads the header with the response, before it has parsed the page, so those
  * requests leave a few tens of ms earlier: first paint waits for the stylesheets, the first
- * frame for the script. The URLs stay relative (to the page, as in its own tags), so a --base
- * sub-path needs nothing more. The wasm is left out: fetched that early, its 3 MB competed
- * with first paint and the page got interactive no sooner (BENCHMARKS.md).
+ * frame for the script. (The built page has its styles inside it, scripts/inline-styles.mjs,
+ * so for it the header names the script alone.) The URLs stay relative (to the page, as in
+ * its own tags), so a --base sub-path needs nothing more. The wasm is left out: fetched that
+ * early, its 3 MB competed with first paint and the page got interactive no sooner
+ * (BENCHMARKS.md).
  */
 export function preloadLinks(html) {
   const links = [];

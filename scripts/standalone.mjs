@@ -7,10 +7,10 @@
 // The page's only script is one inline module with no eval, no `new Function` and no inline
 // event handlers; the page's Content-Security-Policy is replaced by one that allows exactly
 // that script and the inlined styles, by their SHA-256 hashes.
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { assertInlineable, inlineStylesheets, sha256Source, styleHashes } from './inline-styles.mjs';
 
 export const STANDALONE_NAME = 'dhara-standalone.html';
 const WASM_BLOCK_ID = 'dhara-wasm'; // www/wasm-source.js reads the block by this id
@@ -24,11 +24,6 @@ function replaceOnce(html, pattern, replacement, what) {
   const count = html.match(new RegExp(pattern.source, `${pattern.flags}g`))?.length ?? 0;
   if (count !== 1) fail(`index.html must have exactly one ${what} (found ${count})`);
   return html.replace(pattern, () => replacement);
-}
-
-/** Text that is about to sit inside a raw-text element (<script>, <style>) must not end it early. */
-function assertInlineable(text, element, what) {
-  if (new RegExp(`</${element}|<!--`, 'i').test(text)) fail(`${what} contains "</${element}" or "<!--" and cannot be inlined`);
 }
 
 async function bundle(dir) {
@@ -50,23 +45,19 @@ async function bundle(dir) {
  * except its own inline module script and style elements, pinned by hash, and the wasm.
  */
 export function hashPolicy(html) {
-  const hash = (text) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
-  const scripts = [...html.matchAll(/<script type="module">([\s\S]*?)<\/script>/g)].map((m) => hash(m[1]));
-  const styles = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => hash(m[1]));
+  const scripts = [...html.matchAll(/<script type="module">([\s\S]*?)<\/script>/g)].map((m) => sha256Source(m[1]));
+  const styles = styleHashes(html);
   if (scripts.length !== 1 || styles.length === 0) fail(`expected one inline module script and some styles (found ${scripts.length} and ${styles.length})`);
   return `default-src 'none'; script-src ${scripts[0]} 'wasm-unsafe-eval'; style-src-elem ${styles.join(' ')}; `
-    + "style-src-attr 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+    + "style-src-attr 'none'; img-src data:; base-uri 'none'; form-action 'none'";
 }
 
 export async function buildStandalone(dir) {
   let html = readFileSync(join(dir, 'index.html'), 'utf8');
   // Trunk's build links and the comment about them mean nothing in a single file.
   html = html.replace(/<!--[\s\S]*?-->/g, '').replace(/<link data-trunk[^>]*>/g, '').replace(/\n[ \t]*(?=\n)/g, '');
-  html = html.replace(/<link rel="stylesheet" href="(www\/[\w.-]+\.css)">/g, (_, href) => {
-    const css = readFileSync(join(dir, href), 'utf8');
-    assertInlineable(css, 'style', href);
-    return `<style>\n${css}</style>`;
-  });
+  // scripts/build.sh has inlined them already; a page built otherwise may still link them.
+  html = inlineStylesheets(html, dir);
   // Anything still pointing at a file beside the page would fail from file:// (checked before
   // the script goes in: its strings may hold markup such as the embed code's src="…").
   const leftover = html.replace(/<script type="module" src="www\/main\.js">/, '').match(/\s(?:src|href)="(?!data:|#)[^"]*"|url\((?!["']?data:)/);

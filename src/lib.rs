@@ -119,7 +119,7 @@ impl Lab {
 
     /// Draws consumer lag over time with plotters into `canvas`.
     pub fn draw_lag_chart(&self, canvas: &web_sys::HtmlCanvasElement) -> Result<(), JsError> {
-        let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas.clone())
+        let backend = draw::chart_canvas::ChartCanvas::new(canvas)
             .ok_or_else(|| JsError::new("draw_lag_chart: the canvas has no 2D context"))?;
         let data = draw::lag_chart::LagData::from_simulation(self.timeline.sim());
         draw::lag_chart::draw(backend, &data).map_err(|e| JsError::new(&format!("draw_lag_chart: {e}")))
@@ -129,7 +129,7 @@ impl Lab {
     /// rate) with plotters into `canvas`; does nothing for a scenario without a workload.
     pub fn draw_workload_chart(&self, canvas: &web_sys::HtmlCanvasElement) -> Result<(), JsError> {
         let Some(data) = draw::workload_chart::LineChart::from_simulation(self.timeline.sim()) else { return Ok(()) };
-        let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas.clone())
+        let backend = draw::chart_canvas::ChartCanvas::new(canvas)
             .ok_or_else(|| JsError::new("draw_workload_chart: the canvas has no 2D context"))?;
         draw::workload_chart::draw(backend, &data).map_err(|e| JsError::new(&format!("draw_workload_chart: {e}")))
     }
@@ -141,7 +141,7 @@ impl Lab {
         if self.timeline.sim().architectures().is_none() {
             return Ok(());
         }
-        let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas.clone())
+        let backend = draw::chart_canvas::ChartCanvas::new(canvas)
             .ok_or_else(|| JsError::new("draw_arch_chart: the canvas has no 2D context"))?;
         draw::arch_chart::draw(backend, self.timeline.sim()).map_err(|e| JsError::new(&format!("draw_arch_chart: {e}")))
     }

@@ -5,6 +5,7 @@
 //! their window. The panes chart counts, per window, the results that fired early, on time
 //! and late, and the records dropped.
 
+use super::legend;
 use super::time_chart::{draw_frame, font, Frame};
 use dhara_engine::stream::job::timing::PaneCounts;
 use dhara_engine::Simulation;
@@ -73,16 +74,22 @@ pub fn draw_event_time<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: 
     let frame = Frame { title: "Event time (when it happened, s) × processing time", scale, x: x_start..x_end, x_desc: "processing time: when the job saw it (s)", y_min, y_max, y_label_area_px: 44.0, y_decimals: 0 };
     let mut chart = draw_frame(root, &frame)?;
     let ideal = [(x_start.max(y_min), x_start.max(y_min)), (x_end.min(y_max), x_end.min(y_max))];
-    chart.draw_series(LineSeries::new(ideal, RGBColor(201, 208, 220).stroke_width(1)))?.label("event time = processing time").legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RGBColor(201, 208, 220)));
+    chart.draw_series(LineSeries::new(ideal, RGBColor(201, 208, 220).stroke_width(1)))?;
     let radius = (2.0 * scale) as i32;
     let on_time = data.points.iter().filter(|p| !p.2 && p.1 >= y_min).map(|&(x, y, _)| Circle::new((x, y), radius, ON_TIME_DOT.filled()));
-    chart.draw_series(on_time)?.label("record").legend(move |(x, y)| Circle::new((x + 8, y), radius, ON_TIME_DOT.filled()));
+    chart.draw_series(on_time)?;
     let size = (4.0 * scale) as i32;
     let dropped = data.points.iter().filter(|p| p.2 && p.1 >= y_min).map(|&(x, y, _)| Cross::new((x, y), size, DROPPED.stroke_width(2)));
-    chart.draw_series(dropped)?.label("dropped as late").legend(move |(x, y)| Cross::new((x + 8, y), size, DROPPED.stroke_width(2)));
+    chart.draw_series(dropped)?;
     let stroke = INK.stroke_width((2.0 * scale) as u32);
-    chart.draw_series(LineSeries::new(data.watermark.iter().copied(), stroke))?.label("watermark").legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], INK.stroke_width(3)));
-    chart.configure_series_labels().label_font(font(scale, 11.0)).background_style(WHITE.mix(0.85)).border_style(RGBColor(201, 208, 220)).position(SeriesLabelPosition::UpperLeft).draw()
+    chart.draw_series(LineSeries::new(data.watermark.iter().copied(), stroke))?;
+    let entries = [
+        legend::entry("event time = processing time", |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RGBColor(201, 208, 220))),
+        legend::entry("record", move |(x, y)| Circle::new((x + 8, y), radius, ON_TIME_DOT.filled())),
+        legend::entry("dropped as late", move |(x, y)| Cross::new((x + 8, y), size, DROPPED.stroke_width(2))),
+        legend::entry("watermark", move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], INK.stroke_width(3))),
+    ];
+    legend::draw(&chart.plotting_area().strip_coord_spec(), &entries, &font(scale, 11.0).into_font().into())
 }
 
 /// Early, on time, late and dropped: a bar each per window, in this order and colour.
@@ -100,15 +107,16 @@ pub fn draw_panes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Pane
     let y_max = data.windows.iter().flat_map(|w| (0..4).map(|k| pane_value(&w.2, k))).fold(1.0, f64::max) * 1.2;
     let frame = Frame { title: "Panes per window by timing, and records dropped as late", scale, x: x_start..x_end, x_desc: "window (event time, s)", y_min: 0.0, y_max, y_label_area_px: 52.0, y_decimals: 0 };
     let mut chart = draw_frame(root, &frame)?;
-    for (kind, &(label, colour)) in PANE_KINDS.iter().enumerate() {
+    for (kind, &(_, colour)) in PANE_KINDS.iter().enumerate() {
         let bars = data.windows.iter().map(|&(start, end, counts)| {
             let slot = (end - start) / 5.0;
             let x0 = start + slot * (kind as f64 + 0.5);
             Rectangle::new([(x0, 0.0), (x0 + slot, pane_value(&counts, kind))], colour.filled())
         });
-        chart.draw_series(bars)?.label(label).legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+        chart.draw_series(bars)?;
     }
-    chart.configure_series_labels().label_font(font(scale, 11.0)).background_style(WHITE.mix(0.85)).border_style(RGBColor(201, 208, 220)).position(SeriesLabelPosition::UpperLeft).draw()
+    let entries: Vec<_> = PANE_KINDS.iter().map(|&(label, colour)| legend::entry(label, move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()))).collect();
+    legend::draw(&chart.plotting_area().strip_coord_spec(), &entries, &font(scale, 11.0).into_font().into())
 }
 
 #[cfg(test)]

@@ -32,6 +32,6 @@ pub fn node_at(sim: &Simulation, (canvas_width, canvas_height): (f64, f64), (x, 
 
 pub fn draw_dashboard(canvas: &web_sys::HtmlCanvasElement, sim: &Simulation, name: &str) -> Result<(), String> {
     let panels = super::dashboard::panels(sim, name)?;
-    let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas.clone()).ok_or("draw_dashboard: the canvas has no 2D context")?;
+    let backend = super::chart_canvas::ChartCanvas::new(canvas).ok_or("draw_dashboard: the canvas has no 2D context")?;
     super::dashboard::draw(backend, &panels).map_err(|e| format!("draw_dashboard: {e}"))
 }

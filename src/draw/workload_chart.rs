@@ -3,6 +3,7 @@
 //! right, how much fraud is caught); for a sale, the conversion and cart-abandonment rates;
 //! for posts, the posting rate that bursts lift.
 
+use super::legend;
 use super::palette::CATEGORICAL_RGB;
 use super::time_chart::{draw_frame, SIMULATED_TIME, font, Frame};
 use dhara_engine::workload::Kind;
@@ -63,16 +64,15 @@ pub fn draw_on<DB: DrawingBackend>(root: &DrawingArea<DB, plotters::coord::Shift
     let y_decimals = if y_max <= 1.0 { 1 } else { 0 };
     let frame = Frame { title: data.title, scale, x: x_start..x_end, x_desc: SIMULATED_TIME, y_min: 0.0, y_max, y_label_area_px: 44.0, y_decimals };
     let mut chart = draw_frame(root, &frame)?;
+    let mut entries = Vec::with_capacity(data.lines.len());
     for (i, line) in data.lines.iter().enumerate() {
         let (r, g, b) = CATEGORICAL_RGB[i % CATEGORICAL_RGB.len()];
         let colour = RGBColor(r, g, b);
         let stroke = colour.stroke_width((2.0 * scale) as u32);
-        chart
-            .draw_series(LineSeries::new(line.points.iter().copied(), stroke))?
-            .label(line.label.as_ref())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(3)));
+        chart.draw_series(LineSeries::new(line.points.iter().copied(), stroke))?;
+        entries.push(legend::entry(line.label.as_ref(), move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(3))));
     }
-    chart.configure_series_labels().label_font(font(scale, 11.0)).background_style(WHITE.mix(0.85)).border_style(RGBColor(201, 208, 220)).position(SeriesLabelPosition::UpperLeft).draw()
+    legend::draw(&chart.plotting_area().strip_coord_spec(), &entries, &font(scale, 11.0).into_font().into())
 }
 
 #[cfg(test)]

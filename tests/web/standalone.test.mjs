@@ -77,8 +77,8 @@ test('it ships a hash-based Content-Security-Policy that pins its one script and
   assert.deepEqual(directives['default-src'], ["'none'"]);
   assert.deepEqual(directives['script-src'], [hash(code), "'wasm-unsafe-eval'"], 'only this script, and compiling the wasm');
   assert.deepEqual(directives['style-src-elem'], styles);
-  // plotters measures chart text with a span it styles through a style attribute
-  // (plotters/src/style/font/web.rs), which only `style-src-attr` can allow.
-  assert.deepEqual(directives['style-src-attr'], ["'unsafe-inline'"]);
+  // The charts measure their text with the canvas (src/draw/chart_canvas.rs), not with a span
+  // styled through a style attribute, so no style attribute is allowed.
+  assert.deepEqual(directives['style-src-attr'], ["'none'"]);
   // assertRunsFromDisk (above) runs the file under exactly this policy with no console error.
 });
