@@ -42,14 +42,16 @@ export function parseRunTo(text) {
   return { ms };
 }
 
-/** Milliseconds as a person says them: "12.5 s", "12 min 5 s", "3 h 20 min", "1 d 2 h". */
+/** Milliseconds as a person says them: "12.5 s", "12 min 5 s", "2 min", "3 h 20 min", "24 h", "2 d 3 h". */
 export function span(ms) {
   const s = Math.max(0, ms) / 1000;
   if (s < 60) return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
   const whole = Math.floor(s);
-  if (whole < 3600) return `${Math.floor(whole / 60)} min ${whole % 60} s`;
-  if (whole < 86400) return `${Math.floor(whole / 3600)} h ${Math.floor((whole % 3600) / 60)} min`;
-  return `${Math.floor(whole / 86400)} d ${Math.floor((whole % 86400) / 3600)} h`;
+  const pair = (major, unit, minor, minorUnit) => (minor === 0 ? `${major} ${unit}` : `${major} ${unit} ${minor} ${minorUnit}`);
+  if (whole < 3600) return pair(Math.floor(whole / 60), 'min', whole % 60, 's');
+  // A day is said in hours, as the field's presets are.
+  if (whole <= 86400) return pair(Math.floor(whole / 3600), 'h', Math.floor((whole % 3600) / 60), 'min');
+  return pair(Math.floor(whole / 86400), 'd', Math.floor((whole % 86400) / 3600), 'h');
 }
 
 /** A count with its thousands grouped, without loading the number formatter. */
