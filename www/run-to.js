@@ -149,6 +149,8 @@ export function createRunTo(deps) {
   /** Ends the fast-forward; the run stays paused where it is. `message` null: say nothing. */
   function end(message) {
     run = null;
+    // Cancel is about to be hidden: hand its focus to Go rather than drop it to the page.
+    if ($('run-to-progress').contains(document.activeElement)) $('run-to-go').focus();
     $('run-to-progress').hidden = true;
     deps.invalidate();
     deps.syncHash();

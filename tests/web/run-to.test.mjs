@@ -145,6 +145,7 @@ describe('a fast-forward', () => {
     const cancelled = await nowMs(page);
     assert.ok(cancelled > stopped);
     assert.equal(await page.isVisible('#run-to-progress'), false, 'Cancel hides the bar');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'run-to-go', 'the focus goes to Go, not lost');
     await page.waitForTimeout(300);
     assert.equal(await nowMs(page), cancelled);
 
