@@ -292,7 +292,7 @@ function frame(nowMs) {
   try {
     const elapsed = app.lastFrameMs === null ? 0 : Math.min(nowMs - app.lastFrameMs, FRAME_MS_MAX);
     app.lastFrameMs = nowMs;
-    if (app.parts.runTo.active) app.parts.runTo.simulate();
+    if (app.parts.runTo.active) app.parts.runTo.simulate(nowMs);
     else if (app.playing && elapsed > 0) simulate(elapsed);
     const flow = $('flow');
     sizeCanvas(flow);

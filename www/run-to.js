@@ -10,10 +10,23 @@ import { T_MS_MAX } from './url-state.js';
 const $ = (id) => document.getElementById(id);
 
 /**
- * Wall-clock ms a fast-forward frame spends simulating: about twice a 60 Hz frame, so the page
- * still draws and answers input some 25 times a second while the engine gets most of the time.
+ * Wall-clock ms a fast-forward frame aims to take, from its start to the next one: two 60 Hz
+ * frames, so the page still draws and answers input about 30 times a second. Frames come on
+ * the display's beat, so simulating for a fixed 32 ms and then drawing would miss the second
+ * beat and wait for the third; the frame simulates up to its deadline less what drawing takes.
  */
-export const FAST_BUDGET_MS = 32;
+export const FAST_FRAME_MS = 2000 / 60;
+/**
+ * Wall-clock ms a fast-forward frame simulates at least, whatever its deadline: a frame that
+ * starts late (the machine was busy) still does as much as playing at top speed would.
+ */
+const FAST_SIMULATE_MIN_MS = 12;
+/**
+ * Wall-clock ms a fast-forward frame keeps for drawing and the browser's rendering: the flow
+ * and the panels take 2 to 4 ms; a dashboard redraw (every 250 ms) more, and that frame may
+ * come a beat late.
+ */
+const DRAW_RESERVE_MS = 6;
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60000, min: 60000, h: 3600000, d: 86400000 };
 const ALLOWED = 'a simulated time with units, like 90 s, 10 min, 1 h 30 min or 24 h (units ms, s, min or m, h, d), more than 0 and at most 7 d';
@@ -59,7 +72,7 @@ const grouped = (n) => String(Math.round(n)).replace(/\B(?=(\d{3})+$)/g, ',');
 
 /**
  * `deps` is the page's (main.js): app, drive, setPlaying, showMessage, invalidate, syncHash.
- * Returns `{ active, simulate(), stop() }`: the frame loop calls `simulate` instead of its
+ * Returns `{ active, simulate(frameMs), stop() }`: the frame loop calls `simulate` instead of its
  * own while `active`; main.js's setPlaying calls `stop`, so play, step and seeks end it.
  */
 export function createRunTo(deps) {
@@ -92,25 +105,27 @@ export function createRunTo(deps) {
     show();
   }
 
-  /** Advances in slices sized from the engine's pace until the frame's budget is spent. */
-  function simulate() {
+  /**
+   * Advances in slices sized from the engine's pace until the frame's deadline (`frameMs`, the
+   * frame's start, plus FAST_FRAME_MS, less the time kept for drawing).
+   */
+  function simulate(frameMs) {
     if (app.lab !== run.lab) {
       end(null); // a new run replaced this one
       return;
     }
-    const started = performance.now();
+    const deadline = Math.max(frameMs + FAST_FRAME_MS - DRAW_RESERVE_MS, performance.now() + FAST_SIMULATE_MIN_MS);
     let summary = null;
-    for (let spent = 0; spent < FAST_BUDGET_MS; spent = performance.now() - started) {
+    for (let now = performance.now(); now < deadline; now = performance.now()) {
       const left = run.targetMs - app.lab.now_ms();
       if (left <= 0) break;
-      const ms = Math.min(left, Math.max(1, (app.paceMsPerMs * (FAST_BUDGET_MS - spent)) / 2));
-      const sliceStarted = performance.now();
+      const ms = Math.min(left, Math.max(1, (app.paceMsPerMs * (deadline - now)) / 2));
       summary = deps.drive((lab) => lab.advance(ms));
       if (summary === null) {
         end(null); // a logged command was refused: drive's message says which
         return;
       }
-      const wallMs = performance.now() - sliceStarted;
+      const wallMs = performance.now() - now;
       // Too quick to time: the pace is at least twice what was assumed.
       app.paceMsPerMs = wallMs > 0.2 ? 0.7 * app.paceMsPerMs + 0.3 * (ms / wallMs) : app.paceMsPerMs * 2;
     }
