@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseRunTo, span } from '../../www/run-to.js';
+import { seconds } from '../../www/timebar.js';
 import { openPage, useBrowserAndSite } from './helpers.mjs';
 
 const ctx = useBrowserAndSite();
@@ -53,6 +54,10 @@ describe('the Run to field', () => {
     assert.equal(span(86400000), '24 h');
     assert.equal(span(93600000), '1 d 2 h');
     assert.equal(span(183600000), '2 d 3 h');
+    // The time bar's reading, which a fast-forward takes into hours.
+    assert.equal(seconds(12500), '12.5 s');
+    assert.equal(seconds(245000), '4 min 05 s');
+    assert.equal(seconds(21909000), '6 h 05 min 09 s');
   });
 
   test('bad input in the page is named, marks the field and changes nothing', async () => {
@@ -87,6 +92,7 @@ describe('a fast-forward', () => {
     assert.equal(await page.isVisible('#run-to-progress'), false, 'the bar is gone');
     assert.match(await page.textContent('#message'), /Reached 2 min: .* simulated in .* of wall time, [\d,]+ records per wall s\. Paused\./);
     assert.match(page.url(), /[#&]t=120000(&|$)/, 'the link opens there');
+    await page.waitForFunction(() => document.getElementById('time-out').textContent === '2 min 00 s');
     const seen = await page.evaluate(() => window.progressSeen);
     const values = seen.filter((s) => s.shown).map((s) => s.value);
     assert.ok(values.length >= 3, `the bar showed several values: ${JSON.stringify(values)}`);
