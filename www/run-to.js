@@ -71,6 +71,39 @@ export function span(ms) {
 const grouped = (n) => String(Math.round(n)).replace(/\B(?=(\d{3})+$)/g, ',');
 
 /**
+ * A fast-forward's progress as the CLI's line gives it: the share of its way done, records
+ * made per wall-clock second since it started, and the wall time left at that pace.
+ */
+export function measure(run, nowMs, wallNowMs) {
+  const share = Math.min(1, (nowMs - run.fromMs) / (run.targetMs - run.fromMs));
+  const wallMs = wallNowMs - run.wallStart;
+  const perWallS = wallMs > 0 ? ((run.produced - run.producedFrom) * 1000) / wallMs : 0;
+  return { now: nowMs, share, wallMs, perWallS, leftMs: share > 0 ? (wallMs * (1 - share)) / share : null };
+}
+
+/**
+ * Advances the run towards `targetMs` in slices sized from the engine's pace (simulated ms per
+ * wall ms, kept in `app.paceMsPerMs`) until `deadline` (performance.now() time). Returns the
+ * last summary, undefined if there was nothing to do, or null when a logged command was
+ * refused (main.js's drive has said which).
+ */
+function advanceUntil(deps, targetMs, deadline) {
+  const { app } = deps;
+  let summary;
+  for (let now = performance.now(); now < deadline; now = performance.now()) {
+    const left = targetMs - app.lab.now_ms();
+    if (left <= 0) break;
+    const ms = Math.min(left, Math.max(1, (app.paceMsPerMs * (deadline - now)) / 2));
+    summary = deps.drive((lab) => lab.advance(ms));
+    if (summary === null) return null;
+    const wallMs = performance.now() - now;
+    // Too quick to time: the pace is at least twice what was assumed.
+    app.paceMsPerMs = wallMs > 0.2 ? 0.7 * app.paceMsPerMs + 0.3 * (ms / wallMs) : app.paceMsPerMs * 2;
+  }
+  return summary;
+}
+
+/**
  * `deps` is the page's (main.js): app, drive, setPlaying, showMessage, invalidate, syncHash.
  * Returns `{ active, simulate(frameMs), stop() }`: the frame loop calls `simulate` instead of its
  * own while `active`; main.js's setPlaying calls `stop`, so play, step and seeks end it.
@@ -106,8 +139,8 @@ export function createRunTo(deps) {
   }
 
   /**
-   * Advances in slices sized from the engine's pace until the frame's deadline (`frameMs`, the
-   * frame's start, plus FAST_FRAME_MS, less the time kept for drawing).
+   * Simulates until the frame's deadline: `frameMs`, its start, plus FAST_FRAME_MS, less the
+   * time kept for drawing (but at least FAST_SIMULATE_MIN_MS from now).
    */
   function simulate(frameMs) {
     if (app.lab !== run.lab) {
@@ -115,19 +148,10 @@ export function createRunTo(deps) {
       return;
     }
     const deadline = Math.max(frameMs + FAST_FRAME_MS - DRAW_RESERVE_MS, performance.now() + FAST_SIMULATE_MIN_MS);
-    let summary = null;
-    for (let now = performance.now(); now < deadline; now = performance.now()) {
-      const left = run.targetMs - app.lab.now_ms();
-      if (left <= 0) break;
-      const ms = Math.min(left, Math.max(1, (app.paceMsPerMs * (deadline - now)) / 2));
-      summary = deps.drive((lab) => lab.advance(ms));
-      if (summary === null) {
-        end(null); // a logged command was refused: drive's message says which
-        return;
-      }
-      const wallMs = performance.now() - now;
-      // Too quick to time: the pace is at least twice what was assumed.
-      app.paceMsPerMs = wallMs > 0.2 ? 0.7 * app.paceMsPerMs + 0.3 * (ms / wallMs) : app.paceMsPerMs * 2;
+    const summary = advanceUntil(deps, run.targetMs, deadline);
+    if (summary === null) {
+      end(null); // a logged command was refused: drive's message says which
+      return;
     }
     app.parts.ab.advanceTo(app.lab.now_ms());
     if (summary) run.produced = summary.produced;
@@ -135,17 +159,8 @@ export function createRunTo(deps) {
     else show();
   }
 
-  /** Simulated time done, the engine's rate and the time left, from the start of this fast-forward. */
-  function measure() {
-    const now = app.lab.now_ms();
-    const share = Math.min(1, (now - run.fromMs) / (run.targetMs - run.fromMs));
-    const wallMs = performance.now() - run.wallStart;
-    const perWallS = wallMs > 0 ? ((run.produced - run.producedFrom) * 1000) / wallMs : 0;
-    return { now, share, wallMs, perWallS, leftMs: share > 0 ? (wallMs * (1 - share)) / share : null };
-  }
-
   function show() {
-    const { now, share, perWallS, leftMs } = measure();
+    const { now, share, perWallS, leftMs } = measure(run, app.lab.now_ms(), performance.now());
     const percent = `${(share * 100).toFixed(1)} %`;
     bar.value = share;
     bar.setAttribute('aria-valuetext', `${percent}: ${span(now)} of ${span(run.targetMs)} simulated`);
@@ -156,7 +171,7 @@ export function createRunTo(deps) {
   }
 
   function reached() {
-    const { wallMs, perWallS } = measure();
+    const { wallMs, perWallS } = measure(run, app.lab.now_ms(), performance.now());
     const ran = span(run.targetMs - run.fromMs);
     end(`Reached ${span(run.targetMs)}: ${ran} simulated in ${span(wallMs)} of wall time, ${grouped(perWallS)} records per wall s. Paused.`);
   }

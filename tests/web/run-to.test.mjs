@@ -3,7 +3,7 @@
 // to; commands are applied meanwhile; and the run it reaches is the same run as played normally.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseRunTo, span } from '../../www/run-to.js';
+import { measure, parseRunTo, span } from '../../www/run-to.js';
 import { seconds } from '../../www/timebar.js';
 import { openPage, useBrowserAndSite } from './helpers.mjs';
 
@@ -58,6 +58,13 @@ describe('the Run to field', () => {
     assert.equal(seconds(12500), '12.5 s');
     assert.equal(seconds(245000), '4 min 05 s');
     assert.equal(seconds(21909000), '6 h 05 min 09 s');
+  });
+
+  test('progress is measured as the CLI does: share of the way, records per wall s, time left at that pace', () => {
+    const run = { fromMs: 60000, targetMs: 160000, wallStart: 1000, producedFrom: 500, produced: 2500 };
+    assert.deepEqual(measure(run, 85000, 3000), { now: 85000, share: 0.25, wallMs: 2000, perWallS: 1000, leftMs: 6000 });
+    assert.equal(measure(run, 60000, 1000).leftMs, null, 'no estimate before any progress');
+    assert.equal(measure(run, 170000, 9000).share, 1, 'never past the whole');
   });
 
   test('bad input in the page is named, marks the field and changes nothing', async () => {
