@@ -2,8 +2,9 @@
 // drawing is in Rust (the `Lab` handle from ../dhara.js); per frame this calls `advance` once
 // and the draw functions, never anything per message. The controls (./controls.js), the
 // knobs (./knobs-panel.js), the time bar (./timebar.js), the narration (./narrator.js), the
-// node menu (./node-menu.js), the dashboards (./dashboards.js), A/B (./ab-panel.js) and the
-// scenario panels (stream, workload, architectures) are modules fed from here.
+// node menu (./node-menu.js), the dashboards (./dashboards.js), A/B (./ab-panel.js), the
+// fast-forward "Run to…" (./run-to.js) and the scenario panels (stream, workload,
+// architectures) are modules fed from here.
 //
 // Contract with src/: Lab(scenarioJson, seed: BigInt), advance(ms) -> summary, step(),
 // apply(commandJson) -> later commands dropped, seek(ms), fork(), command_log(),
@@ -27,6 +28,7 @@ import { createNodeMenu } from './node-menu.js';
 import { createDashboards } from './dashboards.js';
 import { createAbPanel } from './ab-panel.js';
 import { createLessonsPanel } from './lessons-panel.js';
+import { createRunTo } from './run-to.js';
 // Embed mode, copy embed code, export, and the single-file build's inlined wasm:
 import { installEmbed } from './embed.js';
 import { installExport } from './export.js';
@@ -163,6 +165,8 @@ export function restartWith(changes) {
 }
 
 export function setPlaying(playing) {
+  // Play, step, a seek or a new run end a fast-forward where it got to.
+  app.parts.runTo?.stop();
   app.playing = playing;
   app.debtMs = 0;
   $('play').textContent = playing ? 'Pause' : 'Play';
@@ -288,7 +292,8 @@ function frame(nowMs) {
   try {
     const elapsed = app.lastFrameMs === null ? 0 : Math.min(nowMs - app.lastFrameMs, FRAME_MS_MAX);
     app.lastFrameMs = nowMs;
-    if (app.playing && elapsed > 0) simulate(elapsed);
+    if (app.parts.runTo.active) app.parts.runTo.simulate(nowMs);
+    else if (app.playing && elapsed > 0) simulate(elapsed);
     const flow = $('flow');
     sizeCanvas(flow);
     const textScale = app.state.big ? TEXT_SCALE_BIG : 1;
@@ -320,6 +325,7 @@ function createParts() {
   };
   // After the dashboards: a lesson step may bring one forward.
   app.parts.lessons = createLessonsPanel($('lesson'), deps);
+  app.parts.runTo = createRunTo(deps);
   return deps;
 }
 

@@ -4,11 +4,15 @@
 
 const $ = (id) => document.getElementById(id);
 
-const seconds = (ms) => {
+/** The time bar's reading: "12.5 s", "4 min 05 s", "6 h 05 min 09 s". */
+export const seconds = (ms) => {
   const s = ms / 1000;
   if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return `${m} min ${(s - m * 60).toFixed(0).padStart(2, '0')} s`;
+  const whole = Math.floor(s);
+  const secs = `${String(whole % 60).padStart(2, '0')} s`;
+  // A fast-forward reaches hours: "6 h 05 min 09 s", not "365 min 09 s".
+  if (whole < 3600) return `${Math.floor(whole / 60)} min ${secs}`;
+  return `${Math.floor(whole / 3600)} h ${String(Math.floor((whole % 3600) / 60)).padStart(2, '0')} min ${secs}`;
 };
 
 export function createTimebar(deps) {
