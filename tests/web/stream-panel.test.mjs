@@ -136,6 +136,33 @@ describe('the stream job panel (dist/)', () => {
     await page.close();
   });
 
+  // A projector is often 1280 pixels wide: the results table beside the tasks once squeezed
+  // them to nothing, and their cells were drawn over the checkpoint facts and the results.
+  test('at projector and wide-screen widths the panel\'s blocks never overlap', async () => {
+    for (const width of [1280, 1700, 900]) {
+      const opened = await openPage(browser, `${site.url}#scenario=upi-fraud&seed=1&speed=10`, { width, height: 900 });
+      const { page } = opened;
+      await page.waitForFunction(() => document.querySelectorAll('#stream [data-f=results] tr').length >= 3, null, { timeout: 20000 });
+      const boxes = await page.evaluate(() => [...document.querySelectorAll('#stream .stream-grid > *')].map((el) => {
+        const r = el.getBoundingClientRect();
+        // What a block's cells need against what it has: more spills over a neighbour, or
+        // (where the block scrolls, the fallback for narrow screens) hides columns.
+        const spill = el.scrollWidth > el.clientWidth + 1;
+        return { name: el.className || el.tagName, left: r.left, right: r.right, top: r.top, bottom: r.bottom, spill };
+      }));
+      assert.equal(boxes.length, 3, 'tasks, checkpoint facts and results');
+      for (const [i, a] of boxes.entries()) {
+        assert.equal(a.spill, false, `${width} px: ${a.name} is wider than its block`);
+        for (const b of boxes.slice(i + 1)) {
+          const apart = a.right <= b.left + 0.5 || b.right <= a.left + 0.5 || a.bottom <= b.top + 0.5 || b.bottom <= a.top + 0.5;
+          assert.ok(apart, `${width} px: ${a.name} ${JSON.stringify(a)} overlaps ${b.name} ${JSON.stringify(b)}`);
+        }
+      }
+      assertClean(opened, site.origin);
+      await page.close();
+    }
+  });
+
   test('scenarios without a job show no panel and keep every consumer control', async () => {
     const opened = await openPage(browser, `${site.url}#scenario=upi-windows&seed=42`);
     const { page } = opened;
