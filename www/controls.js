@@ -14,13 +14,18 @@ export const SLOW_FACTOR = 10;
 const ARROW_SEEK_MS = 1000;
 
 /**
- * A speed as the label shows it, thousands grouped ("10,000×"). Written out rather than with
- * toLocaleString: the page's first call of that loads the number formatter (about 12 ms), and
- * this label is drawn before the first frame.
+ * A whole number's digits with their thousands grouped ("10000" → "10,000"). Written out rather
+ * than with toLocaleString: the page's first call of that loads the number formatter (about
+ * 12 ms), and the speed label is drawn before the first frame.
  */
+export function groupDigits(digits) {
+  return digits.replace(/\B(?=(\d{3})+$)/g, ',');
+}
+
+/** A speed as the label shows it, thousands grouped ("10,000×"). */
 export function speedText(speed) {
   const [whole, fraction] = String(speed).split('.');
-  return `${whole.replace(/\B(?=(\d{3})+$)/g, ',')}${fraction === undefined ? '' : `.${fraction}`}×`;
+  return `${groupDigits(whole)}${fraction === undefined ? '' : `.${fraction}`}×`;
 }
 
 /** Shows `speed` on the slider and its label. */

@@ -269,20 +269,36 @@ function updatePanels(nowMs) {
  * Slices are sized from the engine's measured pace (simulated ms per wall ms), so even one
  * slice stays within the budget when a scenario is heavy.
  */
+/**
+ * Advances the run by at most `wantMs` simulated ms in one slice, sized from the engine's pace
+ * (`app.paceMsPerMs`, simulated ms per wall-clock ms) to take about half the wall time left
+ * before `deadline` (a performance.now() time), and learns the pace from it. Playing and the
+ * fast-forward (./run-to.js) both simulate in these slices. Returns the simulated ms and the
+ * summary, null when a logged command was refused (drive has said which).
+ */
+export function advanceSlice(wantMs, deadline) {
+  const started = performance.now();
+  const ms = Math.min(wantMs, Math.max(0.001, (app.paceMsPerMs * (deadline - started)) / 2));
+  const summary = drive((lab) => lab.advance(ms));
+  if (summary !== null) {
+    const wallMs = performance.now() - started;
+    // A moving average of the engine's pace; a slice too quick to time says only that the
+    // pace is at least twice what was assumed (else slices would stay too small to time).
+    app.paceMsPerMs = wallMs > 0.2 ? 0.7 * app.paceMsPerMs + 0.3 * (ms / wallMs) : app.paceMsPerMs * 2;
+  }
+  return { ms, summary };
+}
+
 function simulate(elapsedMs) {
   app.debtMs = Math.min(app.debtMs + elapsedMs * app.state.speed, FRAME_MS_MAX * app.state.speed);
-  const started = performance.now();
-  for (let spent = 0; app.debtMs >= 0.001 && spent < SIMULATE_BUDGET_MS; spent = performance.now() - started) {
-    const ms = Math.min(app.debtMs, Math.max(0.001, (app.paceMsPerMs * (SIMULATE_BUDGET_MS - spent)) / 2));
-    const sliceStarted = performance.now();
-    if (drive((lab) => lab.advance(ms)) === null) {
+  const deadline = performance.now() + SIMULATE_BUDGET_MS;
+  while (app.debtMs >= 0.001 && performance.now() < deadline) {
+    const { ms, summary } = advanceSlice(app.debtMs, deadline);
+    if (summary === null) {
       app.debtMs = 0;
       break;
     }
     app.debtMs -= ms;
-    const wallMs = performance.now() - sliceStarted;
-    // A moving average of the engine's pace; a slice too quick to time says little.
-    if (wallMs > 0.2) app.paceMsPerMs = 0.7 * app.paceMsPerMs + 0.3 * (ms / wallMs);
   }
   app.parts.ab.advanceTo(app.lab.now_ms());
 }
@@ -311,7 +327,7 @@ function frame(nowMs) {
 }
 
 function createParts() {
-  const deps = { app, command, rateCommand, showMessage, startRun, restartWith, setPlaying, invalidate, syncHash, drive, dhara };
+  const deps = { app, command, rateCommand, showMessage, startRun, restartWith, setPlaying, invalidate, syncHash, drive, advanceSlice, dhara };
   app.parts = {
     streamPanel: createStreamPanel($('stream'), { command, rateCommand, showMessage }),
     workloadPanel: createWorkloadPanel($('workload')),

@@ -5,6 +5,7 @@
 // at the instant reached (as when playing) and the fast-forward goes on; Esc or Cancel, play,
 // step, a seek or a new run stop it where it is.
 
+import { groupDigits } from './controls.js';
 import { T_MS_MAX } from './url-state.js';
 
 const $ = (id) => document.getElementById(id);
@@ -67,8 +68,7 @@ export function span(ms) {
   return pair(Math.floor(whole / 86400), 'd', Math.floor((whole % 86400) / 3600), 'h');
 }
 
-/** A count with its thousands grouped, without loading the number formatter. */
-const grouped = (n) => String(Math.round(n)).replace(/\B(?=(\d{3})+$)/g, ',');
+const grouped = (n) => groupDigits(String(Math.round(n)));
 
 /**
  * A fast-forward's progress as the CLI's line gives it: the share of its way done, records
@@ -82,29 +82,24 @@ export function measure(run, nowMs, wallNowMs) {
 }
 
 /**
- * Advances the run towards `targetMs` in slices sized from the engine's pace (simulated ms per
- * wall ms, kept in `app.paceMsPerMs`) until `deadline` (performance.now() time). Returns the
- * last summary, undefined if there was nothing to do, or null when a logged command was
- * refused (main.js's drive has said which).
+ * Advances the run towards `targetMs` in main.js's pace-sized slices until `deadline`
+ * (performance.now() time). Returns the last summary, undefined if there was nothing to do,
+ * or null when a logged command was refused (main.js's drive has said which).
  */
 function advanceUntil(deps, targetMs, deadline) {
-  const { app } = deps;
   let summary;
-  for (let now = performance.now(); now < deadline; now = performance.now()) {
-    const left = targetMs - app.lab.now_ms();
+  while (performance.now() < deadline) {
+    // From where the engine is, not a running sum: the run stops at exactly its target.
+    const left = targetMs - deps.app.lab.now_ms();
     if (left <= 0) break;
-    const ms = Math.min(left, Math.max(1, (app.paceMsPerMs * (deadline - now)) / 2));
-    summary = deps.drive((lab) => lab.advance(ms));
+    ({ summary } = deps.advanceSlice(left, deadline));
     if (summary === null) return null;
-    const wallMs = performance.now() - now;
-    // Too quick to time: the pace is at least twice what was assumed.
-    app.paceMsPerMs = wallMs > 0.2 ? 0.7 * app.paceMsPerMs + 0.3 * (ms / wallMs) : app.paceMsPerMs * 2;
   }
   return summary;
 }
 
 /**
- * `deps` is the page's (main.js): app, drive, setPlaying, showMessage, invalidate, syncHash.
+ * `deps` is the page's (main.js): app, advanceSlice, setPlaying, showMessage, invalidate, syncHash.
  * Returns `{ active, simulate(frameMs), stop() }`: the frame loop calls `simulate` instead of its
  * own while `active`; main.js's setPlaying calls `stop`, so play, step and seeks end it.
  */
