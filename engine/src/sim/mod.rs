@@ -6,6 +6,7 @@ pub mod chunked;
 pub mod network;
 pub mod node;
 pub mod queue;
+pub mod small_deque;
 pub mod rng;
 pub mod time;
 pub mod trace;

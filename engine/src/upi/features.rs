@@ -7,12 +7,18 @@
 use super::population::city_distance_km;
 use super::{Category, Txn};
 use crate::stream::EventTimeUs;
-use std::collections::VecDeque;
+use crate::sim::small_deque::SmallDeque;
+use super::population::AMOUNT_MAX_PAISE;
 
 /// Recent payments a payer's state keeps (the velocity window needs at most a burst's worth).
 pub const PAYER_RECENT_MAX: usize = 16;
+/// Of those, kept inside the payer's state: at real scale four payers in five have at most
+/// two recent payments (the key limit drops idle payers first).
+pub const PAYER_RECENT_INLINE: usize = 2;
 /// Recent inbound P2P payments a payee's state keeps.
 pub const PAYEE_RECENT_MAX: usize = 32;
+/// Of those, kept inside the payee's state: at real scale most payees have one.
+pub const PAYEE_RECENT_INLINE: usize = 1;
 /// Phones a payer's state remembers.
 const DEVICES_MAX: usize = 4;
 /// The velocity window: transfers by one payer within this much event time.
@@ -77,16 +83,69 @@ impl Welford {
     }
 }
 
-/// One of a payer's recent payments.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// One of a payer's recent payments, in 24 bytes: a payer's state holds up to
+/// `PAYER_RECENT_MAX` of them inline and is copied whenever a checkpoint shares it, so each
+/// byte here is paid per payer and per copy. The flags ride in the record id's top bits
+/// (record ids count records, far below 2^61) and the amount in 32 bits (UPI caps a payment
+/// at ₹1 lakh, 10^7 paise; 32 bits hold ₹4.29 crore).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Recent {
-    pub id: u64,
+    id_and_flags: u64,
     pub event_us: EventTimeUs,
     pub payee: u32,
-    pub amount_paise: u64,
-    pub transfer: bool,
+    amount_paise: u32,
+}
+
+const _: () = assert!(AMOUNT_MAX_PAISE <= u32::MAX as u64, "a payment's amount fits an entry's 32 bits");
+
+/// Flags kept in the top bits of an entry's record id.
+const FLAGGED_BIT: u64 = 1 << 62;
+const TRANSFER_BIT: u64 = 1 << 61;
+const ID_MASK: u64 = TRANSFER_BIT - 1;
+
+/// `id` with `flags` in its top bits.
+fn tag(id: u64, flags: u64) -> u64 {
+    assert!(id <= ID_MASK, "record id {id} beyond 2^61");
+    id | flags
+}
+
+/// An amount in an entry's 32 bits (every generated amount fits: see `Recent`).
+fn paise_u32(amount_paise: u64) -> u32 {
+    u32::try_from(amount_paise).unwrap_or(u32::MAX)
+}
+
+/// The size an entry is counted at in the job's state-size metric: what a checkpoint would
+/// write for it (id, event time and amount at 8 bytes each, a 4-byte party, the flags),
+/// not its size in memory. The metric sets how long a checkpoint's upload takes.
+const ENTRY_STATE_BYTES: usize = 32;
+
+impl Recent {
+    pub fn new(id: u64, event_us: EventTimeUs, payee: u32, amount_paise: u64, transfer: bool, flagged: bool) -> Recent {
+        let flags = if transfer { TRANSFER_BIT } else { 0 } | if flagged { FLAGGED_BIT } else { 0 };
+        Recent { id_and_flags: tag(id, flags), event_us, payee, amount_paise: paise_u32(amount_paise) }
+    }
+
+    pub fn id(&self) -> u64 {
+        self.id_and_flags & ID_MASK
+    }
+
+    pub fn amount_paise(&self) -> u64 {
+        u64::from(self.amount_paise)
+    }
+
+    /// A transfer to a person (P2P).
+    pub fn transfer(&self) -> bool {
+        self.id_and_flags & TRANSFER_BIT != 0
+    }
+
     /// Already alerted (so a later retroactive alert does not repeat it).
-    pub flagged: bool,
+    pub fn flagged(&self) -> bool {
+        self.id_and_flags & FLAGGED_BIT != 0
+    }
+
+    pub fn flag(&mut self) {
+        self.id_and_flags |= FLAGGED_BIT;
+    }
 }
 
 /// The last `DEVICES_MAX` phones a payer used, oldest first. Held inline rather than in a
@@ -127,7 +186,7 @@ impl Devices {
 #[derive(Clone, Debug, PartialEq)]
 pub struct PayerState {
     pub amounts: Welford,
-    pub recent: VecDeque<Recent>,
+    pub recent: SmallDeque<Recent, PAYER_RECENT_INLINE, PAYER_RECENT_MAX>,
     /// Where and when their latest payment (by event time) happened.
     pub last_place: Option<(EventTimeUs, u8)>,
     pub devices: Devices,
@@ -159,17 +218,17 @@ pub struct PayerFeatures {
 
 impl PayerState {
     pub fn new() -> PayerState {
-        PayerState { amounts: Welford::with_prior(), recent: VecDeque::new(), last_place: None, devices: Devices::default(), payments: 0, last_seen_us: i64::MIN }
+        PayerState { amounts: Welford::with_prior(), recent: SmallDeque::new(), last_place: None, devices: Devices::default(), payments: 0, last_seen_us: i64::MIN }
     }
 
     /// The payment's features against the state as it is (before `add`).
     pub fn features(&self, txn: &Txn, event_us: EventTimeUs) -> PayerFeatures {
         let within = |r: &&Recent, window: i64| (event_us - r.event_us).abs() <= window;
         let transfer = txn.category == Category::P2p;
-        let in_window = || self.recent.iter().filter(|r| r.transfer && within(r, VELOCITY_WINDOW_US));
+        let in_window = || self.recent.iter().filter(|r| r.transfer() && within(r, VELOCITY_WINDOW_US));
         let velocity = u32::from(transfer) + in_window().count() as u32;
         let own = if transfer { txn.amount_paise } else { 0 };
-        let transfers_rupees = (own + in_window().map(|r| r.amount_paise).sum::<u64>()) as f64 / 100.0;
+        let transfers_rupees = (own + in_window().map(Recent::amount_paise).sum::<u64>()) as f64 / 100.0;
         let (distance_km, speed_kmh) = match self.last_place {
             Some((at, city)) => {
                 let km = city_distance_km(city, txn.city);
@@ -180,7 +239,7 @@ impl PayerState {
             }
             None => (0.0, 0.0),
         };
-        let after_test_payment = self.recent.iter().any(|r| r.payee == txn.payee && r.amount_paise <= TEST_AMOUNT_MAX_PAISE && within(&r, TEST_WINDOW_US));
+        let after_test_payment = self.recent.iter().any(|r| r.payee == txn.payee && r.amount_paise() <= TEST_AMOUNT_MAX_PAISE && within(&r, TEST_WINDOW_US));
         PayerFeatures {
             transfer,
             velocity,
@@ -200,10 +259,7 @@ impl PayerState {
         if !flagged {
             self.amounts.add(ln_rupees(txn.amount_paise));
         }
-        if self.recent.len() == PAYER_RECENT_MAX {
-            self.recent.pop_front();
-        }
-        self.recent.push_back(Recent { id, event_us, payee: txn.payee, amount_paise: txn.amount_paise, transfer: txn.category == Category::P2p, flagged });
+        self.recent.push(Recent::new(id, event_us, txn.payee, txn.amount_paise, txn.category == Category::P2p, flagged));
         // A flagged payment does not move the payer: the fraudster's city is not where the
         // owner is, and the owner's next payment at home must not look like a jump back.
         if !flagged && self.last_place.is_none_or(|(at, _)| event_us >= at) {
@@ -220,7 +276,7 @@ impl PayerState {
 
     /// Rough bytes of this state, for the job's state-size metric.
     pub fn bytes(&self) -> usize {
-        64 + self.recent.len() * std::mem::size_of::<Recent>() + self.devices.len() * 4
+        64 + self.recent.len() * ENTRY_STATE_BYTES + self.devices.len() * 4
     }
 }
 
@@ -230,21 +286,42 @@ impl Default for PayerState {
     }
 }
 
-/// One inbound P2P payment a payee received.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// One inbound P2P payment a payee received, in 24 bytes like `Recent`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Inbound {
-    pub id: u64,
+    id_and_flags: u64,
     pub event_us: EventTimeUs,
     pub payer: u32,
-    pub amount_paise: u64,
-    pub flagged: bool,
+    amount_paise: u32,
+}
+
+impl Inbound {
+    pub fn new(id: u64, event_us: EventTimeUs, payer: u32, amount_paise: u64, flagged: bool) -> Inbound {
+        Inbound { id_and_flags: tag(id, if flagged { FLAGGED_BIT } else { 0 }), event_us, payer, amount_paise: paise_u32(amount_paise) }
+    }
+
+    pub fn id(&self) -> u64 {
+        self.id_and_flags & ID_MASK
+    }
+
+    pub fn amount_paise(&self) -> u64 {
+        u64::from(self.amount_paise)
+    }
+
+    pub fn flagged(&self) -> bool {
+        self.id_and_flags & FLAGGED_BIT != 0
+    }
+
+    pub fn flag(&mut self) {
+        self.id_and_flags |= FLAGGED_BIT;
+    }
 }
 
 /// A payee's keyed state: who has been paying them (people only; a grocer's fan-in is
 /// everybody and says nothing).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PayeeState {
-    pub inbound: VecDeque<Inbound>,
+    pub inbound: SmallDeque<Inbound, PAYEE_RECENT_INLINE, PAYEE_RECENT_MAX>,
     pub last_seen_us: EventTimeUs,
 }
 
@@ -268,15 +345,12 @@ impl PayeeState {
         if txn.category != Category::P2p {
             return;
         }
-        if self.inbound.len() == PAYEE_RECENT_MAX {
-            self.inbound.pop_front();
-        }
-        self.inbound.push_back(Inbound { id, event_us, payer: txn.payer, amount_paise: txn.amount_paise, flagged });
+        self.inbound.push(Inbound::new(id, event_us, txn.payer, txn.amount_paise, flagged));
         self.last_seen_us = self.last_seen_us.max(event_us);
     }
 
     pub fn bytes(&self) -> usize {
-        32 + self.inbound.len() * std::mem::size_of::<Inbound>()
+        32 + self.inbound.len() * ENTRY_STATE_BYTES
     }
 }
 

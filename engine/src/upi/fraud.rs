@@ -165,18 +165,18 @@ impl FraudDetector {
             reasons.push(Reason::Model);
         }
         if flagged {
-            let alert = |r: &Recent, retroactive| FraudAlert { record_id: r.id, payer: txn.payer, payee: r.payee, amount_paise: r.amount_paise, score, reasons: reasons.clone(), role: Role::Payer, retroactive };
+            let alert = |r: &Recent, retroactive| FraudAlert { record_id: r.id(), payer: txn.payer, payee: r.payee, amount_paise: r.amount_paise(), score, reasons: reasons.clone(), role: Role::Payer, retroactive };
             // The burst's earlier transfers, and the test payment, were part of the fraud.
-            let burst_from = if reasons.contains(&Reason::Velocity) { burst_start(&state.recent, event_us) } else { EventTimeUs::MAX };
-            for r in state.recent.iter_mut().filter(|r| !r.flagged) {
-                let in_burst = r.transfer && r.event_us >= burst_from;
-                let test = reasons.contains(&Reason::TestThenLarge) && r.payee == txn.payee && r.amount_paise <= TEST_AMOUNT_MAX_PAISE && (event_us - r.event_us).abs() <= TEST_WINDOW_US;
+            let burst_from = if reasons.contains(&Reason::Velocity) { burst_start(state.recent.iter(), event_us) } else { EventTimeUs::MAX };
+            for r in state.recent.iter_mut().filter(|r| !r.flagged()) {
+                let in_burst = r.transfer() && r.event_us >= burst_from;
+                let test = reasons.contains(&Reason::TestThenLarge) && r.payee == txn.payee && r.amount_paise() <= TEST_AMOUNT_MAX_PAISE && (event_us - r.event_us).abs() <= TEST_WINDOW_US;
                 if in_burst || test {
-                    r.flagged = true;
+                    r.flag();
                     out.push(output(key, r.event_us, alert(r, true), now_us));
                 }
             }
-            let this = Recent { id, event_us, payee: txn.payee, amount_paise: txn.amount_paise, transfer: features.transfer, flagged: true };
+            let this = Recent::new(id, event_us, txn.payee, txn.amount_paise, features.transfer, true);
             out.push(output(key, event_us, alert(&this, false), now_us));
         }
         state.add(id, txn, event_us, flagged);
@@ -191,13 +191,13 @@ impl FraudDetector {
             reasons.push(Reason::Model);
         }
         if flagged {
-            let alert = |i: &Inbound, retroactive| FraudAlert { record_id: i.id, payer: i.payer, payee: txn.payee, amount_paise: i.amount_paise, score, reasons: reasons.clone(), role: Role::Payee, retroactive };
+            let alert = |i: &Inbound, retroactive| FraudAlert { record_id: i.id(), payer: i.payer, payee: txn.payee, amount_paise: i.amount_paise(), score, reasons: reasons.clone(), role: Role::Payee, retroactive };
             // The transfers that made the fan-in visible were the mule's too.
-            for i in state.inbound.iter_mut().filter(|i| !i.flagged && (event_us - i.event_us).abs() <= FAN_IN_WINDOW_US) {
-                i.flagged = true;
+            for i in state.inbound.iter_mut().filter(|i| !i.flagged() && (event_us - i.event_us).abs() <= FAN_IN_WINDOW_US) {
+                i.flag();
                 out.push(output(key, i.event_us, alert(i, true), now_us));
             }
-            let this = Inbound { id, event_us, payer: txn.payer, amount_paise: txn.amount_paise, flagged: true };
+            let this = Inbound::new(id, event_us, txn.payer, txn.amount_paise, true);
             out.push(output(key, event_us, alert(&this, false), now_us));
         }
         state.add(id, txn, event_us, flagged);
@@ -262,8 +262,8 @@ fn forget(state_bytes: &mut usize, bytes: usize) -> bool {
 
 /// When the burst ending at `event_us` began: walking back through the payer's transfers
 /// within the velocity window while each follows the previous within `BURST_GAP_US`.
-fn burst_start(recent: &std::collections::VecDeque<Recent>, event_us: EventTimeUs) -> EventTimeUs {
-    let mut times: Vec<EventTimeUs> = recent.iter().filter(|r| r.transfer && event_us - r.event_us <= VELOCITY_WINDOW_US).map(|r| r.event_us).collect();
+fn burst_start<'a>(recent: impl Iterator<Item = &'a Recent>, event_us: EventTimeUs) -> EventTimeUs {
+    let mut times: Vec<EventTimeUs> = recent.filter(|r| r.transfer() && event_us - r.event_us <= VELOCITY_WINDOW_US).map(|r| r.event_us).collect();
     times.sort_unstable();
     let mut start = event_us;
     for &t in times.iter().rev() {

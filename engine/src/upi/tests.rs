@@ -399,3 +399,33 @@ fn a_payer_remembers_their_last_four_phones_and_fan_in_counts_distinct_payers() 
     assert_eq!(payee.fan_in(99, 40_000_000), 6, "a sixth payer");
     assert_eq!(payee.fan_in(99, 40_000_000 + super::features::FAN_IN_WINDOW_US + 40_000_000), 1, "all outside the window");
 }
+
+/// A payer's and a payee's state are copied on their first change after each checkpoint,
+/// hundreds of thousands of them at real scale: their first recent payments sit inside the
+/// state (one allocation per copy, not two), in 24-byte entries that keep everything the
+/// detector reads.
+#[test]
+fn recent_payments_sit_inline_in_compact_entries() {
+    use super::features::{Inbound, PayeeState, Recent, PAYER_RECENT_INLINE};
+    use crate::sim::small_deque::SmallDeque;
+    assert_eq!((std::mem::size_of::<Recent>(), std::mem::size_of::<Inbound>()), (24, 24));
+    assert!(std::mem::size_of::<PayerState>() <= 136, "{} bytes", std::mem::size_of::<PayerState>());
+    assert!(std::mem::size_of::<PayeeState>() <= 48, "{} bytes", std::mem::size_of::<PayeeState>());
+    let limit = super::population::AMOUNT_MAX_PAISE;
+    let mut r = Recent::new((1 << 61) - 1, -5, 7, limit, true, false);
+    assert_eq!((r.id(), r.event_us, r.payee, r.amount_paise(), r.transfer(), r.flagged()), ((1 << 61) - 1, -5, 7, limit, true, false));
+    r.flag();
+    assert!(r.flagged() && r.transfer() && r.id() == (1 << 61) - 1);
+    let mut i = Inbound::new(42, 9, 3, 1, false);
+    i.flag();
+    assert_eq!((i.id(), i.payer, i.amount_paise(), i.flagged()), (42, 3, 1, true));
+    // The state keeps the last 16 payments, oldest first, as the deque it replaced did.
+    let mut payer = PayerState::new();
+    for id in 0..20 {
+        payer.add(id, &Txn { amount_paise: 100 + id, ..Txn::default() }, id as i64, false);
+        let inline = matches!(payer.recent, SmallDeque::Inline { .. });
+        assert_eq!(inline, id < PAYER_RECENT_INLINE as u64, "after payment {id}");
+    }
+    let ids: Vec<u64> = payer.recent.iter().map(Recent::id).collect();
+    assert_eq!(ids, (4..20).collect::<Vec<u64>>());
+}
