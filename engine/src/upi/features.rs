@@ -2,13 +2,12 @@
 //! detector cannot judge a payment alone: ₹40,000 is normal for one payer and absurd for
 //! another, five payments a minute is a burst only against a quiet history. So each payer
 //! (and each payee) has keyed state: a running mean and variance of its amounts, its last
-//! place and time, its phones, its recent payments. Everything is bounded (rings, a TTL).
+//! place and time, its phones, its recent payments. Everything is bounded (short histories, a TTL).
 
-use super::population::city_distance_km;
+use super::population::{city_distance_km, AMOUNT_MAX_PAISE};
 use super::{Category, Txn};
-use crate::stream::EventTimeUs;
 use crate::sim::small_deque::SmallDeque;
-use super::population::AMOUNT_MAX_PAISE;
+use crate::stream::EventTimeUs;
 
 /// Recent payments a payer's state keeps (the velocity window needs at most a burst's worth).
 pub const PAYER_RECENT_MAX: usize = 16;
@@ -84,10 +83,11 @@ impl Welford {
 }
 
 /// One of a payer's recent payments, in 24 bytes: a payer's state holds up to
-/// `PAYER_RECENT_MAX` of them inline and is copied whenever a checkpoint shares it, so each
-/// byte here is paid per payer and per copy. The flags ride in the record id's top bits
-/// (record ids count records, far below 2^61) and the amount in 32 bits (UPI caps a payment
-/// at ₹1 lakh, 10^7 paise; 32 bits hold ₹4.29 crore).
+/// `PAYER_RECENT_MAX` of them (the first `PAYER_RECENT_INLINE` inside itself) and is copied
+/// whenever a checkpoint shares it, so each byte here is paid per payer and per copy. The
+/// flags ride in the record id's top bits (record ids count records, far below 2^61) and the
+/// amount in 32 bits (every amount is clamped to UPI's ₹1 lakh, 10^7 paise; 32 bits hold
+/// ₹4.29 crore).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Recent {
     id_and_flags: u64,
