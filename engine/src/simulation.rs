@@ -14,6 +14,7 @@ use crate::kafka::controller::{replicas_of, Controller, ControllerConfig};
 use crate::kafka::group::GroupConfig;
 use crate::kafka::fates::Fates;
 use crate::kafka::keys::KeySpace;
+use crate::kafka::log::Run;
 use crate::kafka::producer::{Producer, ProducerConfig, TransactionConfig};
 use crate::kafka::protocol::{Accounting, ReplicaFetchResult};
 use crate::kafka::replication::ReplicationConfig;
@@ -577,7 +578,7 @@ impl Simulation {
         let on_wire = self.queue.iter_unordered().flat_map(|(_, event)| match event {
             Event::Deliver { msg: Msg::Produce { batch, .. }, .. } => batch.records.iter().map(|r| r.record_id).min(),
             Event::Deliver { msg: Msg::ReplicaFetchResponse { result: ReplicaFetchResult::Records { entries, .. }, .. }, .. } => {
-                entries.iter().filter(|s| !s.is_control()).map(|s| s.record().record_id).min()
+                entries.iter().filter(|r| !r.is_control()).flat_map(Run::records).map(|r| r.record_id).min()
             }
             _ => None,
         });

@@ -8,19 +8,22 @@
 //! each entry keeps its place in its batch and the batch's producer stamp, so a replica can
 //! always tell where a batch ends and can rebuild the idempotent producers' state from disk.
 //!
-//! Like Kafka's segments, the entries are held in chunks that are immutable once another copy
+//! Like Kafka's segments, the runs are held in chunks that are immutable once another copy
 //! shares them (`sim::chunked`): the timeline's snapshots share a log's history instead of
 //! copying every record of every replica.
 //!
 //! A batch's records are written once, by the leader, and never change: so the replicas of a
 //! partition share them (`SharedBatch`) instead of each keeping a copy, as three brokers'
-//! disks would. A replica's log holds only where each record sits and which batch it is in;
-//! reading a record copies it out. Replication factor 3 then costs one copy of the records,
-//! not three.
+//! disks would. A replica's log holds only where each stretch of a batch sits (`runs`: one
+//! entry per run of records at consecutive offsets, not per record); reading a record copies
+//! it out. Replication factor 3 then costs one copy of the records, not three.
 
-use crate::sim::chunked::{ChunkedDeque, Pos};
+use runs::{runs_of, Runs};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+mod runs;
+pub use runs::{Run, SharedBatch, Slot};
 
 /// One record as stored in a partition. The key is an id into the producer's key table (the
 /// bytes were hashed when partitioning), so a log of millions of records stays small.
@@ -112,92 +115,13 @@ impl Entry {
     }
 }
 
-/// The part of a batch that every replica holds alike: its records and its header, written by
-/// the leader in one epoch. Immutable, so replicas (and the timeline's copies) share it.
-#[derive(Debug, PartialEq, Eq)]
-pub struct SharedBatch {
-    epoch: u32,
-    /// The offset delta of `records[0]`: 0 for a whole batch, more for the one entry a test
-    /// appends on its own from the middle of a batch.
-    first_delta: u32,
-    producer: Option<ProducerStamp>,
-    kind: BatchKind,
-    records: Box<[Record]>,
-}
-
-impl SharedBatch {
-    /// A batch written in `epoch`, its records from offset delta 0 on.
-    pub fn new(records: &[Record], epoch: u32, producer: Option<ProducerStamp>, kind: BatchKind) -> Arc<SharedBatch> {
-        assert!(!records.is_empty() && records.len() <= u32::MAX as usize, "a batch holds 1 to u32::MAX records");
-        Arc::new(SharedBatch { epoch, first_delta: 0, producer, kind, records: records.into() })
-    }
-
-    /// One entry as a batch of its own (a control marker, or a test's single record).
-    fn of_entry(entry: Entry) -> Arc<SharedBatch> {
-        let Entry { record, epoch, offset_delta, producer, kind } = entry;
-        Arc::new(SharedBatch { epoch, first_delta: offset_delta, producer, kind, records: Box::new([record]) })
-    }
-
-    pub fn len(&self) -> usize {
-        self.records.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
-    }
-}
-
-/// One record's place in a replica's log: its offset and where its batch keeps it. This is
-/// all a replica holds per record (24 bytes), and what replication hands a follower.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Slot {
-    offset: u64,
-    batch: Arc<SharedBatch>,
-    index: u32,
-}
-
-impl Slot {
-    /// Record `index` of `batch`, at `offset`.
-    pub fn new(offset: u64, batch: Arc<SharedBatch>, index: u32) -> Slot {
-        assert!((index as usize) < batch.len(), "record {index} of a batch of {}", batch.len());
-        Slot { offset, batch, index }
-    }
-
-    pub fn offset(&self) -> u64 {
-        self.offset
-    }
-
-    pub fn record(&self) -> &Record {
-        &self.batch.records[self.index as usize]
-    }
-
-    pub fn epoch(&self) -> u32 {
-        self.batch.epoch
-    }
-
-    /// The entry, copied out of the shared batch.
-    pub fn entry(&self) -> Entry {
-        let b = &*self.batch;
-        Entry { record: *self.record(), epoch: b.epoch, offset_delta: b.first_delta + self.index, producer: b.producer, kind: b.kind }
-    }
-
-    pub fn is_control(&self) -> bool {
-        matches!(self.batch.kind, BatchKind::Marker { .. })
-    }
-
-    /// Whether both slots keep their record in the same shared batch (one copy in memory).
-    pub fn shares_batch_with(&self, other: &Slot) -> bool {
-        Arc::ptr_eq(&self.batch, &other.batch)
-    }
-}
-
 #[derive(Clone)]
 pub struct PartitionLog {
     log_start_offset: u64,
     /// The offset the next record gets (the LEO). Offsets are never reused, and compaction
-    /// leaves holes, so slots carry their offsets instead of deriving them from positions.
+    /// leaves holes, so runs carry their offsets instead of deriving them from positions.
     next_offset: u64,
-    slots: ChunkedDeque<Slot>,
+    runs: Runs,
     /// Size-based retention, counted in records: older records are deleted beyond this.
     retention_records_max: u64,
     /// Tombstones the cleaner has seen, with the time (µs) after which it may delete them:
@@ -208,7 +132,7 @@ pub struct PartitionLog {
 impl PartitionLog {
     pub fn new(retention_records_max: u64) -> Self {
         assert!(retention_records_max > 0, "retention keeps at least one record");
-        PartitionLog { log_start_offset: 0, next_offset: 0, slots: ChunkedDeque::new(), retention_records_max, tombstone_horizons_us: BTreeMap::new() }
+        PartitionLog { log_start_offset: 0, next_offset: 0, runs: Runs::default(), retention_records_max, tombstone_horizons_us: BTreeMap::new() }
     }
 
     /// Appends a record written in `epoch` as a batch of its own and returns its offset.
@@ -230,54 +154,56 @@ impl PartitionLog {
 
     /// Appends one entry as a batch of its own at `offset`. Returns what retention evicted.
     pub fn append_at(&mut self, offset: u64, entry: Entry) -> Option<Entry> {
-        self.append_slot(Slot::new(offset, SharedBatch::of_entry(entry), 0))
+        self.append_slot(Slot::new(offset, &SharedBatch::of_entry(entry), 0))
     }
 
     /// Appends record `index` of `batch` at the log end; returns its offset and what
-    /// retention evicted. The leader appends a producer's batch this way, record by record.
+    /// retention evicted. The leader appends a producer's batch this way, record by record
+    /// (the log keeps them as one run).
     pub fn append_shared(&mut self, batch: &Arc<SharedBatch>, index: u32) -> (u64, Option<Entry>) {
         let offset = self.next_offset;
-        (offset, self.append_slot(Slot::new(offset, Arc::clone(batch), index)))
+        (offset, self.append_slot(Slot::new(offset, batch, index)))
     }
 
-    /// Appends a slot at its offset, which may be past the log end when a follower copies a
-    /// leader whose cleaner left a hole. Returns what retention evicted.
-    pub fn append_slot(&mut self, slot: Slot) -> Option<Entry> {
-        let offset = slot.offset;
+    /// Appends a record at its offset, which may be past the log end when a follower copies
+    /// a leader whose cleaner left a hole; the log shares the slot's batch. Returns what
+    /// retention evicted.
+    pub fn append_slot(&mut self, slot: Slot<'_>) -> Option<Entry> {
+        let offset = slot.offset();
         assert!(offset >= self.next_offset, "offsets only grow: {offset} < {}", self.next_offset);
         assert!(self.last_epoch().is_none_or(|last| last <= slot.epoch()), "epochs in a log never decrease");
-        if self.slots.is_empty() {
+        if self.runs.len() == 0 {
             // A follower whose leader already deleted the start of the log begins where it does.
             self.log_start_offset = self.log_start_offset.max(offset);
         }
-        self.slots.push_back(slot);
+        self.runs.push(slot);
         self.next_offset = offset + 1;
-        if self.slots.len() as u64 > self.retention_records_max {
+        if self.runs.len() as u64 > self.retention_records_max {
             return self.pop_front();
         }
         None
     }
 
     fn pop_front(&mut self) -> Option<Entry> {
-        let slot = self.slots.pop_front()?;
-        self.tombstone_horizons_us.remove(&slot.offset);
-        self.log_start_offset = self.slots.front().map_or(self.next_offset, Slot::offset).max(slot.offset + 1);
-        Some(slot.entry())
+        let (offset, entry) = self.runs.pop_front()?;
+        self.tombstone_horizons_us.remove(&offset);
+        self.log_start_offset = self.runs.front().map_or(self.next_offset, |s| s.offset()).max(offset + 1);
+        Some(entry)
     }
 
     /// Every retained entry, oldest first.
     pub fn entries(&self) -> impl Iterator<Item = Entry> + '_ {
-        self.slots.iter().map(Slot::entry)
+        self.runs.iter().map(|s| s.entry())
     }
 
     /// Every retained entry with its offset, oldest first.
     pub fn entries_with_offsets(&self) -> impl Iterator<Item = (u64, Entry)> + '_ {
-        self.slots.iter().map(|s| (s.offset, s.entry()))
+        self.runs.iter().map(|s| (s.offset(), s.entry()))
     }
 
-    /// Every retained slot, oldest first: the records without copying them out.
-    pub fn slots(&self) -> impl Iterator<Item = &Slot> + '_ {
-        self.slots.iter()
+    /// Every retained record's slot, oldest first: the records without copying them out.
+    pub fn slots(&self) -> impl Iterator<Item = Slot<'_>> + '_ {
+        self.runs.iter()
     }
 
     pub fn log_start_offset(&self) -> u64 {
@@ -290,83 +216,86 @@ impl PartitionLog {
 
     /// Records retained (fewer than the offset range once the cleaner has compacted).
     pub fn len(&self) -> usize {
-        self.slots.len()
+        self.runs.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.runs.len() == 0
+    }
+
+    /// Runs held (`Run`): what the log itself costs beside the batches it shares, one per
+    /// stretch of a batch at consecutive offsets.
+    pub fn run_count(&self) -> usize {
+        self.runs.run_count()
     }
 
     /// The epoch of the last record, if any is retained.
     pub fn last_epoch(&self) -> Option<u32> {
-        self.slots.back().map(Slot::epoch)
+        self.runs.back().map(|s| s.epoch())
     }
 
     /// Entries retained below `offset` (fewer than `offset` once retention or compaction
     /// removed some).
     pub fn entries_below(&self, offset: u64) -> usize {
-        self.slots.count_before(self.pos_of(offset))
+        self.runs.count_before(self.runs.find(offset))
     }
 
-    /// Where the first entry at or after `offset` is.
-    fn pos_of(&self, offset: u64) -> Pos {
-        self.slots.partition_point(|s| s.offset < offset)
-    }
-
-    fn slot(&self, offset: u64) -> Option<&Slot> {
-        self.slots.get(self.pos_of(offset)).filter(|s| s.offset == offset)
+    fn slot(&self, offset: u64) -> Option<Slot<'_>> {
+        self.runs.get(self.runs.find(offset)).filter(|s| s.offset() == offset)
     }
 
     /// The entry at exactly `offset`, if it is retained (not deleted, not compacted away).
     pub fn entry(&self, offset: u64) -> Option<Entry> {
-        self.slot(offset).map(Slot::entry)
+        self.slot(offset).map(|s| s.entry())
     }
 
     /// The record at exactly `offset`, if it is retained, without copying it out.
     pub fn record(&self, offset: u64) -> Option<&Record> {
-        self.slot(offset).map(Slot::record)
+        self.slot(offset).map(|s| s.record())
+    }
+
+    /// The retained slots from `offset` (or the log start, if later) on.
+    fn slots_from(&self, offset: u64) -> impl Iterator<Item = Slot<'_>> + '_ {
+        self.runs.iter_from(self.runs.find(offset.max(self.log_start_offset)))
     }
 
     /// Records from `offset` up to (not including) `end`, at most `max`, as (offset, entry).
     /// An offset before the log start reads from the log start (`auto.offset.reset=earliest`);
     /// offsets the cleaner removed are simply skipped, as a Kafka consumer skips them.
     pub fn read(&self, offset: u64, end: u64, max: usize) -> impl Iterator<Item = (u64, Entry)> + '_ {
-        let from = self.pos_of(offset.max(self.log_start_offset));
-        self.slots.iter_from(from).take_while(move |s| s.offset < end).take(max).map(|s| (s.offset, s.entry()))
+        self.slots_from(offset).take_while(move |s| s.offset() < end).take(max).map(|s| (s.offset(), s.entry()))
     }
 
     /// Whole batches from `offset` up to `end`: at least `max` records unless the range runs
     /// out, then on to the end of the batch the last one belongs to. Kafka replicates whole
-    /// batches, so a follower never holds half of one. The slots share this log's batches.
-    pub fn read_batches(&self, offset: u64, end: u64, max: usize) -> Vec<Slot> {
-        let from = self.pos_of(offset.max(self.log_start_offset));
-        let in_range = self.slots.iter_from(from).take_while(|s| s.offset < end).enumerate();
+    /// batches, so a follower never holds half of one. The runs share this log's batches.
+    pub fn read_batches(&self, offset: u64, end: u64, max: usize) -> Vec<Run> {
+        let in_range = self.slots_from(offset).take_while(|s| s.offset() < end).enumerate();
         // The first `max` records, then the rest of the last one's batch.
-        in_range.take_while(|(i, s)| *i < max || s.batch.first_delta + s.index > 0).map(|(_, s)| s.clone()).collect()
+        runs_of(in_range.take_while(|(i, s)| *i < max || s.offset_delta() > 0).map(|(_, s)| s))
     }
 
     /// Where this log's history of `epoch` ends: one past the last offset written in `epoch`
     /// or earlier. A follower whose last epoch is `epoch` must truncate to this offset to
     /// agree with this log (Kafka's OffsetsForLeaderEpoch answer).
     pub fn end_offset_for_epoch(&self, epoch: u32) -> u64 {
-        // Entries are in epoch order: the first entry of a later epoch ends `epoch`'s history.
-        let later = self.slots.partition_point(|s| s.epoch() <= epoch);
-        self.slots.get(later).map_or(self.log_end_offset(), Slot::offset)
+        // Runs are in epoch order: the first record of a later epoch ends `epoch`'s history.
+        self.runs.first_where_not(|run| run.epoch() <= epoch).map_or(self.log_end_offset(), |s| s.offset())
     }
 
     /// Removes every record at `offset` and beyond, returning them (oldest first).
     pub fn truncate_to(&mut self, offset: u64) -> Vec<Entry> {
-        let keep = self.pos_of(offset);
+        let keep = self.runs.find(offset);
         self.next_offset = self.next_offset.min(offset.max(self.log_start_offset));
         self.tombstone_horizons_us.retain(|o, _| *o < offset);
-        self.slots.split_off(keep).iter().map(Slot::entry).collect()
+        self.runs.split_off(keep)
     }
 
     /// Time-based retention (retention.ms): deletes records created before `cutoff_us` from
     /// the front of the log, but none at or above offset `below`. Returns what it deleted.
     pub fn delete_older_than(&mut self, cutoff_us: u64, below: u64) -> Vec<Entry> {
         let mut deleted = Vec::new();
-        while self.slots.front().is_some_and(|s| s.record().timestamp_us < cutoff_us && s.offset < below) {
+        while self.runs.front().is_some_and(|s| s.record().timestamp_us < cutoff_us && s.offset() < below) {
             deleted.extend(self.pop_front());
         }
         deleted
@@ -381,14 +310,14 @@ impl PartitionLog {
     /// other records in memory, unread, as long as one of them is kept.
     pub fn compact(&mut self, clean_below: u64, now_us: u64, delete_retention_us: u64) -> Vec<Entry> {
         let mut latest: BTreeMap<u32, u64> = BTreeMap::new();
-        let cleanable = self.slots.iter().take_while(|s| s.offset < clean_below);
+        let cleanable = self.runs.iter().take_while(|s| s.offset() < clean_below);
         for slot in cleanable.filter(|s| !s.is_control()) {
-            latest.insert(slot.record().key_id, slot.offset);
+            latest.insert(slot.record().key_id, slot.offset());
         }
         let horizons = &mut self.tombstone_horizons_us;
         let mut removed = Vec::new();
-        self.slots.retain(|slot| {
-            let offset = slot.offset;
+        self.runs.retain(|slot| {
+            let offset = slot.offset();
             // Transaction markers are kept: they are not records of any key (Kafka removes
             // them only once their transaction's records are gone, which Dhara does not model).
             if offset >= clean_below || slot.is_control() {

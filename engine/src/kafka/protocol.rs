@@ -2,7 +2,7 @@
 //! Names follow the Kafka protocol (Produce, Fetch, OffsetCommit, BrokerHeartbeat,
 //! AlterPartition) so what a student sees here maps onto the real wire protocol.
 
-use super::log::{ProducerStamp, Record, Slot};
+use super::log::{ProducerStamp, Record, Run};
 use serde::{Deserialize, Serialize};
 
 // Outboxes and ledger items travel with the protocol; they live in their own module.
@@ -122,7 +122,7 @@ pub struct PartitionState {
 pub enum ReplicaFetchResult {
     /// Records from the fetch offset on, at the leader's offsets (the cleaner may have left
     /// holes), and the leader's high watermark.
-    Records { fetch_offset: u64, entries: Vec<Slot>, leader_hw: u64 },
+    Records { fetch_offset: u64, entries: Vec<Run>, leader_hw: u64 },
     /// The follower's log diverged from the leader's: truncate to `truncate_to` and fetch again.
     Diverging { truncate_to: u64 },
     /// This broker is not the leader for that epoch.
@@ -269,7 +269,7 @@ impl Msg {
             + match self {
                 Msg::Produce { batch, .. } => u64::from(batch.wire_bytes),
                 Msg::FetchResponse { records, .. } => records.iter().map(|f| record(&f.record)).sum(),
-                Msg::ReplicaFetchResponse { result: ReplicaFetchResult::Records { entries, .. }, .. } => entries.iter().map(|s| record(s.record())).sum(),
+                Msg::ReplicaFetchResponse { result: ReplicaFetchResult::Records { entries, .. }, .. } => entries.iter().flat_map(Run::records).map(record).sum(),
                 _ => 0,
             }
     }

@@ -89,6 +89,12 @@ impl<T: Clone> ChunkedDeque<T> {
         self.chunks.back().and_then(|c| c.last())
     }
 
+    /// The last element, to change in place, but only if no copy shares its chunk (a copy's
+    /// past must not change): None then, and the caller pushes a new element instead.
+    pub fn back_mut_unshared(&mut self) -> Option<&mut T> {
+        self.chunks.back_mut().and_then(Arc::get_mut).and_then(|c| c.last_mut())
+    }
+
     pub fn start(&self) -> Pos {
         Pos { chunk: 0, index: self.skip }
     }
@@ -178,21 +184,44 @@ impl<T: Clone> ChunkedDeque<T> {
     /// Keeps only the elements for which `keep` is true (called once per element, in
     /// order). Chunks where all elements stay are still shared; the others are rebuilt.
     pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        self.rewrite(|value, _| keep(value));
+    }
+
+    /// Rewrites the deque element by element, in order: `edit` returns true to keep an
+    /// element as it is, or false to replace it with what it pushed onto the vector (nothing
+    /// removes it, several split it). Chunks where every element is kept are still shared.
+    pub fn rewrite(&mut self, mut edit: impl FnMut(&T, &mut Vec<T>) -> bool) {
         let (old, old_skip) = (std::mem::take(&mut self.chunks), self.skip);
         self.skip = 0;
+        let mut replacement = Vec::new();
         for (k, chunk) in old.into_iter().enumerate() {
             let from = if k == 0 { old_skip } else { 0 };
-            let kept: Vec<bool> = chunk[from..].iter().map(&mut keep).collect();
-            if kept.iter().all(|&k| k) {
+            let mut survivors: Vec<T> = Vec::new();
+            let mut all_kept = true;
+            for (i, value) in chunk[from..].iter().enumerate() {
+                if edit(value, &mut replacement) {
+                    if !all_kept {
+                        survivors.push(value.clone());
+                    }
+                    continue;
+                }
+                if all_kept {
+                    // The first change: what came before in this chunk is kept as it was.
+                    all_kept = false;
+                    survivors.extend_from_slice(&chunk[from..from + i]);
+                }
+                survivors.append(&mut replacement);
+            }
+            if all_kept {
                 if self.chunks.is_empty() {
                     self.skip = from;
                 }
                 self.chunks.push_back(chunk);
                 continue;
             }
-            let survivors: Vec<T> = chunk[from..].iter().zip(&kept).filter(|(_, &k)| k).map(|(v, _)| v.clone()).collect();
-            if !survivors.is_empty() {
-                self.chunks.push_back(Arc::new(survivors));
+            // Splits can make a chunk grow: keep chunks within their bound.
+            for part in survivors.chunks(CHUNK_LEN_MAX) {
+                self.chunks.push_back(Arc::new(part.to_vec()));
             }
         }
         self.len = self.chunks.iter().map(|c| c.len()).sum::<usize>() - self.skip;

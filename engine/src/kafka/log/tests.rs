@@ -61,7 +61,7 @@ fn replication_reads_finish_the_batch_they_start() {
         log.append_entry(Entry { offset_delta: delta, ..Entry::single(record(1 + u64::from(delta)), 0) });
     }
     log.append(record(4), 0);
-    let ids = |slots: Vec<Slot>| slots.iter().map(|s| s.record().record_id).collect::<Vec<_>>();
+    let ids = |runs: Vec<Run>| runs.iter().flat_map(Run::records).map(|r| r.record_id).collect::<Vec<_>>();
     assert_eq!(ids(log.read_batches(0, 5, 2)), [0, 1, 2, 3], "the batch of 1..=3 is not split");
     assert_eq!(ids(log.read_batches(0, 3, 2)), [0, 1, 2], "but never past `end`");
     assert_eq!(ids(log.read_batches(4, 5, 10)), [4]);
@@ -177,8 +177,8 @@ fn a_copy_and_its_original_change_independently_as_if_never_copied() {
         assert!(visible(&copy) == visible(&plain_copy), "salt {salt}: the changed copy");
         assert!(visible(&original) == visible(&long_log(4_000)), "salt {salt}: the untouched original");
         assert_ne!(visible(&changed), visible(&copy), "the two histories really differ");
-        let read: Vec<u64> = copy.read_batches(3_900, u64::MAX, 10).iter().map(Slot::offset).collect();
-        let expected: Vec<u64> = plain_copy.read_batches(3_900, u64::MAX, 10).iter().map(Slot::offset).collect();
+        let read: Vec<u64> = copy.read_batches(3_900, u64::MAX, 10).iter().flat_map(Run::slots).map(|s| s.offset()).collect();
+        let expected: Vec<u64> = plain_copy.read_batches(3_900, u64::MAX, 10).iter().flat_map(Run::slots).map(|s| s.offset()).collect();
         assert_eq!(read, expected);
     }
 }
@@ -194,7 +194,7 @@ fn a_follower_shares_the_leaders_batches_and_outlives_their_deletion_there() {
         leader.append_shared(&batch, index);
     }
     let mut follower = PartitionLog::new(100);
-    for slot in leader.read_batches(0, leader.log_end_offset(), 1) {
+    for slot in leader.read_batches(0, leader.log_end_offset(), 1).iter().flat_map(Run::slots) {
         follower.append_slot(slot);
     }
     assert_eq!(follower.entries_with_offsets().collect::<Vec<_>>(), leader.entries_with_offsets().collect::<Vec<_>>());
@@ -206,4 +206,35 @@ fn a_follower_shares_the_leaders_batches_and_outlives_their_deletion_there() {
     assert_eq!(leader.log_start_offset(), 3, "retention deleted the shared batch from the leader");
     assert_eq!(follower.entries().map(|e| e.record.record_id).collect::<Vec<_>>(), [0, 1, 2], "the follower's copy is intact");
     assert!(!follower.slots().next().expect("held").shares_batch_with(leader.slots().next().expect("held")));
+}
+
+/// A producer's batch of several records costs a log one run, on the leader that appends it
+/// record by record and on the follower that copies the leader's answer; the records read
+/// back one by one, each at its own offset and place in the batch.
+#[test]
+fn a_batch_of_many_records_costs_a_log_one_run() {
+    let mut leader = PartitionLog::new(1_000);
+    let records: Vec<Record> = (0..50).map(record).collect();
+    let batch = SharedBatch::new(&records, 0, None, BatchKind::Plain);
+    leader.append(record(99), 0);
+    for index in 0..50 {
+        leader.append_shared(&batch, index);
+    }
+    assert_eq!((leader.len(), leader.run_count()), (51, 2), "the lone record, then the batch as one run");
+    let answer = leader.read_batches(0, leader.log_end_offset(), 10);
+    assert_eq!(answer.iter().map(Run::len).collect::<Vec<_>>(), [1, 50], "replication hands over runs too");
+    let mut follower = PartitionLog::new(1_000);
+    for slot in answer.iter().flat_map(Run::slots) {
+        follower.append_slot(slot);
+    }
+    assert_eq!(follower.run_count(), 2);
+    assert_eq!(follower.entry(21).map(|e| (e.record.record_id, e.offset_delta)), Some((20, 20)));
+    // Retention shortens the run from the front, truncation from the back.
+    let mut trimmed = PartitionLog::new(40);
+    for index in 0..50 {
+        trimmed.append_shared(&batch, index);
+    }
+    assert_eq!((trimmed.log_start_offset(), trimmed.run_count()), (10, 1));
+    trimmed.truncate_to(45);
+    assert_eq!(trimmed.entries().map(|e| e.record.record_id).collect::<Vec<_>>(), (10..45).collect::<Vec<_>>());
 }

@@ -4,7 +4,7 @@
 
 use super::{Replica, Role};
 use crate::kafka::txn_index::TxnIndex;
-use crate::kafka::log::Entry;
+use crate::kafka::log::{Entry, Run};
 use crate::kafka::protocol::{Msg, Outbox, ReplicaFetchResult, Timer};
 use crate::sim::{Duration, NodeId, SimTime, TraceKind};
 
@@ -37,7 +37,7 @@ impl Replica {
         let mut truncated = Vec::new();
         match result {
             ReplicaFetchResult::Records { entries, leader_hw, .. } => {
-                for slot in entries {
+                for slot in entries.iter().flat_map(Run::slots) {
                     let (offset, entry) = (slot.offset(), slot.entry());
                     // A follower's log can fill before its leader's (the leader may have
                     // compacted more): what retention deletes here is expired too.

@@ -18,7 +18,7 @@ fn contents(deque: &ChunkedDeque<u64>) -> Vec<u64> {
 
 /// Applies one random operation to both the deque and a plain `VecDeque` model.
 fn step(ops: &mut Ops, deque: &mut ChunkedDeque<u64>, model: &mut VecDeque<u64>, next_value: &mut u64) {
-    match ops.next(10) {
+    match ops.next(12) {
         0..=5 => {
             for _ in 0..ops.next(300) {
                 deque.push_back(*next_value);
@@ -40,6 +40,34 @@ fn step(ops: &mut Ops, deque: &mut ChunkedDeque<u64>, model: &mut VecDeque<u64>,
             let modulus = 2 + ops.next(5);
             deque.retain(|v| v % modulus != 0 || *v < 100);
             model.retain(|v| v % modulus != 0 || *v < 100);
+        }
+        9 => {
+            // Splits every multiple of `modulus` in two, and drops every value one above one.
+            let modulus = 2 + ops.next(5);
+            let edit = |v: &u64, out: &mut Vec<u64>| match (v % modulus, *v < 100) {
+                (_, true) => true,
+                (0, _) => {
+                    out.extend([*v, *v]);
+                    false
+                }
+                (r, _) => r != 1,
+            };
+            deque.rewrite(edit);
+            let rewritten = model.iter().flat_map(|v| match (v % modulus, *v < 100) {
+                (_, true) => vec![*v],
+                (0, _) => vec![*v, *v],
+                (r, _) => if r == 1 { vec![] } else { vec![*v] },
+            });
+            *model = rewritten.collect();
+        }
+        10 => {
+            // A shared last chunk is never written: the model changes only where the deque can.
+            // (It takes the next value, so the contents stay sorted for `partition_point`.)
+            if let Some(last) = deque.back_mut_unshared() {
+                *last = *next_value;
+                *model.back_mut().expect("as long as the deque") = *next_value;
+                *next_value += 1;
+            }
         }
         _ => {
             let threshold = model.get(ops.next(model.len() as u64 + 1) as usize).copied().unwrap_or(u64::MAX);
@@ -111,4 +139,35 @@ fn retain_keeps_untouched_chunks_shared() {
     assert!(Arc::ptr_eq(&deque.chunks[1], &copy.chunks[1]), "the unchanged chunk is still shared");
     assert_eq!(copy.len(), 2 * CHUNK_LEN_MAX);
     assert_eq!(deque.len(), 2 * CHUNK_LEN_MAX - 1);
+}
+
+#[test]
+fn rewrite_splits_within_the_chunk_bound_and_keeps_untouched_chunks_shared() {
+    let mut deque = ChunkedDeque::new();
+    for v in 0..(2 * CHUNK_LEN_MAX as u64) {
+        deque.push_back(v);
+    }
+    let copy = deque.clone();
+    deque.rewrite(|v, out| {
+        if *v >= CHUNK_LEN_MAX as u64 {
+            return true;
+        }
+        out.extend([*v, *v]);
+        false
+    });
+    assert_eq!(deque.len(), 3 * CHUNK_LEN_MAX);
+    assert!(deque.chunks.iter().all(|c| c.len() <= CHUNK_LEN_MAX), "a split chunk is cut to size");
+    assert!(Arc::ptr_eq(deque.chunks.back().expect("held"), &copy.chunks[1]), "the unchanged chunk is still shared");
+    assert_eq!(copy.iter().copied().collect::<Vec<_>>(), (0..2 * CHUNK_LEN_MAX as u64).collect::<Vec<_>>());
+}
+
+#[test]
+fn the_last_element_changes_in_place_only_when_no_copy_shares_it() {
+    let mut deque = ChunkedDeque::new();
+    deque.push_back(1u64);
+    let copy = deque.clone();
+    assert!(deque.back_mut_unshared().is_none(), "the copy shares the last chunk");
+    drop(copy);
+    *deque.back_mut_unshared().expect("no longer shared") = 2;
+    assert_eq!(deque.back(), Some(&2));
 }
