@@ -43,6 +43,9 @@ impl<T: Copy + Default, const INLINE: usize, const MAX: usize> SmallDeque<T, INL
             SmallDeque::Heap(heap) => {
                 if heap.len() == MAX {
                     heap.pop_front();
+                } else if heap.len() == heap.capacity() {
+                    // Doubling would pass MAX (12 places become 24 for a deque of 16).
+                    heap.reserve_exact(heap.len().min(MAX - heap.len()));
                 }
                 heap.push_back(item);
             }
@@ -129,5 +132,18 @@ mod tests {
         assert_ne!(small, inline_copy);
         inline_copy.push(3);
         assert_eq!(small, inline_copy, "the same items are equal wherever they sit");
+    }
+
+    /// A full deque holds MAX places, not the next power of two a doubling buffer would.
+    #[test]
+    fn the_heap_buffer_never_grows_past_max() {
+        let mut small: SmallDeque<u64, 2, 16> = SmallDeque::new();
+        for v in 0..100 {
+            small.push(v);
+            if let SmallDeque::Heap(heap) = &small {
+                assert!(heap.capacity() <= 16, "{} places after {} pushes", heap.capacity(), v + 1);
+            }
+        }
+        assert!(small.iter().copied().eq(84..100));
     }
 }
