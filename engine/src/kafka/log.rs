@@ -172,7 +172,7 @@ impl PartitionLog {
         let offset = slot.offset();
         assert!(offset >= self.next_offset, "offsets only grow: {offset} < {}", self.next_offset);
         assert!(self.last_epoch().is_none_or(|last| last <= slot.epoch()), "epochs in a log never decrease");
-        if self.runs.len() == 0 {
+        if self.runs.is_empty() {
             // A follower whose leader already deleted the start of the log begins where it does.
             self.log_start_offset = self.log_start_offset.max(offset);
         }
@@ -220,7 +220,7 @@ impl PartitionLog {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.runs.len() == 0
+        self.runs.is_empty()
     }
 
     /// Runs held (`Run`): what the log itself costs beside the batches it shares, one per

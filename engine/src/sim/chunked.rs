@@ -219,9 +219,14 @@ impl<T: Clone> ChunkedDeque<T> {
                 self.chunks.push_back(chunk);
                 continue;
             }
-            // Splits can make a chunk grow: keep chunks within their bound.
-            for part in survivors.chunks(CHUNK_LEN_MAX) {
-                self.chunks.push_back(Arc::new(part.to_vec()));
+            // Splits can make a chunk grow: keep chunks within their bound (the common case,
+            // a chunk that only shrank, moves its survivors in without copying them again).
+            while survivors.len() > CHUNK_LEN_MAX {
+                let rest = survivors.split_off(CHUNK_LEN_MAX);
+                self.chunks.push_back(Arc::new(std::mem::replace(&mut survivors, rest)));
+            }
+            if !survivors.is_empty() {
+                self.chunks.push_back(Arc::new(survivors));
             }
         }
         self.len = self.chunks.iter().map(|c| c.len()).sum::<usize>() - self.skip;

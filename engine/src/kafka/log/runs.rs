@@ -205,6 +205,10 @@ impl Runs {
         self.len
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     pub fn run_count(&self) -> usize {
         self.runs.len()
     }
