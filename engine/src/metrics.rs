@@ -170,7 +170,7 @@ pub const SERIES: [&str; 14] = [
 impl Metrics {
     pub fn new(partition_count: u32, points_max: usize) -> Self {
         Metrics {
-            series: SERIES.iter().chain(&STREAM_SERIES).chain(&WORKLOAD_SERIES).chain(&ARCH_SERIES).map(|&name| (name, Series::new(points_max))).collect(),
+            series: crate::sim::sort::collect_map(SERIES.iter().chain(&STREAM_SERIES).chain(&WORKLOAD_SERIES).chain(&ARCH_SERIES).map(|&name| (name, Series::new(points_max)))),
             lag_per_partition: (0..partition_count).map(|_| Series::new(points_max)).collect(),
             lag_ms_per_partition: (0..partition_count).map(|_| Series::new(points_max)).collect(),
             latencies_us: Vec::new(),

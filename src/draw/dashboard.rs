@@ -63,7 +63,7 @@ fn lag_lines(sim: &Simulation) -> Vec<Line> {
     let last = |p: usize| sim.series(&format!("lag_records.p{p}")).and_then(|s| s.last()).map_or(0.0, |(_, v)| v);
     let mut shown: Vec<usize> = (0..partitions).collect();
     if partitions > LAG_LINES_MAX {
-        shown.sort_by(|&a, &b| last(b).total_cmp(&last(a)).then(a.cmp(&b)));
+        dhara_engine::sim::sort::sort_by(&mut shown, |&a, &b| last(b).total_cmp(&last(a)).then(a.cmp(&b)));
         shown.truncate(LAG_LINES_MAX);
         shown.sort_unstable();
     }

@@ -288,7 +288,7 @@ impl Architectures {
                 GroupRow { group: group_name(cell.1), truth, lambda, kappa, cqrs, cqrs_refused: self.cqrs.rejected_rows.get(cell) }
             })
             .collect();
-        rows.sort_by(|a, b| b.truth.cmp(&a.truth).then_with(|| a.group.cmp(&b.group)));
+        crate::sim::sort::sort_by(&mut rows, |a, b| b.truth.cmp(&a.truth).then_with(|| a.group.cmp(&b.group)));
         rows.truncate(VIEW_ROWS_MAX);
         WindowRows { start_ms: start / 1_000, settled: start + self.window_us() <= settled_before_us, rows }
     }

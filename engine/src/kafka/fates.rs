@@ -215,7 +215,7 @@ impl Fates {
     /// Recounts the acknowledged records of `partition` missing from its new leader's log.
     /// Called at every leader change, the only moment the answer can change.
     pub fn recount_lost(&mut self, partition: u32, leader_log: &PartitionLog) {
-        let present: BTreeSet<u64> = leader_log.entries().map(|e| e.record.record_id).collect();
+        let present: BTreeSet<u64> = crate::sim::sort::collect_set(leader_log.entries().map(|e| e.record.record_id));
         let p = partition as usize;
         let mut lost = self.retired_lost_by_partition[p];
         for &id in &self.acked_by_partition[p] {

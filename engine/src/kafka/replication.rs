@@ -136,7 +136,7 @@ impl Replica {
                     (b, Progress { leo: 0, caught_up_at: now, last_fetch_at: now, leader_leo_at_last_fetch: 0 })
                 });
                 let producers = ProducerStates::rebuild(&self.log);
-                let (followers, isr) = (followers.collect(), state.isr.clone());
+                let (followers, isr) = (crate::sim::sort::collect_map(followers), state.isr.clone());
                 let leadership = Leadership { isr, followers, producers, pending: Vec::new(), parked: Vec::new(), alter_in_flight: false, markers: Vec::new() };
                 self.role = Role::Leader(leadership);
                 // Until now this log still followed the old leader: what it holds may have

@@ -195,7 +195,7 @@ impl TransactionCoordinator {
 fn prepare(txn: &mut TxnMeta, commit: bool, now: SimTime, leaders: &[PartitionState], out: &mut Outbox) {
     txn.state = if commit { TxnState::PrepareCommit } else { TxnState::PrepareAbort };
     note_state(txn, out);
-    txn.markers = txn.partitions.iter().map(|&p| (p, None)).collect();
+    txn.markers = crate::sim::sort::collect_map(txn.partitions.iter().map(|&p| (p, None)));
     let all: Vec<u32> = txn.partitions.iter().copied().collect();
     send_markers(txn, &all, now, leaders, out);
     complete_if_done(txn, out);

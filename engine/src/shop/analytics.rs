@@ -8,6 +8,7 @@ use super::catalog::{Catalogue, Category, CATEGORIES};
 use super::funnel::SessionSummary;
 use super::generator::Stage;
 use super::spec::ShopSpec;
+use crate::sim::sort::sort_by_key;
 use crate::sim::SimTime;
 use crate::workload::rate::Rate;
 use crate::stream::job::operator::{Output, OutputId, OutputValue};
@@ -242,7 +243,7 @@ impl Analytics {
 
     pub fn view(&self, now: SimTime) -> ShopView {
         let mut revenue: Vec<(Category, u64)> = CATEGORIES.iter().map(|&c| (c, self.revenue[c.index()] / 100)).collect();
-        revenue.sort_by_key(|&(c, r)| (std::cmp::Reverse(r), c));
+        sort_by_key(&mut revenue, |&(c, r)| (std::cmp::Reverse(r), c));
         ShopView {
             funnel: Box::new(FunnelView::of(self.total)),
             hourly: self.hours.iter().map(|(&h, &c)| HourFunnel { hour_start_ms: h / 1_000, funnel: FunnelView::of(c) }).collect(),
@@ -259,7 +260,7 @@ impl Analytics {
 
     fn top(&self, counts: &[u64]) -> Vec<ProductRow> {
         let mut ranked: Vec<(u64, u32)> = counts.iter().enumerate().filter(|(_, &c)| c > 0).map(|(p, &c)| (c, p as u32)).collect();
-        ranked.sort_by_key(|&(c, p)| (std::cmp::Reverse(c), p));
+        sort_by_key(&mut ranked, |&(c, p)| (std::cmp::Reverse(c), p));
         ranked.truncate(TOP_PRODUCTS);
         ranked
             .into_iter()

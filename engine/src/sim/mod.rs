@@ -7,6 +7,7 @@ pub mod network;
 pub mod node;
 pub mod queue;
 pub mod small_deque;
+pub mod sort;
 pub mod rng;
 pub mod time;
 pub mod trace;

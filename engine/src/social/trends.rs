@@ -221,7 +221,7 @@ pub fn trend_score(count: u32, previous: u32) -> f64 {
 /// The `k` largest counts, largest first, ties by text.
 pub fn top_k(counts: &BTreeMap<String, u32>, k: usize) -> Vec<(&str, u32)> {
     let mut all: Vec<(&str, u32)> = counts.iter().map(|(t, &c)| (t.as_str(), c)).collect();
-    all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    crate::sim::sort::sort_by(&mut all, |a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     all.truncate(k);
     all
 }
@@ -294,7 +294,7 @@ impl Trends {
 
     /// Earlier windows first, so each is remembered before the window after it compares.
     fn emit(&mut self, mut panes: Vec<Pane<u64, TermCounts>>, now_us: u64, out: &mut Vec<Output>) {
-        panes.sort_by_key(|p| (p.window.end_us, p.key, p.index));
+        crate::sim::sort::sort_by_key(&mut panes, |p| (p.window.end_us, p.key, p.index));
         for pane in panes {
             let id = OutputId { key: pane.key, start_us: pane.window.start_us, end_us: pane.window.end_us, pane: pane.index };
             let value = OutputValue::Domain(DomainOutput::Trends(self.compare(pane)));

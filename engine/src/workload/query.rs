@@ -105,7 +105,7 @@ impl QueryTruth {
     pub fn view(&self, top: usize) -> Option<QueryView> {
         let (&(start, _), _) = self.cells.last_key_value()?;
         let mut rows: Vec<(u32, i64)> = self.cells.range((start, 0)..).map(|(&(_, g), &v)| (g, v)).collect();
-        rows.sort_by_key(|&(g, v)| (std::cmp::Reverse(v), g));
+        crate::sim::sort::sort_by_key(&mut rows, |&(g, v)| (std::cmp::Reverse(v), g));
         rows.truncate(top);
         Some(QueryView {
             title: self.query.title,

@@ -161,7 +161,7 @@ fn draw_note(painter: &mut impl Painter, layout: &Layout, snapshot: &Snapshot) {
     let mut parts = Vec::new();
     if layout.dense_lanes {
         let mut worst: Vec<&PartitionView> = topic.partitions.iter().filter(|p| p.lag_records > 0).collect();
-        worst.sort_by(|a, b| b.lag_records.cmp(&a.lag_records).then(a.partition.cmp(&b.partition)));
+        dhara_engine::sim::sort::sort_by(&mut worst, |a, b| b.lag_records.cmp(&a.lag_records).then(a.partition.cmp(&b.partition)));
         let named: Vec<String> = worst.iter().take(3).map(|p| format!("P{} lag {}", p.partition, group_digits(p.lag_records))).collect();
         parts.push(if named.is_empty() { "no lag".to_string() } else { format!("most lag: {}", named.join(", ")) });
     }

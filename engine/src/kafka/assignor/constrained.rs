@@ -5,6 +5,7 @@
 
 use super::sticky::{Claims, Outcome};
 use super::{id_ranks, Group, Tp, Universe};
+use crate::sim::sort::sort_by_key;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 struct Builder<'a> {
@@ -44,11 +45,11 @@ pub(super) fn assign(universe: &Universe, group: &Group, order: &[usize], claims
     for &m in order {
         builder.keep_owned(m);
     }
-    let kept: BTreeSet<Tp> = builder.assignment.iter().flatten().copied().collect();
+    let kept: BTreeSet<Tp> = crate::sim::sort::collect_set(builder.assignment.iter().flatten().copied());
     let unassigned: Vec<Tp> = universe.all().filter(|tp| !kept.contains(tp)).collect();
     let rank = id_ranks(group);
-    builder.under_min.sort_by_key(|&m| rank[m]);
-    builder.at_min.make_contiguous().sort_by_key(|&m| rank[m]);
+    sort_by_key(&mut builder.under_min, |&m| rank[m]);
+    sort_by_key(builder.at_min.make_contiguous(), |&m| rank[m]);
     builder.deal(&unassigned);
     Outcome { assignment: builder.assignment, transfers: Some(builder.transfers) }
 }
@@ -57,7 +58,7 @@ impl Builder<'_> {
     /// Keeps a member's owned partitions up to its quota, lowest partition numbers first.
     fn keep_owned(&mut self, m: usize) {
         let mut owned: Vec<Tp> = self.claims.owned[m].clone();
-        owned.sort_by_key(|tp| (tp.partition, tp.topic));
+        sort_by_key(&mut owned, |tp| (tp.partition, tp.topic));
         owned.retain(|tp| !self.claims.doubly_claimed.contains(tp));
         let keep = if owned.len() < self.min_quota {
             self.under_min.push(m);

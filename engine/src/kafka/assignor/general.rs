@@ -67,7 +67,7 @@ fn previous_owners(universe: &Universe, group: &Group, order: &[usize], claims: 
             }
         }
     }
-    previous.into_iter().map(|(tp, (m, _))| (tp, m)).collect()
+    crate::sim::sort::collect_map(previous.into_iter().map(|(tp, (m, _))| (tp, m)))
 }
 
 impl Builder<'_> {
@@ -94,7 +94,7 @@ impl Builder<'_> {
     /// All partitions, topics with the fewest possible members first.
     fn sorted_all_partitions(&self) -> Vec<Tp> {
         let mut all: Vec<Tp> = self.universe.all().collect();
-        all.sort_by_key(|tp| (self.potential[tp.topic], tp.topic, tp.partition));
+        crate::sim::sort::sort_by_key(&mut all, |tp| (self.potential[tp.topic], tp.topic, tp.partition));
         all
     }
 

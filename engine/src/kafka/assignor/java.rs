@@ -46,7 +46,7 @@ pub fn hash_map_order<'a>(keys: impl IntoIterator<Item = &'a str>) -> Vec<usize>
     let hashes: Vec<i32> = keys.into_iter().map(string_hash).collect();
     let capacity = table_capacity(hashes.len());
     let mut order: Vec<usize> = (0..hashes.len()).collect();
-    order.sort_by_key(|&i| (bucket(hashes[i], capacity), i));
+    crate::sim::sort::sort_by_key(&mut order, |&i| (bucket(hashes[i], capacity), i));
     order
 }
 

@@ -14,6 +14,7 @@ mod range;
 mod round_robin;
 mod sticky;
 
+use crate::sim::sort::sort_by;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -104,10 +105,10 @@ impl Universe {
             .filter(|(name, &count)| count > 0 && group.members.iter().any(|m| m.subscribes(name)))
             .map(|(name, _)| name.clone())
             .collect();
-        names.sort_by(|a, b| java::cmp_str(a, b));
+        sort_by(&mut names, |a, b| java::cmp_str(a, b));
         let counts = names.iter().map(|n| group.topics.get(n).copied().unwrap_or(0)).collect();
         let name_hashes = names.iter().map(|n| java::string_hash(n)).collect();
-        let index = names.iter().enumerate().map(|(i, n)| (n.clone(), i)).collect();
+        let index = crate::sim::sort::collect_map(names.iter().enumerate().map(|(i, n)| (n.clone(), i)));
         Universe { names, counts, name_hashes, index }
     }
 
@@ -178,7 +179,7 @@ fn map_order(group: &Group) -> Vec<usize> {
 /// then dynamic members by member id. The sort is stable over the map order, as Java's is.
 fn member_info_order(group: &Group) -> Vec<usize> {
     let mut order = map_order(group);
-    order.sort_by(|&a, &b| {
+    sort_by(&mut order, |&a, &b| {
         let (a, b) = (&group.members[a], &group.members[b]);
         match (&a.group_instance_id, &b.group_instance_id) {
             (Some(x), Some(y)) => java::cmp_str(x, y),
@@ -193,7 +194,7 @@ fn member_info_order(group: &Group) -> Vec<usize> {
 /// Each member's place when member ids are sorted as Java strings.
 fn id_ranks(group: &Group) -> Vec<usize> {
     let mut sorted: Vec<usize> = (0..group.members.len()).collect();
-    sorted.sort_by(|&a, &b| java::cmp_str(&group.members[a].member_id, &group.members[b].member_id));
+    sort_by(&mut sorted, |&a, &b| java::cmp_str(&group.members[a].member_id, &group.members[b].member_id));
     let mut rank = vec![0; sorted.len()];
     for (place, &member) in sorted.iter().enumerate() {
         rank[member] = place;

@@ -71,7 +71,7 @@ fn reconcile(universe: &Universe, group: &Group, order: &[usize], strategy: Stra
     let mut claimed_by: BTreeMap<Tp, usize> = BTreeMap::new();
     for &m in order {
         let member = &group.members[m];
-        let topics: BTreeSet<&str> = member.topics.iter().map(String::as_str).collect();
+        let topics: BTreeSet<&str> = crate::sim::sort::collect_set(member.topics.iter().map(String::as_str));
         // Java compares against the first non-empty subscription it met, so a member
         // subscribed to nothing does not count as different. Kept, to give Java's answer.
         if first_topics.is_empty() {

@@ -6,6 +6,7 @@ use super::{Consumer, ConsumerState};
 use crate::kafka::assignor::{self, Strategy};
 use crate::kafka::protocol::{JoinResult, JoinedMember, Msg, Outbox};
 use crate::sim::TraceKind;
+use crate::sim::sort::collect_set;
 use std::collections::BTreeSet;
 
 impl Consumer {
@@ -109,8 +110,8 @@ impl Consumer {
 
     fn take_assignment(&mut self, partitions: Vec<u32>, out: &mut Outbox) {
         self.joining = false;
-        let new: BTreeSet<u32> = partitions.into_iter().collect();
-        let revoked: BTreeSet<u32> = self.assigned.difference(&new).copied().collect();
+        let new: BTreeSet<u32> = collect_set(partitions);
+        let revoked: BTreeSet<u32> = collect_set(self.assigned.difference(&new).copied());
         let added: Vec<u32> = new.difference(&self.assigned).copied().collect();
         if !revoked.is_empty() {
             // What a well-behaved onPartitionsRevoked listener does (commitSync). Kafka's

@@ -72,7 +72,7 @@ impl TopK {
     /// arrival order.
     pub fn top(&self) -> Vec<TagCount> {
         let mut all: Vec<TagCount> = self.counts.iter().map(|(&tag, &count)| TagCount { tag, count }).collect();
-        all.sort_by(|a, b| b.count.cmp(&a.count).then(a.tag.cmp(&b.tag)));
+        crate::sim::sort::sort_by(&mut all, |a, b| b.count.cmp(&a.count).then(a.tag.cmp(&b.tag)));
         all.truncate(self.k);
         all
     }

@@ -83,7 +83,7 @@ impl Job {
     /// The sampled records of every keyed task, in processing-time order.
     pub fn event_points(&self) -> Vec<EventPoint> {
         let mut points: Vec<EventPoint> = self.tasks.iter().flat_map(|t| t.timing.points.iter().copied()).collect();
-        points.sort_by_key(|p| (p.processing_us, p.event_us));
+        crate::sim::sort::sort_by_key(&mut points, |p| (p.processing_us, p.event_us));
         points
     }
 
