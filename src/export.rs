@@ -91,13 +91,11 @@ pub fn export_events_csv(sim: &Simulation) -> String {
 
 /// The run as a JSON value (see `Lab::export_json`).
 pub fn export_json(sim: &Simulation) -> Value {
-    let series: Map<String, Value> = present_series(sim)
-        .into_iter()
-        .map(|(name, series)| {
-            let points: Vec<Value> = series.points().map(|(at_us, value)| json!([at_us as f64 / 1e6, value])).collect();
-            (name, Value::Array(points))
-        })
-        .collect();
+    let mut series = Map::new(); // extended, not collected: a collect into a map compiles another sort (`sim::sort`)
+    series.extend(present_series(sim).into_iter().map(|(name, series)| {
+        let points: Vec<Value> = series.points().map(|(at_us, value)| json!([at_us as f64 / 1e6, value])).collect();
+        (name, Value::Array(points))
+    }));
     let trace: Vec<Value> = sim.trace().since(0).map(|entry| entry.to_json()).collect();
     json!({
         "scenario": serde_json::to_value(sim.scenario()).unwrap_or(Value::Null),

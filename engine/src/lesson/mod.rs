@@ -114,7 +114,8 @@ impl Step {
 
 impl StepState {
     pub fn to_json(&self) -> Value {
-        let set: serde_json::Map<String, Value> = self.set.iter().cloned().collect();
+        let mut set = serde_json::Map::new(); // extended, not collected: see `sim::sort`
+        set.extend(self.set.iter().cloned());
         let commands: Vec<Value> = self.commands.iter().map(Scheduled::to_json).collect();
         serde_json::json!({
             "scenario": self.scenario, "seed": self.seed.to_string(), "set": set,
