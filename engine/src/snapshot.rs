@@ -164,7 +164,7 @@ impl Simulation {
             }
             let span = arrival.since(*sent_at).as_us().max(1) as f64;
             let progress = (self.now().since(*sent_at).as_us() as f64 / span).min(1.0);
-            let (partition, records) = match msg {
+            let (partition, records) = match &**msg {
                 Msg::Produce { partition, batch, .. } => (Some(*partition), batch.records.len() as u32),
                 Msg::FetchResponse { records, .. } => (records.first().map(|r| r.partition), records.len() as u32),
                 Msg::ReplicaFetch { partition, .. } => (Some(*partition), 0),

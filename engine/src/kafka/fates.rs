@@ -8,10 +8,14 @@
 //! A long run creates hundreds of millions of records, so the ledger forgets a record once its
 //! fate is final (`retire`): settled, in no log and in no request that could still append it,
 //! outside any open transaction. Only its counts remain, so the ledger holds about a
-//! retention's worth of records however long the run.
+//! retention's worth of records however long the run. What it holds per record is a few
+//! bytes in chunks (`held`): which records of a partition were acknowledged is read from
+//! their state bits, not kept in a list of its own.
+
+mod held;
 
 use super::log::PartitionLog;
-use std::collections::BTreeSet;
+use held::Held;
 
 const STATE_MASK: u8 = 0b11;
 const IN_FLIGHT: u8 = 0;
@@ -23,8 +27,6 @@ const EXPIRED: u8 = 0b100;
 const ABORTED: u8 = 0b1000;
 /// The last `recount_lost` of its partition found it missing: one of `lost_by_partition`.
 const LOST: u8 = 0b1_0000;
-/// `copy_offset` of a record no leader has appended yet.
-const NO_COPY: u64 = u64::MAX;
 /// How many records are created between two attempts to retire settled ones (`retire`): an
 /// attempt walks every log, so it is rare; the ledger holds at most about this many records
 /// beyond those a retention keeps.
@@ -54,21 +56,14 @@ pub struct FateCounts {
 
 #[derive(Clone)]
 pub struct Fates {
-    /// Records below this id are retired: final, and only in the counts. The per-record
-    /// vectors below hold ids `retired_below..`.
-    retired_below: u64,
+    /// Per record id, from the oldest not yet retired (final, and only in the counts): its
+    /// state bits, partition and the offset of its latest copy a leader appended.
+    held: Held,
     /// Retire (`retirement_due`) when this many records are held beyond the last attempt.
     retire_every_records: u64,
     retire_attempt_at: u64,
     /// Per partition: retired records that were counted lost (lost for good: in no log).
     retired_lost_by_partition: Vec<u64>,
-    /// Per record id: state bits.
-    state: Vec<u8>,
-    /// Per partition: acknowledged record ids, in acknowledgement order.
-    acked_by_partition: Vec<Vec<u64>>,
-    partition_of: Vec<u32>,
-    /// Per record id: the offset of its latest copy a leader appended, or NO_COPY.
-    copy_offset: Vec<u64>,
     lost_by_partition: Vec<u64>,
     /// Per partition: the `duplicates_written` its leaders appended.
     duplicates_by_partition: Vec<u64>,
@@ -80,15 +75,12 @@ pub struct Fates {
 
 impl Fates {
     pub fn new(partitions: u32) -> Self {
+        assert!(partitions <= held::PARTITIONS_MAX, "the ledger keeps at most {} partitions, not {partitions}", held::PARTITIONS_MAX);
         Fates {
-            retired_below: 0,
+            held: Held::default(),
             retire_every_records: RETIRE_EVERY_RECORDS,
             retire_attempt_at: 0,
             retired_lost_by_partition: vec![0; partitions as usize],
-            state: Vec::new(),
-            acked_by_partition: vec![Vec::new(); partitions as usize],
-            partition_of: Vec::new(),
-            copy_offset: Vec::new(),
             lost_by_partition: vec![0; partitions as usize],
             duplicates_by_partition: vec![0; partitions as usize],
             downstream_end: vec![0; partitions as usize],
@@ -102,43 +94,42 @@ impl Fates {
         counts
     }
 
-    /// Where record `record_id`'s bits are; a retired record has none.
-    fn at(&self, record_id: u64) -> usize {
-        assert!(record_id >= self.retired_below, "record {record_id} was retired (below {}) yet is still in play", self.retired_below);
-        (record_id - self.retired_below) as usize
+    /// Record `record_id`'s state bits; a retired record has none.
+    fn state(&self, record_id: u64) -> u8 {
+        self.check_held(record_id);
+        self.held.state(record_id)
+    }
+
+    fn check_held(&self, record_id: u64) {
+        assert!(record_id >= self.held.first(), "record {record_id} was retired (below {}) yet is still in play", self.held.first());
     }
 
     pub fn created(&mut self, record_id: u64, partition: u32) {
         assert_eq!(record_id, self.record_count(), "record ids are dense, in creation order");
-        self.state.push(IN_FLIGHT);
-        self.partition_of.push(partition);
-        self.copy_offset.push(NO_COPY);
+        assert!(partition < self.partitions(), "record {record_id} in partition {partition} of {}", self.partitions());
+        self.held.push(IN_FLIGHT, partition);
         self.counts.created += 1;
         self.counts.in_flight += 1;
     }
 
     fn settle(&mut self, record_id: u64, to: u8) {
-        let at = self.at(record_id);
-        let state = &mut self.state[at];
-        if *state & ABORTED != 0 {
+        let state = self.state(record_id);
+        if state & ABORTED != 0 {
             return; // The producer hears about a record whose transaction already aborted.
         }
-        assert_eq!(*state & STATE_MASK, IN_FLIGHT, "record {record_id} settled twice");
-        *state = (*state & !STATE_MASK) | to;
+        assert_eq!(state & STATE_MASK, IN_FLIGHT, "record {record_id} settled twice");
+        self.held.set_state(record_id, (state & !STATE_MASK) | to);
         self.counts.in_flight -= 1;
         match to {
-            ACKED => {
-                self.counts.acked += 1;
-                let partition = self.partition_of[at] as usize;
-                self.acked_by_partition[partition].push(record_id);
-            }
+            ACKED => self.counts.acked += 1,
             FAILED => self.counts.failed += 1,
             _ => self.counts.unconfirmed += 1,
         }
     }
 
     pub fn partition_of(&self, record_id: u64) -> u32 {
-        self.partition_of[self.at(record_id)]
+        self.check_held(record_id);
+        self.held.partition(record_id)
     }
 
     pub fn acknowledged(&mut self, record_id: u64) {
@@ -154,15 +145,14 @@ impl Fates {
     /// The record's transaction was aborted: an acknowledged or unsettled record moves to
     /// `aborted`; a failed one stays failed; a second report changes nothing.
     pub fn aborted(&mut self, record_id: u64) {
-        let at = self.at(record_id);
-        let state = &mut self.state[at];
-        match *state & STATE_MASK {
-            _ if *state & ABORTED != 0 => return,
+        let state = self.state(record_id);
+        match state & STATE_MASK {
+            _ if state & ABORTED != 0 => return,
             IN_FLIGHT => self.counts.in_flight -= 1,
             ACKED => self.counts.acked -= 1,
             _ => return,
         }
-        *state = (*state & !STATE_MASK) | ABORTED;
+        self.held.set_state(record_id, (state & !STATE_MASK) | ABORTED);
         self.counts.aborted += 1;
         self.no_longer_lost(record_id);
     }
@@ -171,29 +161,29 @@ impl Fates {
     /// counts only records still acknowledged, as `recount_lost` does. Without this the count
     /// would keep it until the partition's next leader change.
     fn no_longer_lost(&mut self, record_id: u64) {
-        let at = self.at(record_id);
-        let state = &mut self.state[at];
-        if *state & LOST != 0 {
-            *state &= !LOST;
-            self.lost_by_partition[self.partition_of[at] as usize] -= 1;
+        let state = self.state(record_id);
+        if state & LOST != 0 {
+            self.held.set_state(record_id, state & !LOST);
+            self.lost_by_partition[self.held.partition(record_id) as usize] -= 1;
         }
     }
 
     /// Whether a leader has appended a copy of the record yet.
     pub fn has_copy(&self, record_id: u64) -> bool {
-        self.copy_offset[self.at(record_id)] != NO_COPY
+        self.check_held(record_id);
+        self.held.copy(record_id).is_some()
     }
 
     /// A leader appended the record at `offset` of `leader_log` (the log it wrote into).
     /// It is a duplicate if its previous copy is still in that log: then both will be
     /// replicated and read. A copy only a deposed leader had is no duplicate.
     pub fn appended(&mut self, record_id: u64, offset: u64, leader_log: &PartitionLog) {
-        let at = self.at(record_id);
-        let previous = std::mem::replace(&mut self.copy_offset[at], offset);
+        self.check_held(record_id);
+        let previous = self.held.set_copy(record_id, offset);
         let still_there = |copy: u64| leader_log.entry(copy).is_some_and(|e| e.record.record_id == record_id);
-        if previous != NO_COPY && previous != offset && still_there(previous) {
+        if previous.is_some_and(|copy| copy != offset && still_there(copy)) {
             self.counts.duplicates_written += 1;
-            self.duplicates_by_partition[self.partition_of[at] as usize] += 1;
+            self.duplicates_by_partition[self.held.partition(record_id) as usize] += 1;
         }
     }
 
@@ -207,34 +197,40 @@ impl Fates {
 
     /// Retention or compaction removed the record (on any broker): removed by policy.
     pub fn expired(&mut self, record_id: u64) {
-        let at = self.at(record_id);
-        self.state[at] |= EXPIRED;
+        let state = self.state(record_id);
+        self.held.set_state(record_id, state | EXPIRED);
         self.no_longer_lost(record_id);
     }
 
     /// Recounts the acknowledged records of `partition` missing from its new leader's log.
-    /// Called at every leader change, the only moment the answer can change.
+    /// Called at every leader change, the only moment the answer can change. Only a record
+    /// acknowledged at some point can be missing or carry LOST, so walking all of the
+    /// partition's held records gives what a list of its acknowledged ones would.
     pub fn recount_lost(&mut self, partition: u32, leader_log: &PartitionLog) {
-        let present: BTreeSet<u64> = crate::sim::sort::collect_set(leader_log.entries().map(|e| e.record.record_id));
+        let mut present: Vec<u64> = leader_log.entries().map(|e| e.record.record_id).collect();
+        present.sort_unstable();
         let p = partition as usize;
         let mut lost = self.retired_lost_by_partition[p];
-        for &id in &self.acked_by_partition[p] {
-            let state = &mut self.state[(id - self.retired_below) as usize];
-            let missing = *state & (EXPIRED | ABORTED | STATE_MASK) == ACKED && !present.contains(&id);
-            *state = if missing { *state | LOST } else { *state & !LOST };
+        self.held.edit_states(partition, |id, state| {
+            let missing = state & (EXPIRED | ABORTED | STATE_MASK) == ACKED && present.binary_search(&id).is_err();
             lost += u64::from(missing);
-        }
+            if missing {
+                state | LOST
+            } else {
+                state & !LOST
+            }
+        });
         self.lost_by_partition[p] = lost;
     }
 
     /// Records created so far (ids are `0..record_count()`).
     pub fn record_count(&self) -> u64 {
-        self.retired_below + self.state.len() as u64
+        self.held.end()
     }
 
     /// The oldest record the ledger still holds: ids below it are retired.
     pub fn first_held(&self) -> u64 {
-        self.retired_below
+        self.held.first()
     }
 
     /// Retired records of `partition` that were counted lost: part of `lost_in`.
@@ -255,9 +251,8 @@ impl Fates {
     /// records, not per `retire_every_records`; and skipped while its oldest record is not
     /// final, since then nothing can retire.
     pub fn retirement_due(&self) -> bool {
-        let held = self.state.len() as u64;
-        let spacing = self.retire_every_records.max(held / 4);
-        self.record_count() - self.retire_attempt_at >= spacing && self.state.first().is_some_and(|&s| Self::is_final(s))
+        let spacing = self.retire_every_records.max(self.held.len() / 4);
+        self.record_count() - self.retire_attempt_at >= spacing && self.held.len() > 0 && Self::is_final(self.held.state(self.held.first()))
     }
 
     /// Whether a record in state `state` can change no count any more, once it is in no log
@@ -277,37 +272,29 @@ impl Fates {
     pub fn retire(&mut self, live_min: u64) {
         self.retire_attempt_at = self.record_count();
         let end = live_min.min(self.record_count());
-        let mut retired = 0;
-        for id in self.retired_below..end {
-            let at = (id - self.retired_below) as usize;
-            let state = self.state[at];
+        let mut below = self.held.first();
+        while below < end {
+            let state = self.held.state(below);
             if !Self::is_final(state) {
                 break;
             }
             if state & LOST != 0 {
-                self.retired_lost_by_partition[self.partition_of[at] as usize] += 1;
+                self.retired_lost_by_partition[self.held.partition(below) as usize] += 1;
             }
-            retired += 1;
+            below += 1;
         }
-        self.state.drain(..retired);
-        self.partition_of.drain(..retired);
-        self.copy_offset.drain(..retired);
-        self.retired_below += retired as u64;
-        let below = self.retired_below;
-        for acked in &mut self.acked_by_partition {
-            acked.retain(|&id| id >= below);
-        }
+        self.held.drop_below(below);
     }
 
     /// Acknowledged, and neither expired nor aborted since: a record the current leader of
     /// its partition must hold unless it was lost.
     pub fn still_acked(&self, record_id: u64) -> bool {
-        self.state[self.at(record_id)] & (EXPIRED | ABORTED | STATE_MASK) == ACKED
+        self.state(record_id) & (EXPIRED | ABORTED | STATE_MASK) == ACKED
     }
 
     /// Whether the last recount of its partition counted the record lost.
     pub fn counted_lost(&self, record_id: u64) -> bool {
-        self.state[self.at(record_id)] & LOST != 0
+        self.state(record_id) & LOST != 0
     }
 
     /// The partition's share of `acked_lost`.
@@ -318,6 +305,11 @@ impl Fates {
     /// The partition's share of `duplicates_written`.
     pub fn duplicates_in(&self, partition: u32) -> u64 {
         self.duplicates_by_partition[partition as usize]
+    }
+
+    /// Bytes reserved for the records held (what a long run's ledger costs).
+    pub fn held_bytes(&self) -> usize {
+        self.held.reserved_bytes()
     }
 
     /// The number of partitions the ledger keeps.
