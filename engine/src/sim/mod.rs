@@ -8,6 +8,8 @@ pub mod node;
 pub mod queue;
 pub mod small_deque;
 pub mod sort;
+#[cfg(test)]
+pub mod test_ops;
 pub mod rng;
 pub mod time;
 pub mod trace;

@@ -78,21 +78,16 @@ fn permute(order: &mut [u32], swap: &mut dyn FnMut(usize, usize)) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A small deterministic generator (the tests must not depend on the engine's RNG).
-    fn lcg(state: &mut u64) -> u64 {
-        *state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        *state >> 33
-    }
+    use crate::sim::test_ops::Ops;
 
     #[test]
     fn matches_the_standard_stable_sort_element_for_element() {
-        let mut seed = 7;
+        let mut ops = Ops(7);
         for round in 0..400 {
-            let len = (lcg(&mut seed) % 70) as usize + round % 3;
-            let keys = 1 + lcg(&mut seed) % 12; // few keys: many ties, so stability shows
+            let len = ops.next(70) as usize + round % 3;
+            let keys = 1 + ops.next(12); // few keys: many ties, so stability shows
             // (key, original position): a tie broken the wrong way changes the second field.
-            let items: Vec<(u64, usize)> = (0..len).map(|i| (lcg(&mut seed) % keys, i)).collect();
+            let items: Vec<(u64, usize)> = (0..len).map(|i| (ops.next(keys), i)).collect();
             let mut ours = items.clone();
             let mut std_sorted = items.clone();
             sort_by_key(&mut ours, |&(k, _)| k);
@@ -133,9 +128,9 @@ mod tests {
 
     #[test]
     fn collecting_one_at_a_time_equals_collect() {
-        let mut seed = 11;
+        let mut ops = Ops(11);
         for _ in 0..50 {
-            let pairs: Vec<(u64, u64)> = (0..lcg(&mut seed) % 40).map(|i| (lcg(&mut seed) % 10, i)).collect();
+            let pairs: Vec<(u64, u64)> = (0..ops.next(40)).map(|i| (ops.next(10), i)).collect();
             assert_eq!(collect_map(pairs.iter().copied()), pairs.iter().copied().collect::<BTreeMap<_, _>>(), "last value wins");
             assert_eq!(collect_set(pairs.iter().map(|p| p.0)), pairs.iter().map(|p| p.0).collect::<BTreeSet<_>>());
         }

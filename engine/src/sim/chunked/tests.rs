@@ -1,16 +1,6 @@
 use super::*;
 
-/// A small deterministic generator for the operation sequences (xorshift64).
-struct Ops(u64);
-
-impl Ops {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % below
-    }
-}
+use crate::sim::test_ops::Ops;
 
 fn contents(deque: &ChunkedDeque<u64>) -> Vec<u64> {
     deque.iter().copied().collect()
