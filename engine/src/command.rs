@@ -240,12 +240,7 @@ fn parse_nodes(path: &str, names: &[String]) -> Result<std::collections::BTreeSe
     if names.is_empty() || names.len() > 64 {
         return Err(InputError::new(path, "must list 1 to 64 node names"));
     }
-    // Inserted one by one: a `collect()` into the set would compile another sort (`sim::sort`).
-    let mut nodes = std::collections::BTreeSet::new();
-    for (i, name) in names.iter().enumerate() {
-        nodes.insert(parse_node(&format!("{path}[{i}]"), name)?);
-    }
-    Ok(nodes)
+    crate::sim::sort::try_collect_set(names.iter().enumerate().map(|(i, name)| parse_node(&format!("{path}[{i}]"), name)))
 }
 
 /// The latest instant a command log may name: seven days, the longest run `dhara run` and

@@ -178,12 +178,7 @@ fn existing_node(sim: &Simulation, path: &str, name: &str) -> Result<NodeId, Inp
 }
 
 fn existing_nodes(sim: &Simulation, path: &str, names: &[String]) -> Result<BTreeSet<NodeId>, InputError> {
-    // Inserted one by one: a `collect()` into the set would compile another sort (`sim::sort`).
-    let mut nodes = BTreeSet::new();
-    for (i, name) in names.iter().enumerate() {
-        nodes.insert(existing_node(sim, &format!("{path}[{i}]"), name)?);
-    }
-    Ok(nodes)
+    crate::sim::sort::try_collect_set(names.iter().enumerate().map(|(i, name)| existing_node(sim, &format!("{path}[{i}]"), name)))
 }
 
 fn check_consumer(sim: &Simulation, consumer: u16) -> Result<(), InputError> {

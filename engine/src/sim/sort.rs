@@ -8,7 +8,7 @@
 //!
 //! `collect()` into a `BTreeMap` or `BTreeSet` sorts its input the same way, a copy per
 //! element type; `collect_map` and `collect_set` insert one element at a time instead, with
-//! the `insert` the engine compiles anyway.
+//! the `insert` the engine compiles anyway (`try_collect_set` where the items are `Result`s).
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,11 +27,6 @@ pub fn sort_by_key<T, K: Ord>(items: &mut [T], mut key: impl FnMut(&T) -> K) {
     sort_by(items, |a, b| key(a).cmp(&key(b)));
 }
 
-/// Sorts `items` in their own order, stably: what `items.sort()` gives.
-pub fn sort<T: Ord>(items: &mut [T]) {
-    sort_by(items, T::cmp);
-}
-
 /// A map of `pairs`, the last value of a repeated key winning: what `collect()` gives.
 pub fn collect_map<K: Ord, V>(pairs: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
     let mut map = BTreeMap::new();
@@ -44,6 +39,16 @@ pub fn collect_set<T: Ord>(items: impl IntoIterator<Item = T>) -> BTreeSet<T> {
     let mut set = BTreeSet::new();
     set.extend(items);
     set
+}
+
+/// A set of the `Ok` items, or the first `Err`: what `collect::<Result<BTreeSet<_>, _>>()`
+/// gives, stopping at the same item.
+pub fn try_collect_set<T: Ord, E>(items: impl IntoIterator<Item = Result<T, E>>) -> Result<BTreeSet<T>, E> {
+    let mut set = BTreeSet::new();
+    for item in items {
+        set.insert(item?);
+    }
+    Ok(set)
 }
 
 /// The positions `0..len` in the order that `compare` (on positions) sorts them, equal ones
@@ -106,23 +111,23 @@ mod tests {
         let mut words: Vec<String> = ["pear", "fig", "apple", "kiwi", "date", "plum", "lime"].map(String::from).to_vec();
         sort_by_key(&mut words, String::len);
         assert_eq!(words, ["fig", "pear", "kiwi", "date", "plum", "lime", "apple"]);
-        sort(&mut words);
+        sort_by(&mut words, String::cmp);
         assert_eq!(words, ["apple", "date", "fig", "kiwi", "lime", "pear", "plum"]);
     }
 
     #[test]
     fn empty_single_and_sorted_slices() {
         let mut empty: Vec<u8> = Vec::new();
-        sort(&mut empty);
+        sort_by(&mut empty, u8::cmp);
         assert!(empty.is_empty());
         let mut one = [5];
-        sort(&mut one);
+        sort_by(&mut one, i32::cmp);
         assert_eq!(one, [5]);
         let mut sorted: Vec<u32> = (0..100).collect();
-        sort(&mut sorted);
+        sort_by(&mut sorted, u32::cmp);
         assert_eq!(sorted, (0..100).collect::<Vec<_>>());
         let mut reversed: Vec<u32> = (0..100).rev().collect();
-        sort(&mut reversed);
+        sort_by(&mut reversed, u32::cmp);
         assert_eq!(reversed, (0..100).collect::<Vec<_>>());
     }
 
@@ -133,6 +138,8 @@ mod tests {
             let pairs: Vec<(u64, u64)> = (0..ops.next(40)).map(|i| (ops.next(10), i)).collect();
             assert_eq!(collect_map(pairs.iter().copied()), pairs.iter().copied().collect::<BTreeMap<_, _>>(), "last value wins");
             assert_eq!(collect_set(pairs.iter().map(|p| p.0)), pairs.iter().map(|p| p.0).collect::<BTreeSet<_>>());
+            let checked = |p: &(u64, u64)| if p.0 < 9 { Ok(p.0) } else { Err(p.1) };
+            assert_eq!(try_collect_set(pairs.iter().map(checked)), pairs.iter().map(checked).collect::<Result<BTreeSet<_>, _>>(), "the same set, or the same first error");
         }
     }
 
