@@ -109,6 +109,31 @@ pub fn fnv1a64_extend(mut state: u64, bytes: &[u8]) -> u64 {
     state
 }
 
+/// `FNV_PRIME` to the powers 0 to 8: FNV-1a over `k` zero bytes is one multiplication by
+/// `FNV_PRIME_POW[k]` (xor with zero changes nothing), not `k` dependent ones.
+const FNV_PRIME_POW: [u64; 9] = {
+    let mut pow = [1u64; 9];
+    let mut k = 1;
+    while k < 9 {
+        pow[k] = pow[k - 1].wrapping_mul(FNV_PRIME);
+        k += 1;
+    }
+    pow
+};
+
+/// Continues an FNV-1a hash over the `width` little-endian bytes of `value`, exactly as
+/// `fnv1a64_extend` over `value.to_le_bytes()[..width]` would. The trace hashes a few
+/// numbers per event, mostly small: their high zero bytes are folded into one multiplication.
+pub fn fnv1a64_extend_le(mut state: u64, value: u64, width: usize) -> u64 {
+    debug_assert!((1..=8).contains(&width) && (width == 8 || value >> (8 * width) == 0), "{value} in {width} bytes");
+    let significant = (8 - value.leading_zeros() as usize / 8).min(width);
+    for i in 0..significant {
+        state ^= (value >> (8 * i)) & 0xff;
+        state = state.wrapping_mul(FNV_PRIME);
+    }
+    state.wrapping_mul(FNV_PRIME_POW[width - significant])
+}
+
 /// A `Hasher` that gives the same answer on every platform: FNV-1a 64 over little-endian
 /// bytes, with `usize` and `isize` (which `#[derive(Hash)]` uses for enum discriminants)
 /// widened to 64 bits, so a 32-bit wasm build hashes exactly as x86_64 does.
