@@ -73,7 +73,7 @@ fn funnel_outputs(sim: &Simulation) -> Vec<(&Output, &SessionSummary)> {
     outputs(sim)
         .iter()
         .map(|o| match &o.value {
-            OutputValue::Domain(DomainOutput::Funnel(s)) => (o, s),
+            OutputValue::Domain(DomainOutput::Funnel(s)) => (o, &**s),
             other => panic!("a session: {other:?}"),
         })
         .collect()

@@ -91,7 +91,7 @@ fn trends_run() -> &'static (Vec<social::TrendsPane>, Vec<Read>) {
             .map(|o| {
                 assert!(ids.insert(o.id), "each result once: {:?}", o.id);
                 match &o.value {
-                    OutputValue::Domain(DomainOutput::Trends(pane)) => pane.clone(),
+                    OutputValue::Domain(DomainOutput::Trends(pane)) => (**pane).clone(),
                     other => panic!("a trends pane: {other:?}"),
                 }
             })

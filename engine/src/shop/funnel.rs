@@ -229,7 +229,7 @@ impl Funnel {
 fn session_output(pane: Pane<u64, SessionAcc>, now_us: u64) -> Output {
     Output {
         id: OutputId { key: pane.key, start_us: pane.window.start_us, end_us: pane.window.end_us, pane: pane.index },
-        value: OutputValue::Domain(DomainOutput::Funnel(SessionSummary::of(&pane.accumulator))),
+        value: OutputValue::Domain(DomainOutput::Funnel(Box::new(SessionSummary::of(&pane.accumulator)))),
         emitted_at_us: now_us,
     }
 }

@@ -241,7 +241,7 @@ fn session_output(key: u64, end_us: i64, purchased: Vec<Line>) -> Output {
         first_event_us: 0,
         last_event_us: end_us - 1,
     };
-    Output { id: OutputId { key, start_us: 0, end_us, pane: 0 }, value: OutputValue::Domain(DomainOutput::Funnel(summary)), emitted_at_us: 0 }
+    Output { id: OutputId { key, start_us: 0, end_us, pane: 0 }, value: OutputValue::Domain(DomainOutput::Funnel(Box::new(summary))), emitted_at_us: 0 }
 }
 
 #[test]

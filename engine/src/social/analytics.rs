@@ -59,7 +59,7 @@ impl Analytics {
         let OutputValue::Domain(DomainOutput::Trends(pane)) = &output.value else { return };
         let newer = self.latest.get(&pane.key).is_none_or(|shown| shown.window_end_ms <= pane.window_end_ms);
         if newer && (self.latest.contains_key(&pane.key) || self.latest.len() < VIEW_KEYS_MAX) {
-            self.latest.insert(pane.key, pane.clone());
+            self.latest.insert(pane.key, (**pane).clone());
         }
     }
 

@@ -297,7 +297,7 @@ impl Trends {
         crate::sim::sort::sort_by_key(&mut panes, |p| (p.window.end_us, p.key, p.index));
         for pane in panes {
             let id = OutputId { key: pane.key, start_us: pane.window.start_us, end_us: pane.window.end_us, pane: pane.index };
-            let value = OutputValue::Domain(DomainOutput::Trends(self.compare(pane)));
+            let value = OutputValue::Domain(DomainOutput::Trends(Box::new(self.compare(pane))));
             out.push(Output { id, value, emitted_at_us: now_us });
         }
     }

@@ -28,7 +28,7 @@ fn records(n: u64, seed: u64) -> Vec<StreamRecord> {
 fn panes(out: &[Output]) -> Vec<&TrendsPane> {
     out.iter()
         .map(|o| match &o.value {
-            OutputValue::Domain(DomainOutput::Trends(p)) => p,
+            OutputValue::Domain(DomainOutput::Trends(p)) => &**p,
             other => panic!("{other:?}"),
         })
         .collect()

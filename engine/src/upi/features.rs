@@ -150,16 +150,17 @@ impl Recent {
 
 /// The last `DEVICES_MAX` phones a payer used, oldest first. Held inline rather than in a
 /// heap buffer: a payer's state is copied whenever a checkpoint shares it, and a copy without
-/// an allocation is several times cheaper.
+/// an allocation is several times cheaper. The ids are kept as bytes, so the count packs
+/// beside them in 17 bytes, not 20 (see `PayerState`).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Devices {
-    ids: [u32; DEVICES_MAX],
+    ids: [[u8; 4]; DEVICES_MAX],
     len: u8,
 }
 
 impl Devices {
     pub fn contains(&self, device: &u32) -> bool {
-        self.ids[..usize::from(self.len)].contains(device)
+        self.ids[..usize::from(self.len)].contains(&device.to_le_bytes())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -172,6 +173,7 @@ impl Devices {
 
     /// Adds a phone, forgetting the oldest when all places are taken.
     pub fn remember(&mut self, device: u32) {
+        let device = device.to_le_bytes();
         if self.len() == DEVICES_MAX {
             self.ids.copy_within(1.., 0);
             self.ids[DEVICES_MAX - 1] = device;
@@ -182,17 +184,22 @@ impl Devices {
     }
 }
 
-/// A payer's keyed state.
+/// A payer's keyed state: 120 bytes, so that with its shared pointer's counts it takes a
+/// 144-byte heap block (a million of them at real scale, again for each checkpoint's copy).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PayerState {
     pub amounts: Welford,
     pub recent: SmallDeque<Recent, PAYER_RECENT_INLINE, PAYER_RECENT_MAX>,
-    /// Where and when their latest payment (by event time) happened.
-    pub last_place: Option<(EventTimeUs, u8)>,
+    /// When and where (`last_city`) their latest payment (by event time) happened; the city
+    /// apart from the time, so it packs with the other small fields.
+    last_place_us: EventTimeUs,
+    last_city: Option<u8>,
     pub devices: Devices,
     pub payments: u32,
     pub last_seen_us: EventTimeUs,
 }
+
+const _: () = assert!(std::mem::size_of::<PayerState>() <= 120, "a payer's state fits 120 bytes");
 
 /// The features of one payment from its payer's point of view, computed before the payment
 /// is added to the state.
@@ -218,7 +225,12 @@ pub struct PayerFeatures {
 
 impl PayerState {
     pub fn new() -> PayerState {
-        PayerState { amounts: Welford::with_prior(), recent: SmallDeque::new(), last_place: None, devices: Devices::default(), payments: 0, last_seen_us: i64::MIN }
+        PayerState { amounts: Welford::with_prior(), recent: SmallDeque::new(), last_place_us: 0, last_city: None, devices: Devices::default(), payments: 0, last_seen_us: i64::MIN }
+    }
+
+    /// When and in which city their latest payment (by event time) happened, if any.
+    pub fn last_place(&self) -> Option<(EventTimeUs, u8)> {
+        self.last_city.map(|city| (self.last_place_us, city))
     }
 
     /// The payment's features against the state as it is (before `add`).
@@ -229,7 +241,7 @@ impl PayerState {
         let velocity = u32::from(transfer) + in_window().count() as u32;
         let own = if transfer { txn.amount_paise } else { 0 };
         let transfers_rupees = (own + in_window().map(Recent::amount_paise).sum::<u64>()) as f64 / 100.0;
-        let (distance_km, speed_kmh) = match self.last_place {
+        let (distance_km, speed_kmh) = match self.last_place() {
             Some((at, city)) => {
                 let km = city_distance_km(city, txn.city);
                 // At least a second apart: two payments "at once" from 1,000 km apart are
@@ -262,8 +274,8 @@ impl PayerState {
         self.recent.push(Recent::new(id, event_us, txn.payee, txn.amount_paise, txn.category == Category::P2p, flagged));
         // A flagged payment does not move the payer: the fraudster's city is not where the
         // owner is, and the owner's next payment at home must not look like a jump back.
-        if !flagged && self.last_place.is_none_or(|(at, _)| event_us >= at) {
-            self.last_place = Some((event_us, txn.city));
+        if !flagged && self.last_place().is_none_or(|(at, _)| event_us >= at) {
+            (self.last_place_us, self.last_city) = (event_us, Some(txn.city));
         }
         // Likewise a flagged payment's phone is not trusted: the fraudster's next payment
         // from it is still from a new phone.

@@ -296,8 +296,10 @@ impl DomainOperator {
 #[serde(tag = "domain", rename_all = "snake_case")]
 pub enum DomainOutput {
     Fraud(upi::FraudAlert),
-    Trends(social::TrendsPane),
-    Funnel(shop::SessionSummary),
+    // Boxed: a trends pane (136 bytes) and a session (120) are rare beside alerts (64), and
+    // every result the sink and its serving store hold is as large as the largest variant.
+    Trends(Box<social::TrendsPane>),
+    Funnel(Box<shop::SessionSummary>),
 }
 
 /// The analytics a domain shows on the page: the job's visible results read downstream (as
