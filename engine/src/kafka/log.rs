@@ -22,6 +22,7 @@ use runs::{runs_of, Runs};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+mod rows;
 mod runs;
 pub use runs::{Run, SharedBatch, Slot};
 
@@ -249,8 +250,8 @@ impl PartitionLog {
         self.slot(offset).map(|s| s.entry())
     }
 
-    /// The record at exactly `offset`, if it is retained, without copying it out.
-    pub fn record(&self, offset: u64) -> Option<&Record> {
+    /// The record at exactly `offset`, if it is retained.
+    pub fn record(&self, offset: u64) -> Option<Record> {
         self.slot(offset).map(|s| s.record())
     }
 

@@ -269,7 +269,7 @@ impl Msg {
             + match self {
                 Msg::Produce { batch, .. } => u64::from(batch.wire_bytes),
                 Msg::FetchResponse { records, .. } => records.iter().map(|f| record(&f.record)).sum(),
-                Msg::ReplicaFetchResponse { result: ReplicaFetchResult::Records { entries, .. }, .. } => entries.iter().flat_map(Run::records).map(record).sum(),
+                Msg::ReplicaFetchResponse { result: ReplicaFetchResult::Records { entries, .. }, .. } => entries.iter().flat_map(Run::records).map(|r| record(&r)).sum(),
                 _ => 0,
             }
     }

@@ -7,6 +7,7 @@
 //! middle, as Kafka's cleaner leaves holes in a batch) or end early (truncation); a lookup by
 //! offset is a binary search over runs, then arithmetic inside the run.
 
+use super::rows::Rows;
 use super::{BatchKind, Entry, ProducerStamp, Record};
 use crate::sim::chunked::{ChunkedDeque, Pos};
 use std::sync::Arc;
@@ -21,20 +22,20 @@ pub struct SharedBatch {
     first_delta: u32,
     producer: Option<ProducerStamp>,
     kind: BatchKind,
-    records: Box<[Record]>,
+    records: Rows,
 }
 
 impl SharedBatch {
     /// A batch written in `epoch`, its records from offset delta 0 on.
     pub fn new(records: &[Record], epoch: u32, producer: Option<ProducerStamp>, kind: BatchKind) -> Arc<SharedBatch> {
         assert!(!records.is_empty() && records.len() <= u32::MAX as usize, "a batch holds 1 to u32::MAX records");
-        Arc::new(SharedBatch { epoch, first_delta: 0, producer, kind, records: records.into() })
+        Arc::new(SharedBatch { epoch, first_delta: 0, producer, kind, records: Rows::new(records) })
     }
 
     /// One entry as a batch of its own (a control marker, or a test's single record).
     pub(super) fn of_entry(entry: Entry) -> Arc<SharedBatch> {
         let Entry { record, epoch, offset_delta, producer, kind } = entry;
-        Arc::new(SharedBatch { epoch, first_delta: offset_delta, producer, kind, records: Box::new([record]) })
+        Arc::new(SharedBatch { epoch, first_delta: offset_delta, producer, kind, records: Rows::new(&[record]) })
     }
 
     pub fn len(&self) -> usize {
@@ -42,7 +43,7 @@ impl SharedBatch {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.records.len() == 0
     }
 }
 
@@ -65,8 +66,9 @@ impl<'a> Slot<'a> {
         self.offset
     }
 
-    pub fn record(&self) -> &'a Record {
-        &self.batch.records[self.index as usize]
+    /// The record, copied out of its batch's rows.
+    pub fn record(&self) -> Record {
+        self.batch.records.get(self.index as usize)
     }
 
     pub fn epoch(&self) -> u32 {
@@ -81,7 +83,7 @@ impl<'a> Slot<'a> {
     /// The entry, copied out of the shared batch.
     pub fn entry(&self) -> Entry {
         let b = &**self.batch;
-        Entry { record: *self.record(), epoch: b.epoch, offset_delta: self.offset_delta(), producer: b.producer, kind: b.kind }
+        Entry { record: self.record(), epoch: b.epoch, offset_delta: self.offset_delta(), producer: b.producer, kind: b.kind }
     }
 
     pub fn is_control(&self) -> bool {
@@ -159,8 +161,8 @@ impl Run {
         matches!(self.batch.kind, BatchKind::Marker { .. })
     }
 
-    pub fn records(&self) -> &[Record] {
-        &self.batch.records[self.first as usize..=self.last as usize]
+    pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
+        (self.first..=self.last).map(|index| self.batch.records.get(index as usize))
     }
 
     pub fn slots(&self) -> impl Iterator<Item = Slot<'_>> + '_ {

@@ -49,13 +49,13 @@ fn change(rng: &mut SplitMix, case: &mut Case) {
             for _ in 0..rng.next_u64() % 60 {
                 let expected = (!case.model.is_empty()).then(|| case.model.remove(0));
                 let popped = case.runs.pop_front();
-                assert_eq!(popped.map(|(o, e)| (o, e.record.record_id)), expected.map(|(o, b, i)| (o, b.records[i as usize].record_id)));
+                assert_eq!(popped.map(|(o, e)| (o, e.record.record_id)), expected.map(|(o, b, i)| (o, b.records.get(i as usize).record_id)));
             }
         }
         7 => {
             let cut = offset_in_range(rng, case);
             let keep = case.model.partition_point(|m| m.0 < cut);
-            let expected: Vec<u64> = case.model.split_off(keep).iter().map(|(_, b, i)| b.records[*i as usize].record_id).collect();
+            let expected: Vec<u64> = case.model.split_off(keep).iter().map(|(_, b, i)| b.records.get(*i as usize).record_id).collect();
             let removed = case.runs.split_off(case.runs.find(cut));
             assert_eq!(removed.iter().map(|e| e.record.record_id).collect::<Vec<_>>(), expected);
             case.next_offset = case.next_offset.min(cut);
